@@ -1,0 +1,182 @@
+"""A small, safe expression language for computed values in specs.
+
+Specs say things like `out: exp * 2`, `groups: exp`, `when: stride == 1 and in_channels == out`,
+`squeeze: make_divisible(exp // 4, 8)`. We parse with Python's `ast` (parsing only, never `eval`)
+and accept a whitelist: numbers, booleans, names, + - * / // % **, comparisons, and/or/not,
+`a if c else b`, and calls to the functions in FUNCTIONS. Parsed expressions are compiled to
+closures once and cached, so evaluating one inside a sweep costs a few function calls.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from costmodel.errors import CostModelError, ErrorCode
+
+Value = int | float | bool | str
+Scope = Mapping[str, Any]
+Compiled = Callable[[Scope], Any]
+
+MAX_EXPRESSION_CHARS = 500
+MAX_POWER_EXPONENT = 64  # 2 ** 64 is plenty for a channel count; 10 ** 10**9 would hang
+
+
+def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
+    """Round `value` to the nearest multiple of `divisor`, never more than 10% below it.
+
+    This is the rounding of the MobileNet family (TF-slim's `_make_divisible`, used by the
+    MobileNetV2/V3 and MnasNet papers' width multipliers and by their SE squeeze widths).
+    """
+    if divisor <= 0:
+        raise ValueError("divisor must be positive")
+    floor_value = divisor if min_value is None else min_value
+    rounded = max(floor_value, int(value + divisor / 2) // divisor * divisor)
+    if rounded < 0.9 * value:
+        rounded += divisor
+    return rounded
+
+
+def _safe_pow(base: Any, exponent: Any) -> Any:
+    if isinstance(exponent, (int, float)) and abs(exponent) > MAX_POWER_EXPONENT:
+        raise ValueError(f"exponent {exponent} is larger than {MAX_POWER_EXPONENT}")
+    return operator.pow(base, exponent)
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "min": min,
+    "max": max,
+    "round": round,
+    "int": int,
+    "float": float,
+    "abs": abs,
+    "ceil": math.ceil,
+    "floor": math.floor,
+    "make_divisible": make_divisible,
+}
+
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: _safe_pow,
+}
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
+
+
+class ExpressionError(Exception):
+    """Raised with a message only; callers add the file position and node name."""
+
+
+def _compile(node: ast.AST) -> Compiled:  # noqa: C901 - one case per syntax form reads best
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool | int | float | str):
+            value = node.value
+            return lambda scope: value
+        raise ExpressionError(f"constant {node.value!r} is not allowed")
+    if isinstance(node, ast.Name):
+        name = node.id
+
+        def lookup(scope: Scope) -> Any:
+            try:
+                return scope[name]
+            except KeyError:
+                raise ExpressionError(f"unknown name '{name}'") from None
+
+        return lookup
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        fn, left, right = _BINARY[type(node.op)], _compile(node.left), _compile(node.right)
+        return lambda scope: fn(left(scope), right(scope))
+    if isinstance(node, ast.UnaryOp):
+        operand = _compile(node.operand)
+        if isinstance(node.op, ast.USub):
+            return lambda scope: -operand(scope)
+        if isinstance(node.op, ast.UAdd):
+            return lambda scope: +operand(scope)
+        if isinstance(node.op, ast.Not):
+            return lambda scope: not operand(scope)
+    if isinstance(node, ast.BoolOp):
+        parts = [_compile(v) for v in node.values]
+        if isinstance(node.op, ast.And):
+            return lambda scope: all(p(scope) for p in parts)
+        return lambda scope: any(p(scope) for p in parts)
+    if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
+        first = _compile(node.left)
+        rest = [(_COMPARE[type(op)], _compile(c)) for op, c in zip(node.ops, node.comparators)]
+
+        def compare(scope: Scope) -> bool:
+            left = first(scope)
+            for fn, right_c in rest:
+                right = right_c(scope)
+                if not fn(left, right):
+                    return False
+                left = right
+            return True
+
+        return compare
+    if isinstance(node, ast.IfExp):
+        test, body, orelse = _compile(node.test), _compile(node.body), _compile(node.orelse)
+        return lambda scope: body(scope) if test(scope) else orelse(scope)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        if node.func.id not in FUNCTIONS:
+            raise ExpressionError(
+                f"unknown function '{node.func.id}' (available: {', '.join(sorted(FUNCTIONS))})"
+            )
+        fn = FUNCTIONS[node.func.id]
+        args = [_compile(a) for a in node.args]
+        return lambda scope: fn(*(a(scope) for a in args))
+    raise ExpressionError(f"'{ast.unparse(node)}' is not allowed in an expression")
+
+
+@lru_cache(maxsize=4096)
+def compile_expression(text: str) -> Compiled:
+    """Parse and compile once; raises ExpressionError on anything outside the whitelist."""
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(f"expression longer than {MAX_EXPRESSION_CHARS} characters")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"cannot parse expression '{text}': {exc.msg}") from None
+    except (ValueError, MemoryError, RecursionError):
+        raise ExpressionError(f"cannot parse expression '{text}'") from None
+    try:
+        return _compile(tree.body)
+    except RecursionError:
+        raise ExpressionError("expression nested too deeply") from None
+
+
+def evaluate(text: str, scope: Scope) -> Any:
+    """Evaluate `text` in `scope`; any failure becomes an ExpressionError with a clear message."""
+    compiled = compile_expression(text)
+    try:
+        return compiled(scope)
+    except ExpressionError:
+        raise
+    except ZeroDivisionError:
+        raise ExpressionError(f"division by zero in '{text}'") from None
+    except (TypeError, ValueError, OverflowError, RecursionError) as exc:
+        raise ExpressionError(f"cannot evaluate '{text}': {exc}") from None
+
+
+def check_names(text: str) -> set[str]:
+    """The free names an expression reads (for did-you-mean messages and validation)."""
+    tree = ast.parse(text.strip(), mode="eval")
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(FUNCTIONS)
+
+
+def to_error(exc: ExpressionError) -> CostModelError:
+    return CostModelError(ErrorCode.EXPRESSION, str(exc))

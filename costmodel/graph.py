@@ -1,0 +1,452 @@
+"""Expand a validated Spec into an `nx.DiGraph` of primitive ops, inferring shapes as it goes.
+
+Expansion and shape inference are one pass in topological order because block parameters may
+depend on the shape flowing in (`in_channels`: an inverted residual has an expansion conv only when
+`exp != in_channels`). Layers may only take inputs from layers declared before them, so the
+declaration order is a topological order; a reference to a later layer is reported as a cycle.
+
+Naming: a top-level layer is `STAGE.NAME`; a layer inside a block use is `USE.NAME`; the `n`-th
+copy of a repeated layer is `NAME.n`; conv/linear sugar adds `NAME.bn` and `NAME.act`. Names are
+stable across runs and options, so diffs and error messages can rely on them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from costmodel import expr, ops
+from costmodel.errors import CostModelError, ErrorCode, SourcePos, did_you_mean
+from costmodel.ops import AttrSpec, OpType, Shape, ShapeError
+from costmodel.spec import NONE_WORDS, BlockDef, Layer, Spec
+
+MAX_NODES = 1_000_000
+MAX_REPEAT = 10_000
+MAX_BLOCK_DEPTH = 32
+MAX_CHANNELS = 65_536
+MAX_SPATIAL = 16_384
+MAX_TENSOR_ELEMENTS = 2**34  # per sample
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What-if knobs that change the graph itself (batch and precision only change costs)."""
+
+    width: float = 1.0
+    resolution: int | None = None  # square input side; None keeps the spec's input
+
+
+@dataclass(slots=True)
+class Node:
+    name: str
+    op: OpType
+    attrs: dict[str, Any]
+    inputs: tuple[str, ...]
+    shape: Shape
+    layer: str  # the spec layer that declared it (conv, bn and act of one layer share it)
+    block: str  # the top-level layer use it belongs to
+    stage: str
+    pos: SourcePos
+
+
+@dataclass
+class Graph:
+    spec: Spec
+    options: BuildOptions
+    input_shape: Shape
+    digraph: nx.DiGraph
+    nodes: list[Node] = field(default_factory=list)  # topological order
+    output: str = ""
+
+    def node(self, name: str) -> Node:
+        node: Node = self.digraph.nodes[name]["node"]
+        return node
+
+
+@dataclass
+class _Scope:
+    """Names visible while expanding one list of layers (a spec's stages or a block body)."""
+
+    prefix: str
+    env: dict[str, Any]
+    inputs: dict[str, str]  # 'input', 'input0', 'input1', ... -> node name
+    params: dict[str, Any]  # block params (for string substitution); empty at top level
+    top_level: bool
+    depth: int
+    use_pos: SourcePos | None  # where the enclosing block was used
+
+
+class _Builder:
+    def __init__(self, spec: Spec, options: BuildOptions) -> None:
+        self.spec = spec
+        self.options = options
+        self.digraph = nx.DiGraph()
+        self.nodes: list[Node] = []
+        self.vars: dict[str, Any] = {**spec.vars, "width": options.width}
+        self.divisor = int(spec.vars.get("width_divisor", 8))
+
+    # -- nodes --------------------------------------------------------------------------------
+
+    def add_node(self, name: str, op: OpType, attrs: dict[str, Any], inputs: tuple[str, ...],
+                 *, layer: str, block: str, stage: str, pos: SourcePos) -> str:
+        if name in self.digraph:
+            raise CostModelError(ErrorCode.BAD_VALUE, f"two nodes are named '{name}'", pos=pos,
+                                 node=name)
+        if len(self.nodes) >= MAX_NODES:
+            raise CostModelError(ErrorCode.LIMIT, f"the graph has more than {MAX_NODES} nodes",
+                                 pos=pos, node=name)
+        in_shapes = [self.digraph.nodes[i]["node"].shape for i in inputs]
+        if not op.min_inputs <= len(inputs) <= op.max_inputs:
+            want = (str(op.min_inputs) if op.min_inputs == op.max_inputs
+                    else f"{op.min_inputs} to {op.max_inputs}")
+            raise CostModelError(ErrorCode.BAD_VALUE,
+                                 f"op '{op.name}' takes {want} inputs, got {len(inputs)}",
+                                 pos=pos, node=name)
+        try:
+            shape = op.shape(in_shapes, attrs)
+        except ShapeError as exc:
+            raise CostModelError(ErrorCode.SHAPE_MISMATCH, str(exc), pos=pos, node=name) from None
+        if any(d <= 0 for d in shape):
+            raise CostModelError(ErrorCode.SHAPE_MISMATCH,
+                                 f"output shape {list(shape)} has an empty dimension", pos=pos,
+                                 node=name)
+        if math.prod(shape) > MAX_TENSOR_ELEMENTS:
+            raise CostModelError(ErrorCode.LIMIT,
+                                 f"output tensor {list(shape)} has more than "
+                                 f"{MAX_TENSOR_ELEMENTS} elements", pos=pos, node=name)
+        node = Node(name, op, attrs, inputs, shape, layer, block, stage, pos)
+        self.digraph.add_node(name, node=node)
+        for source in inputs:
+            self.digraph.add_edge(source, name)
+        self.nodes.append(node)
+        return name
+
+    def shape_of(self, name: str) -> Shape:
+        shape: Shape = self.digraph.nodes[name]["node"].shape
+        return shape
+
+    # -- values -------------------------------------------------------------------------------
+
+    def evaluate(self, raw: Any, env: dict[str, Any], pos: SourcePos, node: str) -> Any:
+        if isinstance(raw, str):
+            try:
+                return expr.evaluate(raw, env)
+            except expr.ExpressionError as exc:
+                raise CostModelError(ErrorCode.EXPRESSION, str(exc), pos=pos, node=node) from None
+        return raw
+
+    def attr_value(self, key: str, spec: AttrSpec, raw: Any, scope: _Scope, env: dict[str, Any],
+                   pos: SourcePos, node: str) -> Any:
+        def bad(expected: str, got: Any) -> CostModelError:
+            return CostModelError(ErrorCode.BAD_VALUE,
+                                  f"'{key}' expects {expected}, got {got!r}", pos=pos, node=node)
+
+        def integer(value: Any) -> int:
+            value = self.evaluate(value, env, pos, node)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise bad("an integer", value)
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise bad("an integer", value)
+                value = int(value)
+            if value < spec.minimum:
+                raise bad(f"an integer >= {spec.minimum}", value)
+            if value > MAX_CHANNELS:
+                raise CostModelError(ErrorCode.LIMIT, f"'{key}' = {value} is larger than the "
+                                     f"limit {MAX_CHANNELS}", pos=pos, node=node)
+            return int(value)
+
+        if spec.kind == "int":
+            return integer(raw)
+        if spec.kind == "pair":
+            if isinstance(raw, list):
+                if len(raw) != 2:
+                    raise bad("an integer or [h, w]", raw)
+                return (integer(raw[0]), integer(raw[1]))
+            value = self.evaluate(raw, env, pos, node)
+            if isinstance(value, (list, tuple)):
+                return self.attr_value(key, spec, list(value), scope, env, pos, node)
+            return (integer(value),) * 2
+        if spec.kind == "bool":
+            value = self.evaluate(raw, env, pos, node)
+            if not isinstance(value, bool):
+                raise bad("true or false", value)
+            return value
+        if spec.kind == "float":
+            value = self.evaluate(raw, env, pos, node)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise bad("a number", value)
+            return float(value)
+        if spec.kind == "padding":
+            modes = ("auto", "same", "valid")
+            if isinstance(raw, str) and raw in modes:
+                return (raw, raw)
+            if isinstance(raw, list):
+                if len(raw) != 2:
+                    raise bad("an integer, [h, w], 'auto', 'same' or 'valid'", raw)
+                return (self._pad(raw[0], env, pos, node, bad), self._pad(raw[1], env, pos, node, bad))
+            value = self._pad(raw, env, pos, node, bad)
+            return (value, value)
+        raise AssertionError(f"unknown attribute kind {spec.kind}")
+
+    def _pad(self, raw: Any, env: dict[str, Any], pos: SourcePos, node: str, bad: Any) -> Any:
+        value = self.evaluate(raw, env, pos, node)
+        if value in ("auto", "same", "valid"):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SPATIAL:
+            raise bad("an integer >= 0, [h, w], 'auto', 'same' or 'valid'", value)
+        return value
+
+    def word(self, raw: str | None, default: str, scope: _Scope) -> str | None:
+        """A norm/act name, substituting block parameters; None for 'none'."""
+        value: Any = default if raw is None else raw
+        if isinstance(value, str) and value in scope.params:
+            value = scope.env[value]
+        if value is None or value is False or str(value).lower() in NONE_WORDS:
+            return None
+        return ops.ALIASES.get(str(value), str(value))
+
+    def scale_channels(self, channels: Any) -> Any:
+        if self.options.width == 1.0 or not isinstance(channels, int) or isinstance(channels, bool):
+            return channels
+        return expr.make_divisible(channels * self.options.width, self.divisor)
+
+    # -- layers -------------------------------------------------------------------------------
+
+    def expand_scope(self, layers: list[tuple[str, Layer]], scope: _Scope,
+                     stage_of: dict[str, str]) -> dict[str, str]:
+        """Expand (key, layer) pairs in order; returns key -> output node of each layer."""
+        outputs: dict[str, str] = {}
+        declared = {key for key, _ in layers}
+        previous = scope.inputs["input"]
+        for key, layer in layers:
+            node_name = scope.prefix + key
+            refs = layer.inputs if layer.inputs is not None else None
+            if refs is not None and not refs:
+                raise CostModelError(ErrorCode.BAD_VALUE, "'inputs' is empty", pos=layer.pos,
+                                     node=node_name)
+            in_nodes = (tuple(self.resolve(r, key, outputs, declared, scope, layer, stage_of)
+                              for r in refs) if refs is not None else (previous,))
+            env = scope.env
+            if scope.top_level:
+                first = self.shape_of(in_nodes[0])
+                env = {**scope.env, **_shape_vars(first)}
+            when = self.evaluate(layer.when, env, layer.pos, node_name)
+            if not isinstance(when, bool):
+                raise CostModelError(ErrorCode.BAD_VALUE, f"'when' must be true or false, got {when!r}",
+                                     pos=layer.pos, node=node_name)
+            if not when:
+                outputs[key] = previous  # a skipped layer passes on the layer before it
+                continue
+            repeat = self.evaluate(layer.repeat, env, layer.pos, node_name)
+            if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+                raise CostModelError(ErrorCode.BAD_VALUE,
+                                     f"'repeat' expects an integer >= 1, got {repeat!r}",
+                                     pos=layer.pos, node=node_name)
+            if repeat > MAX_REPEAT:
+                raise CostModelError(ErrorCode.LIMIT, f"repeat {repeat} is larger than the limit "
+                                     f"{MAX_REPEAT}", pos=layer.pos, node=node_name)
+            stage = stage_of.get(key, "")
+            current = in_nodes
+            for copy in range(1, repeat + 1):
+                name = node_name if repeat == 1 else f"{node_name}.{copy}"
+                block_name = name if scope.top_level else scope.prefix.rstrip(".")
+                if copy > 1:
+                    env = {**env, **_shape_vars(self.shape_of(current[0]))} if scope.top_level else env
+                if layer.op is not None:
+                    out = self.expand_op(layer, name, current, scope, env, first_copy=copy == 1,
+                                         stage=stage if scope.top_level else scope.env["__stage__"],
+                                         block=block_name)
+                else:
+                    out = self.expand_block(layer, name, current, scope, env,
+                                            first_copy=copy == 1,
+                                            stage=stage if scope.top_level else scope.env["__stage__"])
+                current = (out,)
+            outputs[key] = current[0]
+            previous = current[0]
+        return outputs
+
+    def resolve(self, ref: str, key: str, outputs: dict[str, str], declared: set[str],
+                scope: _Scope, layer: Layer, stage_of: dict[str, str]) -> str:
+        candidates = [ref]
+        if scope.top_level and "." not in ref:
+            candidates.insert(0, f"{stage_of[key]}.{ref}")
+        for candidate in candidates:
+            if candidate in outputs:
+                return outputs[candidate]
+        if ref in scope.inputs:
+            return scope.inputs[ref]
+        for candidate in candidates:
+            if candidate in declared:
+                raise CostModelError(ErrorCode.CYCLE,
+                                     f"input '{ref}' is declared at or after this layer: inputs must "
+                                     f"come from earlier layers, otherwise '{key}' and '{candidate}' "
+                                     "form a cycle", pos=layer.pos, node=scope.prefix + key)
+        visible = list(outputs) + list(scope.inputs)
+        raise CostModelError(ErrorCode.UNKNOWN_INPUT,
+                             f"unknown input '{ref}'{did_you_mean(ref, visible)}",
+                             pos=layer.pos, node=scope.prefix + key)
+
+    def expand_op(self, layer: Layer, name: str, inputs: tuple[str, ...], scope: _Scope,
+                  env: dict[str, Any], *, first_copy: bool, stage: str, block: str) -> str:
+        assert layer.op is not None
+        op = ops.lookup(layer.op)
+        assert op is not None  # checked at load time
+        attrs: dict[str, Any] = {}
+        given = layer.extra
+        for key, spec in op.attrs.items():
+            if key in given:
+                attrs[key] = self.attr_value(key, spec, given[key], scope, env, layer.pos, name)
+            elif spec.default is not None:
+                attrs[key] = spec.default
+            else:
+                attrs[key] = None
+        if not first_copy and "stride" in attrs and attrs["stride"] is not None:
+            attrs["stride"] = (1, 1)  # stride applies to the first repeat only
+        if "stride" in attrs and attrs["stride"] is None:
+            attrs["stride"] = attrs["kernel"]  # pooling: stride defaults to the kernel
+        if scope.top_level and not layer.fixed and "out" in attrs:
+            attrs["out"] = self.scale_channels(attrs["out"])
+        norm = act = None
+        if op.takes_norm_act:
+            norm = self.word(layer.norm, self.spec.defaults.norm if op.name == "conv2d" else "none",
+                             scope)
+            act = self.word(layer.act, self.spec.defaults.act if op.name == "conv2d" else "none",
+                            scope)
+            for word, what, allowed in ((norm, "norm", ops.NORMS), (act, "activation", ops.ACTIVATIONS)):
+                if word is not None and word not in allowed:
+                    raise CostModelError(ErrorCode.BAD_VALUE, f"unknown {what} '{word}'"
+                                         f"{did_you_mean(word, allowed)}", pos=layer.pos, node=name)
+            if attrs.get("bias") is None:
+                attrs["bias"] = norm is None  # PyTorch convention: no bias before a norm
+        common = {"layer": name, "block": block, "stage": stage, "pos": layer.pos}
+        out = self.add_node(name, op, attrs, inputs, **common)
+        if norm is not None:
+            out = self.add_node(f"{name}.bn", ops.REGISTRY[norm], {}, (out,), **common)
+        if act is not None:
+            out = self.add_node(f"{name}.act", ops.REGISTRY[act], {}, (out,), **common)
+        return out
+
+    def expand_block(self, layer: Layer, name: str, inputs: tuple[str, ...], scope: _Scope,
+                     env: dict[str, Any], *, first_copy: bool, stage: str) -> str:
+        assert layer.block is not None
+        block: BlockDef = self.spec.blocks[layer.block]
+        if scope.depth >= MAX_BLOCK_DEPTH:
+            raise CostModelError(ErrorCode.LIMIT, f"blocks nested deeper than {MAX_BLOCK_DEPTH} "
+                                 f"levels (does block '{layer.block}' use itself?)", pos=layer.pos,
+                                 node=name)
+        given = dict(layer.extra)
+        for sugar in ("norm", "act"):
+            if getattr(layer, sugar) is not None:
+                given[sugar] = getattr(layer, sugar)
+        args: dict[str, Any] = {}
+        for param, default in block.params.items():
+            raw = given.get(param, default)
+            if isinstance(raw, str) and param in given and raw in scope.params:
+                args[param] = scope.env[raw]  # pass a caller's parameter through by name
+            elif isinstance(raw, str) and _is_word(raw):
+                args[param] = raw if raw not in env else env[raw]
+            else:
+                args[param] = self.evaluate(raw, env, layer.pos, name)
+        if scope.top_level and not layer.fixed:
+            for param in block.channels:
+                args[param] = self.scale_channels(args[param])
+        if not first_copy and "stride" in args:
+            args["stride"] = 1  # stride applies to the first repeat only
+        block_env = {**self.vars, **args, "__stage__": stage, **_shape_vars(self.shape_of(inputs[0]))}
+        scope_inputs = {"input": inputs[0]}
+        for index, node in enumerate(inputs):
+            scope_inputs[f"input{index}"] = node
+        inner = _Scope(prefix=name + ".", env=block_env, inputs=scope_inputs, params=args,
+                       top_level=False, depth=scope.depth + 1, use_pos=layer.pos)
+        keyed = _keyed_layers(block.layers, block.pos)
+        try:
+            outputs = self.expand_scope(keyed, inner, {})
+        except CostModelError as exc:
+            raise exc.with_context(pos=layer.pos, node=name) from None
+        output_key = block.output or keyed[-1][0]
+        if output_key not in outputs:
+            raise CostModelError(ErrorCode.UNKNOWN_INPUT, f"block '{layer.block}' output "
+                                 f"'{output_key}' is not one of its layers", pos=block.pos, node=name)
+        return outputs[output_key]
+
+
+def _is_word(text: str) -> bool:
+    """A bare identifier that is not an expression over names (e.g. 'relu', 'hardswish')."""
+    return bool(_NAME.match(text)) and ops.lookup(text) is not None or text in NONE_WORDS
+
+
+def _shape_vars(shape: Shape) -> dict[str, int]:
+    if len(shape) == 3:
+        return {"in_channels": shape[0], "in_h": shape[1], "in_w": shape[2]}
+    return {"in_channels": shape[0], "in_h": 1, "in_w": 1}
+
+
+def _keyed_layers(layers: list[Layer], pos: SourcePos, stage: str | None = None) -> list[tuple[str, Layer]]:
+    """Give every layer its local name: the explicit one, or the op/block name made unique."""
+    keyed: list[tuple[str, Layer]] = []
+    explicit: set[str] = set()
+    for layer in layers:
+        if layer.name is None:
+            continue
+        if not _NAME.match(layer.name):
+            raise CostModelError(ErrorCode.BAD_VALUE, f"layer name '{layer.name}' must be letters, "
+                                 "digits and '_' (dots separate levels in generated names)",
+                                 pos=layer.pos)
+        if layer.name in explicit:
+            raise CostModelError(ErrorCode.BAD_VALUE, f"two layers are named '{layer.name}'",
+                                 pos=layer.pos, node=layer.name)
+        explicit.add(layer.name)
+    used = set(explicit)
+    counts: dict[str, int] = {}
+    for layer in layers:
+        local = layer.name
+        if local is None:
+            base = str(layer.op or layer.block)
+            counts[base] = counts.get(base, 0) + 1
+            local = base if counts[base] == 1 else f"{base}_{counts[base]}"
+            while local in used:
+                counts[base] += 1
+                local = f"{base}_{counts[base]}"
+            used.add(local)
+        keyed.append((f"{stage}.{local}" if stage else local, layer))
+    return keyed
+
+
+def build_graph(spec: Spec, options: BuildOptions = BuildOptions()) -> Graph:
+    """The spec's primitive-op graph under `options`, with a shape on every node."""
+    if not (0.0 < options.width <= 16.0) or not math.isfinite(options.width):
+        raise CostModelError(ErrorCode.OPTION, f"width must be in (0, 16], got {options.width}")
+    channels, height, width = spec.input
+    if options.resolution is not None:
+        if not 1 <= options.resolution <= MAX_SPATIAL:
+            raise CostModelError(ErrorCode.OPTION, f"resolution must be 1..{MAX_SPATIAL}, "
+                                 f"got {options.resolution}")
+        height = width = options.resolution
+    if max(height, width) > MAX_SPATIAL or channels > MAX_CHANNELS:
+        raise CostModelError(ErrorCode.LIMIT, f"input {list(spec.input)} exceeds the limits "
+                             f"({MAX_CHANNELS} channels, {MAX_SPATIAL} pixels a side)")
+    builder = _Builder(spec, options)
+    input_shape = (channels, height, width)
+    first_pos = spec.stages[next(iter(spec.stages))][0].pos
+    builder.add_node("input", ops.REGISTRY["input"], {"shape": input_shape}, (),
+                     layer="input", block="input", stage="input", pos=first_pos)
+    keyed: list[tuple[str, Layer]] = []
+    stage_of: dict[str, str] = {}
+    for stage, layers in spec.stages.items():
+        if not _NAME.match(stage):
+            raise CostModelError(ErrorCode.BAD_VALUE, f"stage name '{stage}' must be letters, digits "
+                                 "and '_'", pos=layers[0].pos)
+        for key, layer in _keyed_layers(layers, layers[0].pos, stage):
+            keyed.append((key, layer))
+            stage_of[key] = stage
+    scope = _Scope(prefix="", env=dict(builder.vars), inputs={"input": "input", "input0": "input"},
+                   params={}, top_level=True, depth=0, use_pos=None)
+    outputs = builder.expand_scope(keyed, scope, stage_of)
+    output = outputs[keyed[-1][0]]
+    return Graph(spec, options, input_shape, builder.digraph, builder.nodes, output)

@@ -1,0 +1,167 @@
+"""Safe, source-mapped YAML loading.
+
+PyYAML's `safe_load` forgets where each value came from and silently keeps the last of two duplicate
+keys. We compose the document into nodes with the safe loader (no Python tags, no object
+construction), then build plain dicts and lists that remember the line and column of every key and
+item, so any later stage can point at the exact place in the file. Aliases are expanded with a cap
+on the total number of values, so an alias bomb ("billion laughs") fails fast with bounded memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from costmodel.errors import CostModelError, ErrorCode, SourcePos
+
+MAX_FILE_BYTES = 4 * 1024 * 1024  # a hand-written spec is a few KB; 4 MB leaves room for generated ones
+MAX_VALUES = 200_000  # values after alias expansion: caps alias bombs
+MAX_DEPTH = 64  # nesting of mappings/sequences
+
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:map",
+}
+
+
+class LocDict(dict[str, Any]):
+    """A mapping that remembers where it starts and where each key is."""
+
+    pos: SourcePos
+    key_pos: dict[str, SourcePos]
+
+
+class LocList(list[Any]):
+    """A sequence that remembers where it starts and where each item is."""
+
+    pos: SourcePos
+    item_pos: list[SourcePos]
+
+
+def _pos(file: str, node: yaml.Node) -> SourcePos:
+    mark = node.start_mark
+    return SourcePos(file, mark.line + 1, mark.column + 1)
+
+
+class _Converter:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.count = 0
+        self.constructor = yaml.SafeLoader("")
+
+    def convert(self, node: yaml.Node, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise CostModelError(
+                ErrorCode.LIMIT,
+                f"document expands to more than {MAX_VALUES} values (alias bomb?)",
+                pos=_pos(self.file, node),
+            )
+        if depth > MAX_DEPTH:
+            raise CostModelError(
+                ErrorCode.LIMIT, f"nesting deeper than {MAX_DEPTH} levels", pos=_pos(self.file, node)
+            )
+        if node.tag not in _STANDARD_TAGS:
+            raise CostModelError(
+                ErrorCode.BAD_VALUE,
+                f"unsupported YAML tag '{node.tag}' (only plain values, lists and mappings)",
+                pos=_pos(self.file, node),
+            )
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, depth)
+        if isinstance(node, yaml.SequenceNode):
+            seq = LocList()
+            seq.pos = _pos(self.file, node)
+            seq.item_pos = []
+            for item in node.value:
+                seq.append(self.convert(item, depth + 1))
+                seq.item_pos.append(_pos(self.file, item))
+            return seq
+        return self.constructor.construct_object(node, deep=False)
+
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> LocDict:
+        out = LocDict()
+        out.pos = _pos(self.file, node)
+        out.key_pos = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise CostModelError(
+                    ErrorCode.BAD_VALUE,
+                    "YAML merge keys ('<<') are not supported; write the keys out",
+                    pos=_pos(self.file, key_node),
+                )
+            key = self.convert(key_node, depth + 1)
+            if not isinstance(key, str):
+                raise CostModelError(
+                    ErrorCode.BAD_VALUE,
+                    f"mapping keys must be names (expected a string, got {key!r})",
+                    pos=_pos(self.file, key_node),
+                )
+            if key in out:
+                first = out.key_pos[key]
+                raise CostModelError(
+                    ErrorCode.DUPLICATE_KEY,
+                    f"duplicate key '{key}' (first at line {first.line})",
+                    pos=_pos(self.file, key_node),
+                )
+            out[key] = self.convert(value_node, depth + 1)
+            out.key_pos[key] = _pos(self.file, key_node)
+        return out
+
+
+def load_yaml_text(text: str, file: str) -> Any:
+    """Parse YAML text into LocDict/LocList/scalars; every problem is a CostModelError."""
+    if len(text) > MAX_FILE_BYTES:
+        raise CostModelError(
+            ErrorCode.LIMIT,
+            f"file is {len(text)} bytes, more than the {MAX_FILE_BYTES} allowed",
+            pos=SourcePos(file, 1, 1),
+        )
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = SourcePos(file, mark.line + 1, mark.column + 1) if mark else SourcePos(file, 1, 1)
+        raise CostModelError(
+            ErrorCode.YAML_SYNTAX, f"invalid YAML: {exc.problem or exc.context}", pos=pos
+        ) from None
+    except yaml.YAMLError as exc:  # e.g. a reader error on control characters
+        raise CostModelError(
+            ErrorCode.YAML_SYNTAX, f"invalid YAML: {exc}".splitlines()[0], pos=SourcePos(file, 1, 1)
+        ) from None
+    except RecursionError:
+        raise CostModelError(
+            ErrorCode.LIMIT, "YAML nested too deeply", pos=SourcePos(file, 1, 1)
+        ) from None
+    if node is None:
+        return None
+    try:
+        return _Converter(file).convert(node)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        pos = SourcePos(file, mark.line + 1, mark.column + 1) if mark else SourcePos(file, 1, 1)
+        raise CostModelError(ErrorCode.BAD_VALUE, f"invalid value: {exc.problem}", pos=pos) from None
+
+
+def position_of(root: Any, path: tuple[Any, ...]) -> SourcePos | None:
+    """The place of the deepest value along `path` (keys and indices) that exists in `root`."""
+    best: SourcePos | None = getattr(root, "pos", None)
+    node = root
+    for step in path:
+        if isinstance(node, LocDict) and isinstance(step, str) and step in node:
+            best = node.key_pos[step]
+            node = node[step]
+        elif isinstance(node, LocList) and isinstance(step, int) and 0 <= step < len(node):
+            best = node.item_pos[step]
+            node = node[step]
+        else:
+            break
+        if getattr(node, "pos", None) is not None and not isinstance(node, (LocDict, LocList)):
+            best = node.pos
+    return best
