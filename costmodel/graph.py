@@ -50,6 +50,7 @@ class Node:
     shape: Shape
     layer: str  # the spec layer that declared it (conv, bn and act of one layer share it)
     block: str  # the top-level layer use it belongs to
+    block_kind: str  # what that use is: a block type or an op type
     stage: str
     pos: SourcePos
 
@@ -79,6 +80,9 @@ class _Scope:
     top_level: bool
     depth: int
     use_pos: SourcePos | None  # where the enclosing block was used
+    stage: str = ""  # inside a block: the stage and top-level use it belongs to
+    block: str = ""
+    block_kind: str = ""
 
 
 class _Builder:
@@ -93,7 +97,7 @@ class _Builder:
     # -- nodes --------------------------------------------------------------------------------
 
     def add_node(self, name: str, op: OpType, attrs: dict[str, Any], inputs: tuple[str, ...],
-                 *, layer: str, block: str, stage: str, pos: SourcePos) -> str:
+                 *, layer: str, block: str, block_kind: str, stage: str, pos: SourcePos) -> str:
         if name in self.digraph:
             raise CostModelError(ErrorCode.BAD_VALUE, f"two nodes are named '{name}'", pos=pos,
                                  node=name)
@@ -119,7 +123,7 @@ class _Builder:
             raise CostModelError(ErrorCode.LIMIT,
                                  f"output tensor {list(shape)} has more than "
                                  f"{MAX_TENSOR_ELEMENTS} elements", pos=pos, node=name)
-        node = Node(name, op, attrs, inputs, shape, layer, block, stage, pos)
+        node = Node(name, op, attrs, inputs, shape, layer, block, block_kind, stage, pos)
         self.digraph.add_node(name, node=node)
         for source in inputs:
             self.digraph.add_edge(source, name)
@@ -251,21 +255,20 @@ class _Builder:
             if repeat > MAX_REPEAT:
                 raise CostModelError(ErrorCode.LIMIT, f"repeat {repeat} is larger than the limit "
                                      f"{MAX_REPEAT}", pos=layer.pos, node=node_name)
-            stage = stage_of.get(key, "")
             current = in_nodes
             for copy in range(1, repeat + 1):
                 name = node_name if repeat == 1 else f"{node_name}.{copy}"
-                block_name = name if scope.top_level else scope.prefix.rstrip(".")
-                if copy > 1:
-                    env = {**env, **_shape_vars(self.shape_of(current[0]))} if scope.top_level else env
+                owner = scope
+                if scope.top_level:  # a top-level layer use is its own block
+                    owner = _Scope(scope.prefix, scope.env, scope.inputs, scope.params, True,
+                                   scope.depth, None, stage_of[key], name,
+                                   str(layer.block or ops.ALIASES.get(str(layer.op), layer.op)))
+                    if copy > 1:
+                        env = {**env, **_shape_vars(self.shape_of(current[0]))}
                 if layer.op is not None:
-                    out = self.expand_op(layer, name, current, scope, env, first_copy=copy == 1,
-                                         stage=stage if scope.top_level else scope.env["__stage__"],
-                                         block=block_name)
+                    out = self.expand_op(layer, name, current, owner, env, first_copy=copy == 1)
                 else:
-                    out = self.expand_block(layer, name, current, scope, env,
-                                            first_copy=copy == 1,
-                                            stage=stage if scope.top_level else scope.env["__stage__"])
+                    out = self.expand_block(layer, name, current, owner, env, first_copy=copy == 1)
                 current = (out,)
             outputs[key] = current[0]
             previous = current[0]
@@ -293,7 +296,7 @@ class _Builder:
                              pos=layer.pos, node=scope.prefix + key)
 
     def expand_op(self, layer: Layer, name: str, inputs: tuple[str, ...], scope: _Scope,
-                  env: dict[str, Any], *, first_copy: bool, stage: str, block: str) -> str:
+                  env: dict[str, Any], *, first_copy: bool) -> str:
         assert layer.op is not None
         op = ops.lookup(layer.op)
         assert op is not None  # checked at load time
@@ -324,7 +327,8 @@ class _Builder:
                                          f"{did_you_mean(word, allowed)}", pos=layer.pos, node=name)
             if attrs.get("bias") is None:
                 attrs["bias"] = norm is None  # PyTorch convention: no bias before a norm
-        common = {"layer": name, "block": block, "stage": stage, "pos": layer.pos}
+        common = {"layer": name, "block": scope.block, "block_kind": scope.block_kind,
+                  "stage": scope.stage, "pos": layer.pos}
         out = self.add_node(name, op, attrs, inputs, **common)
         if norm is not None:
             out = self.add_node(f"{name}.bn", ops.REGISTRY[norm], {}, (out,), **common)
@@ -333,7 +337,7 @@ class _Builder:
         return out
 
     def expand_block(self, layer: Layer, name: str, inputs: tuple[str, ...], scope: _Scope,
-                     env: dict[str, Any], *, first_copy: bool, stage: str) -> str:
+                     env: dict[str, Any], *, first_copy: bool) -> str:
         assert layer.block is not None
         block: BlockDef = self.spec.blocks[layer.block]
         if scope.depth >= MAX_BLOCK_DEPTH:
@@ -358,12 +362,13 @@ class _Builder:
                 args[param] = self.scale_channels(args[param])
         if not first_copy and "stride" in args:
             args["stride"] = 1  # stride applies to the first repeat only
-        block_env = {**self.vars, **args, "__stage__": stage, **_shape_vars(self.shape_of(inputs[0]))}
+        block_env = {**self.vars, **args, **_shape_vars(self.shape_of(inputs[0]))}
         scope_inputs = {"input": inputs[0]}
         for index, node in enumerate(inputs):
             scope_inputs[f"input{index}"] = node
         inner = _Scope(prefix=name + ".", env=block_env, inputs=scope_inputs, params=args,
-                       top_level=False, depth=scope.depth + 1, use_pos=layer.pos)
+                       top_level=False, depth=scope.depth + 1, use_pos=layer.pos,
+                       stage=scope.stage, block=scope.block, block_kind=scope.block_kind)
         keyed = _keyed_layers(block.layers, block.pos)
         try:
             outputs = self.expand_scope(keyed, inner, {})
@@ -435,7 +440,7 @@ def build_graph(spec: Spec, options: BuildOptions = BuildOptions()) -> Graph:
     input_shape = (channels, height, width)
     first_pos = spec.stages[next(iter(spec.stages))][0].pos
     builder.add_node("input", ops.REGISTRY["input"], {"shape": input_shape}, (),
-                     layer="input", block="input", stage="input", pos=first_pos)
+                     layer="input", block="input", block_kind="input", stage="input", pos=first_pos)
     keyed: list[tuple[str, Layer]] = []
     stage_of: dict[str, str] = {}
     for stage, layers in spec.stages.items():

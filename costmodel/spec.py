@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from costmodel import ops
 from costmodel.errors import CostModelError, ErrorCode, SourcePos, did_you_mean
-from costmodel.yamlsrc import LocDict, LocList, load_yaml_text, position_of
+from costmodel.files import bundled_dir, parse_yaml_mapping, read_text
+from costmodel.yamlsrc import LocDict, LocList, position_of
 
 POS_KEY = "__pos__"  # injected into every layer/block mapping; users cannot write it
 Scalar = int | float | bool | str
@@ -199,21 +200,8 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CostModelError(ErrorCode.FILE, f"no such file: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CostModelError(ErrorCode.FILE, f"cannot read {path}: {exc}") from None
-
-
 def _parse_mapping(text: str, file: str, what: str) -> LocDict:
-    data = load_yaml_text(text, file)
-    if not isinstance(data, LocDict):
-        raise CostModelError(ErrorCode.BAD_VALUE,
-                             f"a {what} must be a YAML mapping, got {type(data).__name__}",
-                             pos=SourcePos(file, 1, 1))
+    data = parse_yaml_mapping(text, file, what)
     _reject_reserved_keys(data)
     _inject_positions(data)
     return data
@@ -224,16 +212,6 @@ def _validate(model: type[BaseModel], data: LocDict, **extra: Any) -> Any:
         return model.model_validate({**data, **extra})
     except ValidationError as exc:
         raise _validation_error(exc, data, model) from None
-
-
-def bundled_dir(kind: str) -> Path:
-    """Where the bundled `archspecs/` or `hardware/` live: beside the package when installed,
-    or at the top of a source checkout (an editable install)."""
-    package_dir = Path(__file__).resolve().parent
-    for candidate in (package_dir / kind, package_dir.parent / kind):
-        if candidate.is_dir():
-            return candidate
-    return package_dir / kind
 
 
 def resolve_spec_path(name_or_path: str) -> Path:
@@ -255,14 +233,14 @@ def _resolve_import(name: str, spec_dir: Path) -> Path:
 
 
 def load_blocks(path: Path) -> dict[str, BlockDef]:
-    data = _parse_mapping(_read(path), str(path), "block library")
+    data = _parse_mapping(read_text(path), str(path), "block library")
     library: BlockLibrary = _validate(BlockLibrary, data)
     return library.blocks
 
 
 def load_spec(path: Path | str) -> Spec:
     path = Path(path)
-    return parse_spec(_read(path), str(path), base_dir=path.parent)
+    return parse_spec(read_text(path), str(path), base_dir=path.parent)
 
 
 def parse_spec(text: str, file: str = "<spec>", base_dir: Path | None = None) -> Spec:

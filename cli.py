@@ -1,0 +1,184 @@
+"""costmodel's command line: parse options, call the library, print. The only module that prints
+or exits. Every user error is one line on stderr and exit code 2; never a traceback."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from costmodel.analysis import AnalysisOptions, analyze
+from costmodel.errors import CostModelError
+from costmodel.hardware import list_profiles, load_profile
+from costmodel.spec import load_spec, resolve_spec_path
+
+app = typer.Typer(
+    help="Analytical cost model for neural network architectures: params, MACs, memory traffic, "
+    "roofline latency and energy on a hardware profile, from YAML specs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+hw_app = typer.Typer(help="List and inspect hardware profiles.", no_args_is_help=True)
+app.add_typer(hw_app, name="hw")
+
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL_ERROR = 70
+
+
+def _console(stderr: bool = False) -> Console:
+    # A pipe gets no colour (rich's default) and a wide table instead of 80 columns.
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 200
+    return Console(file=stream, width=width, stderr=stderr)
+
+
+T = TypeVar("T")
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run a command body; user errors become one line and exit 2, bugs one line and exit 70."""
+    try:
+        return action()
+    except CostModelError as exc:
+        _console(stderr=True).print(f"costmodel: {exc}", markup=False, highlight=False,
+                                    soft_wrap=True)
+        raise typer.Exit(EXIT_USER_ERROR) from None
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if os.environ.get("COSTMODEL_DEBUG"):
+            raise
+        _console(stderr=True).print(
+            f"costmodel: internal error: {type(exc).__name__}: {exc} "
+            "(a bug: please report it; COSTMODEL_DEBUG=1 shows the traceback)",
+            markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INTERNAL_ERROR) from None
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class GroupBy(str, Enum):
+    node = "node"
+    layer = "layer"
+    block = "block"
+    stage = "stage"
+    op = "op"
+
+
+class Precision(str, Enum):
+    fp32 = "fp32"
+    fp16 = "fp16"
+    bf16 = "bf16"
+    int8 = "int8"
+    int4 = "int4"
+
+
+SpecArg = Annotated[str, typer.Argument(help="Spec file, or the name of a bundled spec "
+                                        "(e.g. mbv3_small).", show_default=False)]
+HwOpt = Annotated[str, typer.Option("--hw", help="Hardware profile: a bundled name (see "
+                                    "`costmodel hw list`) or a YAML path.")]
+BatchOpt = Annotated[int, typer.Option(min=1, max=1_000_000, help="Batch size.")]
+PrecisionOpt = Annotated[Precision, typer.Option(help="Numeric precision of weights and "
+                                                 "activations (int4: weights only).")]
+WidthOpt = Annotated[float, typer.Option(help="Width multiplier: channels scaled and rounded "
+                                         "with make_divisible(c*w, 8), except layers marked fixed.")]
+ResolutionOpt = Annotated[int | None, typer.Option(min=1, max=16384, help="Input resolution "
+                                                   "(square side in pixels); default: the spec's.")]
+
+
+def _analysis_options(batch: int, precision: Precision, width: float,
+                      resolution: int | None) -> AnalysisOptions:
+    return AnalysisOptions(batch=batch, precision=precision.value, width=width,
+                           resolution=resolution)
+
+
+@app.command("analyze")
+def analyze_command(
+    spec: SpecArg,
+    hw: HwOpt = "snapdragon855",
+    batch: BatchOpt = 1,
+    precision: PrecisionOpt = Precision.fp32,
+    width: WidthOpt = 1.0,
+    resolution: ResolutionOpt = None,
+    group_by: Annotated[GroupBy, typer.Option("--group-by", help="Rows per node, spec layer "
+                                              "(conv+bn+act), block use, stage or op type.")]
+    = GroupBy.layer,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="table for people, "
+                                                        "json for machines.")] = OutputFormat.table,
+    top: Annotated[int, typer.Option(min=0, help="How many top latency contributors to list.")] = 5,
+) -> None:
+    """Params, MACs, memory traffic, roofline latency and energy, per row and in total."""
+    from costmodel import render
+
+    def body() -> None:
+        result = analyze(load_spec(resolve_spec_path(spec)), load_profile(hw),
+                         _analysis_options(batch, precision, width, resolution))
+        if output_format is OutputFormat.json:
+            sys.stdout.write(render.analysis_json(result, group_by.value) + "\n")
+        else:
+            _console().print(render.analysis_view(result, group_by.value, top))
+
+    _run(body)
+
+
+@app.command("validate")
+def validate_command(
+    specs: Annotated[list[str], typer.Argument(help="Spec files or bundled names.",
+                                               show_default=False)],
+) -> None:
+    """Check specs (YAML, keys, ops, blocks, shapes) without analysing them."""
+    from costmodel.graph import build_graph
+
+    failures = 0
+    for spec in specs:
+        try:
+            graph = build_graph(load_spec(resolve_spec_path(spec)))
+            print(f"ok  {spec}: {len(graph.nodes) - 1} nodes, output {list(graph.node(graph.output).shape)}")
+        except CostModelError as exc:
+            failures += 1
+            print(f"costmodel: {exc}", file=sys.stderr)
+    if failures:
+        raise typer.Exit(EXIT_USER_ERROR)
+
+
+@hw_app.command("list")
+def hw_list() -> None:
+    """The bundled hardware profiles."""
+    from rich.table import Table
+
+    def body() -> None:
+        table = Table(header_style="bold")
+        for header in ("name", "title", "unit", "precisions"):
+            table.add_column(header)
+        for path in list_profiles():
+            profile = load_profile(str(path))
+            table.add_row(profile.name, profile.title, profile.unit, ", ".join(profile.precisions))
+        _console().print(table)
+
+    _run(body)
+
+
+@hw_app.command("show")
+def hw_show(name: Annotated[str, typer.Argument(help="Profile name or YAML path.")]) -> None:
+    """Every number of a profile with its source."""
+    from costmodel import render
+
+    _run(lambda: _console().print(render.profile_view(load_profile(name))))
+
+
+def main() -> Any:
+    return app()
+
+
+if __name__ == "__main__":
+    main()

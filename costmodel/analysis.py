@@ -1,0 +1,203 @@
+"""The pipeline end to end, and its typed, immutable result.
+
+    Spec --build_graph--> Graph --count_nodes--> NodeCount --memory model--> Traffic
+         --estimate_node (roofline)--> NodeEstimate  ==> AnalysisResult (rows + totals)
+
+`analyze` is a pure function of (spec, hardware profile, options). Rows can be grouped by node,
+layer, block, stage or op type; every grouping sums the same node rows, so rows always add up
+to the totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from costmodel import memory
+from costmodel.counting import check_precision, count_nodes
+from costmodel.errors import CostModelError, ErrorCode
+from costmodel.graph import BuildOptions, build_graph
+from costmodel.hardware import HardwareProfile
+from costmodel.roofline import estimate_node
+from costmodel.spec import Spec
+
+GROUP_BY = ("node", "layer", "block", "stage", "op")
+
+CONVENTIONS = (
+    "params: learnable parameters (conv/linear weights and biases, BN gamma and beta), "
+    "torchvision's convention",
+    "MACs: multiply-accumulates of conv (incl. grouped/depthwise) and linear layers, batch "
+    "included; a bias add is not a MAC; FLOPs would be 2 x MACs + ops",
+    "ops: other arithmetic (activations, unfolded BN, add, mul, pooling), counted per element",
+    "bytes: elements x bytes per element of the precision; intensity = MACs per DRAM byte",
+)
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    batch: int = 1
+    precision: str = "fp32"
+    width: float = 1.0
+    resolution: int | None = None
+    memory_model: str = "naive"
+
+    def check(self) -> None:
+        if not 1 <= self.batch <= 1_000_000:
+            raise CostModelError(ErrorCode.OPTION, f"batch must be 1..1000000, got {self.batch}")
+        check_precision(self.precision)
+        if self.memory_model not in memory.MEMORY_MODELS:
+            raise CostModelError(ErrorCode.OPTION, f"unknown memory model '{self.memory_model}'")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One node, or the sum over a group of nodes. All counts include the batch."""
+
+    name: str
+    op: str
+    stage: str
+    nodes: int
+    shape: tuple[int, ...]
+    params: int
+    macs: int
+    ops: int
+    weight_bytes: int
+    act_in_bytes: int
+    act_out_bytes: int
+    dram_bytes: int
+    compute_s: float
+    memory_s: float
+    overhead_s: float
+    latency_s: float
+    memory_bound_s: float  # latency of the nodes in this row that are memory-bound
+    energy_j: float
+    compute_energy_j: float
+    data_energy_j: float
+
+    @property
+    def intensity(self) -> float:
+        """Arithmetic intensity in MACs per DRAM byte (0 when nothing moves)."""
+        return self.macs / self.dram_bytes if self.dram_bytes else 0.0
+
+    @property
+    def bound(self) -> str:
+        if self.latency_s == 0:
+            return "-"
+        return "memory" if 2 * self.memory_bound_s > self.latency_s else "compute"
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["shape"] = list(self.shape)
+        out["intensity_macs_per_byte"] = self.intensity
+        out["bound"] = self.bound
+        return out
+
+
+_SUMMED = ("nodes", "params", "macs", "ops", "weight_bytes", "act_in_bytes", "act_out_bytes",
+           "dram_bytes", "compute_s", "memory_s", "overhead_s", "latency_s", "memory_bound_s",
+           "energy_j", "compute_energy_j", "data_energy_j")
+
+
+def sum_rows(name: str, rows: Iterable[Row], op: str = "", stage: str = "") -> Row:
+    rows = list(rows)
+    totals: dict[str, Any] = {key: sum(getattr(r, key) for r in rows) for key in _SUMMED}
+    shape = rows[-1].shape if rows else ()
+    return Row(name=name, op=op, stage=stage, shape=shape, **totals)
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    spec_name: str
+    spec_title: str
+    spec_file: str
+    spec_source: str
+    hardware_name: str
+    hardware_title: str
+    hardware_file: str
+    options: AnalysisOptions
+    input_shape: tuple[int, ...]
+    nodes: tuple[Row, ...]
+    node_keys: tuple[dict[str, str], ...]  # per node: its layer, block, stage and op
+    assumptions: tuple[str, ...]
+    total: Row = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total", sum_rows("total", self.nodes))
+
+    def rows(self, group_by: str = "layer") -> list[Row]:
+        """Rows in graph order, one per group (by first appearance)."""
+        if group_by not in GROUP_BY:
+            raise CostModelError(ErrorCode.OPTION, f"unknown grouping '{group_by}' "
+                                 f"(expected one of: {', '.join(GROUP_BY)})")
+        if group_by == "node":
+            return list(self.nodes)
+        groups: dict[str, list[Row]] = {}
+        kinds: dict[str, str] = {}
+        stages: dict[str, str] = {}
+        for row, keys in zip(self.nodes, self.node_keys):
+            key = keys[group_by]
+            groups.setdefault(key, []).append(row)
+            # what a group is: a layer's first op (conv2d of conv+bn+act), a block use's block type
+            kinds.setdefault(key, {"layer": row.op, "block": keys["block_kind"], "op": row.op}
+                             .get(group_by, ""))
+            stages.setdefault(key, row.stage)
+        return [sum_rows(key, rows, op=kinds[key], stage="" if group_by == "op" else stages[key])
+                for key, rows in groups.items()]
+
+    def to_dict(self, group_by: str = "layer") -> dict[str, Any]:
+        return {
+            "spec": {"name": self.spec_name, "title": self.spec_title, "file": self.spec_file,
+                     "source": self.spec_source},
+            "hardware": {"name": self.hardware_name, "title": self.hardware_title,
+                         "file": self.hardware_file},
+            "options": {"batch": self.options.batch, "precision": self.options.precision,
+                        "width": self.options.width, "resolution": self.options.resolution,
+                        "memory_model": self.options.memory_model},
+            "input_shape": list(self.input_shape),
+            "conventions": list(CONVENTIONS),
+            "assumptions": list(self.assumptions),
+            "group_by": group_by,
+            "totals": self.total.to_dict(),
+            "rows": [row.to_dict() for row in self.rows(group_by)],
+        }
+
+
+def analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions = AnalysisOptions()
+            ) -> AnalysisResult:
+    """Params, MACs, traffic, latency and energy of `spec` on `hw` under `options`."""
+    options.check()
+    hw.precision("int8" if options.precision == "int4" else options.precision)
+    graph = build_graph(spec, BuildOptions(width=options.width, resolution=options.resolution))
+    counts = count_nodes(graph, options.batch, options.precision)
+    traffic = memory.naive_traffic(counts)
+    rows: list[Row] = []
+    keys: list[dict[str, str]] = []
+    for count, moved in zip(counts, traffic):
+        est = estimate_node(count, moved.dram_bytes, moved.onchip_bytes, hw, options.precision)
+        rows.append(Row(
+            name=count.name, op=count.op, stage=count.stage, nodes=1, shape=count.shape,
+            params=count.params, macs=count.macs, ops=count.ops,
+            weight_bytes=count.weight_bytes, act_in_bytes=count.act_in_bytes,
+            act_out_bytes=count.act_out_bytes, dram_bytes=est.dram_bytes,
+            compute_s=est.compute_s, memory_s=est.memory_s, overhead_s=est.overhead_s,
+            latency_s=est.latency_s,
+            memory_bound_s=est.latency_s if est.bound == "memory" else 0.0,
+            energy_j=est.energy_j, compute_energy_j=est.compute_energy_j,
+            data_energy_j=est.data_energy_j,
+        ))
+        keys.append({"layer": count.layer, "block": count.block, "stage": count.stage,
+                     "op": count.op, "block_kind": count.block_kind})
+    assumptions = (
+        f"memory model: {memory.describe(options.memory_model)}",
+        "latency: roofline per node, max(compute, memory) + per-kernel overhead, summed "
+        "(one unit, kernels in sequence)",
+        "energy: MACs and ops x energy per op of the precision + DRAM and on-chip bytes x energy "
+        "per byte + static power x latency",
+    )
+    return AnalysisResult(
+        spec_name=spec.name, spec_title=spec.title, spec_file=spec.file, spec_source=spec.source,
+        hardware_name=hw.name, hardware_title=hw.title, hardware_file=hw.file, options=options,
+        input_shape=(options.batch, *graph.input_shape), nodes=tuple(rows),
+        node_keys=tuple(keys), assumptions=assumptions,
+    )

@@ -1,0 +1,134 @@
+"""Hardware profiles: YAML -> validated model. Every number carries a source.
+
+A profile describes one compute unit the way the roofline needs it: peak MAC rate and energy per
+MAC for each precision, DRAM bandwidth and energy per byte, on-chip memory, the fraction of peak a
+kind of op actually reaches (depthwise convs run far below peak: MnasNet, NetAdapt), and a fixed
+overhead per kernel launch. Units live in field names. `sources` maps each numeric field's dotted
+path to where the number comes from; a test checks that none is missing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from costmodel.errors import CostModelError, ErrorCode, did_you_mean
+from costmodel.ops import OP_CLASSES
+from costmodel.files import bundled_dir, parse_yaml_mapping, read_text
+from costmodel.yamlsrc import position_of
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class PrecisionSpec(_Strict):
+    peak_macs_per_s: float = Field(gt=0)  # 1 MAC = 2 FLOP
+    energy_pj_per_mac: float = Field(ge=0)
+    energy_pj_per_op: float = Field(ge=0)  # one elementwise op (add, compare, multiply)
+
+
+class OnChipLevel(_Strict):
+    name: str
+    capacity_bytes: int = Field(gt=0)
+
+
+class MemorySpec(_Strict):
+    dram_bytes_per_s: float = Field(gt=0)
+    dram_pj_per_byte: float = Field(ge=0)
+    onchip_pj_per_byte: float = Field(ge=0)
+    onchip: list[OnChipLevel] = []
+
+
+class HardwareProfile(_Strict):
+    version: int = 1
+    name: str
+    title: str
+    unit: str  # which compute unit of the chip the profile models
+    precisions: dict[str, PrecisionSpec]
+    memory: MemorySpec
+    efficiency: dict[str, float]  # fraction of peak reached per op class (ops.OP_CLASSES)
+    overhead_s_per_kernel: float = Field(ge=0)
+    static_power_w: float = Field(ge=0)
+    sources: dict[str, str]
+    notes: str = ""
+    file: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> HardwareProfile:
+        for op_class in OP_CLASSES:
+            if op_class not in self.efficiency:
+                raise ValueError(f"efficiency has no entry for op class '{op_class}'")
+        for key, value in self.efficiency.items():
+            if key not in OP_CLASSES:
+                raise ValueError(f"efficiency: unknown op class '{key}'{did_you_mean(key, OP_CLASSES)}")
+            if not 0 < value <= 1:
+                raise ValueError(f"efficiency.{key} must be in (0, 1], got {value}")
+        if not self.precisions:
+            raise ValueError("a profile needs at least one precision")
+        return self
+
+    @property
+    def onchip_bytes(self) -> int:
+        """The largest on-chip level: what a tensor must fit in to avoid DRAM."""
+        return max((level.capacity_bytes for level in self.memory.onchip), default=0)
+
+    def precision(self, name: str) -> PrecisionSpec:
+        if name in self.precisions:
+            return self.precisions[name]
+        raise CostModelError(ErrorCode.OPTION, f"hardware '{self.name}' has no precision '{name}' "
+                             f"(it has: {', '.join(self.precisions)})")
+
+
+def numeric_paths(value: Any, prefix: str = "") -> list[str]:
+    """Dotted paths of every number in a profile (to check each one has a source)."""
+    paths: list[str] = []
+    if isinstance(value, BaseModel):
+        value = {k: getattr(value, k) for k in type(value).model_fields}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("version", "sources"):
+                continue
+            paths += numeric_paths(item, f"{prefix}{key}.")
+    elif isinstance(value, list):
+        for item in value:
+            name = getattr(item, "name", None)
+            paths += numeric_paths(item, f"{prefix}{name}." if name else prefix)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        paths.append(prefix.rstrip("."))
+    return paths
+
+
+def list_profiles() -> list[Path]:
+    return sorted(bundled_dir("hardware").glob("*.yaml"))
+
+
+def resolve_profile_path(name_or_path: str) -> Path:
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    bundled = bundled_dir("hardware") / f"{name_or_path}.yaml"
+    if bundled.exists():
+        return bundled
+    names = [p.stem for p in list_profiles()]
+    raise CostModelError(ErrorCode.HARDWARE, f"unknown hardware profile '{name_or_path}'"
+                         f"{did_you_mean(name_or_path, names)} (bundled: {', '.join(names)})")
+
+
+def load_profile(name_or_path: str) -> HardwareProfile:
+    path = resolve_profile_path(name_or_path)
+    data = parse_yaml_mapping(read_text(path), str(path), "hardware profile")
+    try:
+        return HardwareProfile.model_validate({**data, "file": str(path)})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        where = ".".join(str(p) for p in loc)
+        code = ErrorCode.UNKNOWN_KEY if err["type"] == "extra_forbidden" else ErrorCode.HARDWARE
+        message = err["msg"].removeprefix("Value error, ")
+        got = err.get("input")
+        got_text = f", got {got!r}" if isinstance(got, (int, float, str)) else ""
+        raise CostModelError(code, f"{where}: {message}{got_text}" if where else message,
+                             pos=position_of(data, loc)) from None

@@ -1,0 +1,162 @@
+"""Renderers: turn results into rich renderables or text. They format; they never compute metrics
+(everything shown is a field or property of the result) and never print (cli.py does)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from costmodel.analysis import CONVENTIONS, AnalysisResult, Row
+from costmodel.hardware import HardwareProfile
+
+_SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+
+
+def human_count(value: float) -> str:
+    """2542856 -> '2.54M'; exact below 1000."""
+    for scale, suffix in _SI:
+        if abs(value) >= scale:
+            return f"{value / scale:.3g}{suffix}" if abs(value) / scale < 100 else \
+                f"{value / scale:.0f}{suffix}"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"
+
+
+def human_bytes(value: float) -> str:
+    """Decimal units (MB = 1e6 B), as bandwidth figures are quoted."""
+    for scale, suffix in ((1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
+        if abs(value) >= scale:
+            return f"{value / scale:.3g} {suffix}"
+    return f"{value:.0f} B"
+
+
+def human_seconds(value: float) -> str:
+    if value == 0:
+        return "0"
+    if value >= 1:
+        return f"{value:.3g} s"
+    if value >= 1e-3:
+        return f"{value * 1e3:.3g} ms"
+    return f"{value * 1e6:.3g} µs"
+
+
+def human_joules(value: float) -> str:
+    if value == 0:
+        return "0"
+    for scale, suffix in ((1, "J"), (1e-3, "mJ"), (1e-6, "µJ")):
+        if value >= scale:
+            return f"{value / scale:.3g} {suffix}"
+    return f"{value * 1e9:.3g} nJ"
+
+
+def _options_line(result: AnalysisResult) -> str:
+    o = result.options
+    res = f"{o.resolution}x{o.resolution}" if o.resolution else "spec's"
+    return (f"precision {o.precision} · batch {o.batch} · width {o.width:g} · resolution {res} · "
+            f"input {list(result.input_shape)}")
+
+
+def analysis_header(result: AnalysisResult) -> Text:
+    text = Text()
+    text.append(f"{result.spec_title or result.spec_name}", style="bold")
+    text.append(f"  ({result.spec_file})\n")
+    if result.spec_source:
+        text.append(f"source: {result.spec_source}\n", style="dim")
+    text.append("hardware: ", style="bold")
+    text.append(f"{result.hardware_title}  ({result.hardware_name}: {result.hardware_file})\n")
+    text.append("options: ", style="bold")
+    text.append(_options_line(result) + "\n")
+    for line in CONVENTIONS + result.assumptions:
+        text.append(f"· {line}\n", style="dim")
+    return text
+
+
+def rows_table(rows: list[Row], total: Row, title: str, group_by: str) -> Table:
+    table = Table(title=title, title_justify="left", show_footer=True, header_style="bold",
+                  footer_style="bold")
+    columns: list[tuple[str, str, Any]] = [
+        (group_by, "left", lambda r: r.name),
+        ("op", "left", lambda r: r.op),
+        ("out shape", "right", lambda r: "x".join(map(str, r.shape)) if r.shape else ""),
+        ("params", "right", lambda r: human_count(r.params)),
+        ("MACs", "right", lambda r: human_count(r.macs)),
+        ("weights", "right", lambda r: human_bytes(r.weight_bytes)),
+        ("act in+out", "right", lambda r: human_bytes(r.act_in_bytes + r.act_out_bytes)),
+        ("DRAM", "right", lambda r: human_bytes(r.dram_bytes)),
+        ("MAC/B", "right", lambda r: f"{r.intensity:.1f}" if r.dram_bytes else "-"),
+        ("bound", "left", lambda r: r.bound),
+        ("latency", "right", lambda r: human_seconds(r.latency_s)),
+        ("lat %", "right", lambda r: f"{100 * r.latency_s / total.latency_s:.1f}"
+         if total.latency_s else "-"),
+        ("energy", "right", lambda r: human_joules(r.energy_j)),
+    ]
+    for header, justify, cell in columns:
+        footer = "total" if header == group_by else ("" if header in ("op", "out shape")
+                                                     else cell(total))
+        table.add_column(header, justify=justify, footer=footer,  # type: ignore[arg-type]
+                         no_wrap=header == group_by)
+    for row in rows:
+        style = "red" if row.bound == "memory" else None
+        table.add_row(*(cell(row) for _, _, cell in columns), style=style)
+    return table
+
+
+def top_contributors(result: AnalysisResult, group_by: str, top: int) -> Table:
+    rows = sorted(result.rows(group_by), key=lambda r: r.latency_s, reverse=True)[:top]
+    table = Table(title=f"Top {len(rows)} latency contributors (by {group_by})",
+                  title_justify="left", header_style="bold")
+    for header in (group_by, "op", "latency", "share", "bound", "MACs", "DRAM"):
+        table.add_column(header, justify="left" if header in (group_by, "op", "bound") else "right")
+    for row in rows:
+        share = 100 * row.latency_s / result.total.latency_s if result.total.latency_s else 0
+        table.add_row(row.name, row.op, human_seconds(row.latency_s), f"{share:.1f}%", row.bound,
+                      human_count(row.macs), human_bytes(row.dram_bytes))
+    return table
+
+
+def analysis_view(result: AnalysisResult, group_by: str, top: int = 5) -> RenderableType:
+    total = result.total
+    summary = Text()
+    summary.append("total: ", style="bold")
+    summary.append(f"{total.params:,} params · {total.macs:,} MACs · "
+                   f"{human_bytes(total.dram_bytes)} DRAM · {human_seconds(total.latency_s)} · "
+                   f"{human_joules(total.energy_j)}")
+    parts: list[RenderableType] = [
+        analysis_header(result),
+        rows_table(result.rows(group_by), total, f"Per {group_by}", group_by),
+        summary,
+    ]
+    if top > 0:
+        parts.append(top_contributors(result, group_by, top))
+    return Group(*parts)
+
+
+def analysis_json(result: AnalysisResult, group_by: str) -> str:
+    return json.dumps(result.to_dict(group_by), indent=2, sort_keys=False)
+
+
+def profile_view(hw: HardwareProfile) -> RenderableType:
+    table = Table(title=f"{hw.title} ({hw.name})", title_justify="left", header_style="bold")
+    table.add_column("field")
+    table.add_column("value", justify="right")
+    table.add_column("source")
+    from costmodel.hardware import numeric_paths  # local: only this view needs it
+
+    for path in numeric_paths(hw):
+        table.add_row(path, f"{_value_at(hw, path):g}", hw.sources.get(path, "MISSING"))
+    return Group(table, Text(hw.notes, style="dim")) if hw.notes else table
+
+
+def _value_at(hw: HardwareProfile, path: str) -> float:
+    value: Any = hw
+    for part in path.split("."):
+        if isinstance(value, dict):
+            value = value[part]
+        elif isinstance(value, list):
+            value = next(item for item in value if getattr(item, "name", None) == part)
+        else:
+            value = getattr(value, part)
+    return float(value)
