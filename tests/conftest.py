@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from costmodel.analysis import AnalysisOptions, AnalysisResult, analyze  # noqa: E402
+from costmodel.hardware import HardwareProfile, load_profile  # noqa: E402
+from costmodel.spec import Spec, load_spec, parse_spec  # noqa: E402
+
+ARCHSPECS = ROOT / "archspecs"
+
+
+@pytest.fixture(scope="session")
+def sd855() -> HardwareProfile:
+    return load_profile("snapdragon855")
+
+
+def spec_named(name: str) -> Spec:
+    return load_spec(ARCHSPECS / f"{name}.yaml")
+
+
+def run(name: str, hw: HardwareProfile, **options: object) -> AnalysisResult:
+    return analyze(spec_named(name), hw, AnalysisOptions(**options))  # type: ignore[arg-type]
+
+
+def spec_text(body: str, *, header: str = "") -> str:
+    """A minimal spec around `body` (the stages section), for error and shape tests."""
+    return (
+        "version: 1\nname: t\ninput: [3, 32, 32]\n" + header + "stages:\n" + body
+    )
+
+
+def parse(text: str) -> Spec:
+    return parse_spec(text, "t.yaml", base_dir=ARCHSPECS)

@@ -1,0 +1,84 @@
+"""Properties of the analysis that hold for any spec: sums, scaling, invariances."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from conftest import run
+
+from costmodel.analysis import GROUP_BY, Row
+
+ADDITIVE = ("params", "macs", "ops", "weight_bytes", "act_in_bytes", "act_out_bytes", "dram_bytes",
+            "latency_s", "energy_j")
+
+
+@pytest.mark.parametrize("group_by", GROUP_BY)
+@pytest.mark.parametrize("name", ["mbv3_small", "googlenet", "densenet121"])
+def test_rows_add_up_to_totals(name: str, group_by: str, sd855) -> None:
+    result = run(name, sd855)
+    rows = result.rows(group_by)
+    for key in ADDITIVE:
+        summed = sum(getattr(r, key) for r in rows)
+        assert summed == pytest.approx(getattr(result.total, key), rel=1e-12), key
+    assert sum(r.nodes for r in rows) == result.total.nodes
+
+
+def test_macs_scale_exactly_with_batch(sd855) -> None:
+    one, eight = run("mbv3_small", sd855), run("mbv3_small", sd855, batch=8)
+    assert eight.total.macs == 8 * one.total.macs
+    assert eight.total.ops == 8 * one.total.ops
+    assert eight.total.act_out_bytes == 8 * one.total.act_out_bytes
+    assert eight.total.params == one.total.params
+    assert eight.total.weight_bytes == one.total.weight_bytes
+
+
+def test_params_do_not_change_with_resolution(sd855) -> None:
+    base = run("mbv3_large", sd855)
+    for resolution in (96, 160, 192, 256):
+        other = run("mbv3_large", sd855, resolution=resolution)
+        assert other.total.params == base.total.params
+    # Doubling the side of a stride-32 net doubles every feature map's side exactly, so each conv
+    # does 4x the MACs while the linear layers after global pooling do the same.
+    big = run("mbv3_large", sd855, resolution=448)
+    for a, b in zip(base.nodes, big.nodes, strict=True):
+        assert a.name == b.name
+        assert b.macs == (a.macs if a.op == "linear" else 4 * a.macs), a.name
+
+
+def test_precision_changes_bytes_not_counts(sd855) -> None:
+    fp32, int8 = run("mbv3_small", sd855), run("mbv3_small", sd855, precision="int8")
+    assert int8.total.macs == fp32.total.macs
+    assert int8.total.weight_bytes * 4 == fp32.total.weight_bytes
+    assert int8.total.latency_s < fp32.total.latency_s
+
+
+def test_roofline_formula_on_one_node(sd855) -> None:
+    """Recompute one node's latency and energy from the profile by hand."""
+    result = run("mbv3_small", sd855)
+    node: Row = next(r for r in result.nodes if r.name == "stem.conv")
+    # conv 3->16, 3x3, stride 2, 224 -> 112: MACs = 16*112*112*3*3*3
+    assert node.macs == 16 * 112 * 112 * 27
+    weight_bytes = 16 * 27 * 4
+    act_bytes = (3 * 224 * 224 + 16 * 112 * 112) * 4
+    assert node.dram_bytes == weight_bytes + act_bytes
+    compute = node.macs / (22.7e9 * 0.6)  # fp32 peak x dense-conv efficiency in the profile
+    memory = (weight_bytes + act_bytes) / 34.1e9
+    assert node.latency_s == pytest.approx(max(compute, memory) + 2e-6)
+    energy = node.macs * 4.6e-12 + node.dram_bytes * 162.5e-12 + 0.3 * node.latency_s
+    assert node.energy_j == pytest.approx(energy)
+    assert node.bound == ("compute" if compute > memory else "memory")
+
+
+def test_views_cost_nothing(sd855) -> None:
+    result = run("mbv3_small", sd855)
+    for row in result.nodes:
+        if row.op in ("flatten", "dropout", "identity"):
+            assert row.latency_s == 0 and row.dram_bytes == 0 and row.energy_j == 0
+
+
+def test_latency_and_energy_are_finite_and_positive(sd855) -> None:
+    total = run("mbv3_large", sd855).total
+    assert math.isfinite(total.latency_s) and total.latency_s > 0
+    assert math.isfinite(total.energy_j) and total.energy_j > 0
+    assert total.compute_energy_j + total.data_energy_j < total.energy_j  # + static power
