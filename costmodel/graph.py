@@ -290,9 +290,11 @@ class _Builder:
                                      f"input '{ref}' is declared at or after this layer: inputs must "
                                      f"come from earlier layers, otherwise '{key}' and '{candidate}' "
                                      "form a cycle", pos=layer.pos, node=scope.prefix + key)
-        visible = list(outputs) + list(scope.inputs)
-        raise CostModelError(ErrorCode.UNKNOWN_INPUT,
-                             f"unknown input '{ref}'{did_you_mean(ref, visible)}",
+        visible = [name.split(".")[-1] for name in outputs] + list(outputs) + list(scope.inputs)
+        hint = did_you_mean(ref, visible)
+        if not hint and len(visible) <= 12:
+            hint = f" (earlier layers: {', '.join(sorted(set(visible)))})"
+        raise CostModelError(ErrorCode.UNKNOWN_INPUT, f"unknown input '{ref}'{hint}",
                              pos=layer.pos, node=scope.prefix + key)
 
     def expand_op(self, layer: Layer, name: str, inputs: tuple[str, ...], scope: _Scope,

@@ -156,7 +156,9 @@ def _reject_reserved_keys(value: Any) -> None:
 
 def _validation_error(exc: ValidationError, root: Any, model: type[BaseModel]) -> CostModelError:
     """Turn pydantic's first error into ours, located in the file."""
-    err = exc.errors()[0]
+    errors = exc.errors()
+    # An unknown key usually explains a missing one (a misspelling): report it first.
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(err["loc"])
     pos = position_of(root, loc)
     where = ".".join(str(p) for p in loc)
@@ -164,7 +166,7 @@ def _validation_error(exc: ValidationError, root: Any, model: type[BaseModel]) -
     if kind == "extra_forbidden":
         key = str(loc[-1])
         parent = _model_at(model, loc[:-1])
-        choices = [n for n in (parent.model_fields if parent else {}) if n != "pos"]
+        choices = [n for n in (parent.model_fields if parent else {}) if n not in ("pos", "file")]
         return CostModelError(ErrorCode.UNKNOWN_KEY, f"unknown key '{key}'{did_you_mean(key, choices)}"
                               + (f" (expected one of: {', '.join(choices)})" if choices else ""),
                               pos=pos)
@@ -272,8 +274,11 @@ def _check_word(value: str | None, allowed: tuple[str, ...], what: str, pos: Sou
                          f" (expected one of: {', '.join(allowed)}, none)", pos=pos)
 
 
-def check_layer(layer: Layer, blocks: dict[str, BlockDef], params: dict[str, Any]) -> None:
-    """Everything about one layer that does not need shapes."""
+def check_layer(layer: Layer, blocks: dict[str, BlockDef], params: dict[str, Any],
+                scope: str) -> None:
+    """Everything about one layer that does not need shapes; `scope` prefixes its name."""
+    label = f"{scope}.{layer.name or layer.op or layer.block}"
+    layer = layer.model_copy(update={"name": label})
     if (layer.op is None) == (layer.block is None):
         raise CostModelError(ErrorCode.MISSING_KEY if layer.op is None else ErrorCode.BAD_VALUE,
                              "a layer needs exactly one of 'op' or 'block'", pos=layer.pos,
@@ -340,7 +345,7 @@ def check_spec(spec: Spec) -> None:
                                      f"block '{block_name}' lists '{channel_param}' under channels "
                                      "but has no such parameter", pos=block.pos)
         for layer in block.layers:
-            check_layer(layer, spec.blocks, block.params)
-    for layers in spec.stages.values():
+            check_layer(layer, spec.blocks, block.params, f"block {block_name}")
+    for stage, layers in spec.stages.items():
         for layer in layers:
-            check_layer(layer, spec.blocks, {})
+            check_layer(layer, spec.blocks, {}, stage)

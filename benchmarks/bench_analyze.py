@@ -1,0 +1,70 @@
+"""Speed of costmodel: CLI end to end, and the analysis alone, on the bundled specs.
+
+Usage: python benchmarks/bench_analyze.py [--repeat N]
+Prints a table; targets (issue 6): CLI end to end <= 0.5 s, analysis of mbv3_small <= 5 ms,
+>= 500 mbv3_small variants per second in one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from costmodel.analysis import AnalysisOptions, analyze  # noqa: E402
+from costmodel.hardware import load_profile  # noqa: E402
+from costmodel.spec import load_spec  # noqa: E402
+
+
+def best_of(fn, repeat: int) -> tuple[float, float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times), statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    hw = load_profile("snapdragon855")
+
+    cli = [sys.executable, str(ROOT / "cli.py"), "analyze", "archspecs/mbv3_small.yaml", "--hw",
+           "snapdragon855"]
+    best, median = best_of(lambda: subprocess.run(cli, cwd=ROOT, capture_output=True, check=True),
+                           max(3, args.repeat // 4))
+    print(f"{'CLI end to end (mbv3_small, table)':45s} best {best * 1e3:8.1f} ms   "
+          f"median {median * 1e3:8.1f} ms")
+
+    print(f"\n{'analysis alone (spec parsed once)':45s} {'nodes':>6s} {'best':>10s} {'median':>10s}")
+    for path in sorted((ROOT / "archspecs").glob("*.yaml")):
+        spec = load_spec(path)
+        result = analyze(spec, hw)
+        best, median = best_of(lambda spec=spec: analyze(spec, hw), args.repeat)
+        print(f"{path.stem:45s} {result.total.nodes:6d} {best * 1e3:8.2f} ms {median * 1e3:8.2f} ms")
+
+    spec = load_spec(ROOT / "archspecs/mbv3_small.yaml")
+    widths = [0.35, 0.5, 0.75, 1.0, 1.25]
+    resolutions = [96, 128, 160, 192, 224, 256]
+    start = time.perf_counter()
+    variants = 0
+    for _ in range(4):
+        for width in widths:
+            for resolution in resolutions:
+                analyze(spec, hw, AnalysisOptions(width=width, resolution=resolution))
+                variants += 1
+    elapsed = time.perf_counter() - start
+    print(f"\nwidth x resolution sweep of mbv3_small: {variants} variants in {elapsed:.2f} s = "
+          f"{variants / elapsed:.0f} variants/s")
+
+
+if __name__ == "__main__":
+    main()

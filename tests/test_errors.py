@@ -1,0 +1,102 @@
+"""Malformed specs give one line naming FILE:LINE, the code and the node, and exit code 2."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from typer.testing import CliRunner
+
+from cli import app
+
+LINE = re.compile(r"^costmodel: (?P<file>[^:]+):(?P<line>\d+):(?P<col>\d+): error\[(?P<code>E\d+)\]")
+
+HEAD = "version: 1\nname: t\ninput: [3, 32, 32]\nstages:\n  s1:\n"
+
+# case -> (spec text, expected code, expected line)
+CASES = {
+    "bad_yaml": ("version: 1\nname: t\ninput: [3, 32, 32\nstages: {}\n", "E101", 4),
+    "duplicate_key": (HEAD + "    - {name: a, op: relu}\n  s1:\n    - {name: b, op: relu}\n",
+                      "E102", 7),
+    "unknown_op": (HEAD + "    - {name: c1, op: conv2, out: 8, kernel: 3}\n", "E104", 6),
+    "misspelt_attr": (HEAD + "    - {name: c1, op: conv2d, out: 8, kernel: 3, stirde: 2}\n",
+                      "E103", 6),
+    "misspelt_top_key": ("version: 1\nname: t\ninptu: [3, 32, 32]\nstages:\n  s1:\n"
+                         "    - {op: relu}\n", "E103", 3),
+    "wrong_channels_into_add": (HEAD + "    - {name: c1, op: conv2d, out: 8, kernel: 3}\n"
+                                "    - {name: c2, op: conv2d, out: 16, kernel: 3}\n"
+                                "    - {name: sum, op: add, inputs: [c1, c2]}\n", "E203", 8),
+    "missing_input": (HEAD + "    - {name: c1, op: conv2d, out: 8, kernel: 3}\n"
+                      "    - {name: sum, op: add, inputs: [c1, c9]}\n", "E201", 7),
+    "cycle": (HEAD + "    - {name: a, op: relu, inputs: [b]}\n    - {name: b, op: relu, inputs: [a]}\n",
+              "E202", 6),
+    "python_tag": ("version: 1\nname: !!python/object/apply:os.system ['true']\n"
+                   "input: [3, 32, 32]\nstages: {s: [{op: relu}]}\n", "E106", 2),
+    "unknown_block": (HEAD + "    - {block: inverted_residul, exp: 8, out: 8}\n", "E105", 6),
+    "bad_expression": (HEAD + "    - {op: conv2d, out: 'in_channels * * 2', kernel: 3}\n", "E108", 6),
+    "huge_repeat": (HEAD + "    - {op: relu, repeat: 1000000000}\n", "E301", 6),
+    "negative_channels": (HEAD + "    - {op: conv2d, out: -8, kernel: 3}\n", "E106", 6),
+    "fractional_channels": (HEAD + "    - {op: conv2d, out: 'in_channels / 2', kernel: 3}\n",
+                            "E106", 6),
+    "kernel_larger_than_input": (HEAD + "    - {op: conv2d, out: 8, kernel: 64, padding: 0}\n",
+                                 "E203", 6),
+    "linear_on_feature_map": (HEAD + "    - {op: linear, out: 10}\n", "E203", 6),
+}
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_error_is_one_located_line_with_exit_2(case: str, tmp_path: Path) -> None:
+    text, code, line = CASES[case]
+    spec = tmp_path / f"{case}.yaml"
+    spec.write_text(text)
+    result = runner.invoke(app, ["analyze", str(spec)])
+    assert result.exit_code == 2, result.output
+    output = result.stderr.strip()
+    assert "Traceback" not in result.output + result.stderr
+    assert len(output.splitlines()) == 1, output
+    match = LINE.match(output)
+    assert match, output
+    assert (match["code"], int(match["line"])) == (code, line), output
+    assert match["file"] == str(spec)
+
+
+def test_did_you_mean_for_misspelt_op(tmp_path: Path) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text(CASES["unknown_op"][0])
+    result = runner.invoke(app, ["validate", str(spec)])
+    assert "did you mean 'conv2d'?" in result.stderr
+    assert "s1.c1" in result.stderr
+
+
+def test_alias_bomb_is_rejected_quickly(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, "
+              f"*a{i-1}, *a{i-1}, *a{i-1}]" for i in range(1, 9)]
+    spec = tmp_path / "bomb.yaml"
+    spec.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(app, ["validate", str(spec)])
+    assert result.exit_code == 2
+    assert "error[E301]" in result.stderr
+
+
+def test_missing_file_and_unknown_hardware() -> None:
+    result = runner.invoke(app, ["analyze", "no/such/spec.yaml"])
+    assert result.exit_code == 2 and "error[E401]" in result.stderr
+    result = runner.invoke(app, ["analyze", "mbv3_small", "--hw", "snapdragon85"])
+    assert result.exit_code == 2 and "did you mean 'snapdragon855'?" in result.stderr
+
+
+def test_console_script_reports_errors_without_traceback(tmp_path: Path) -> None:
+    spec = tmp_path / "cycle.yaml"
+    spec.write_text(CASES["cycle"][0])
+    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "analyze", str(spec)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1
