@@ -83,3 +83,20 @@ def test_latency_and_energy_are_finite_and_positive(sd855) -> None:
     assert math.isfinite(total.latency_s) and total.latency_s > 0
     assert math.isfinite(total.energy_j) and total.energy_j > 0
     assert total.compute_energy_j + total.data_energy_j < total.energy_j  # + static power
+
+
+def test_graph_is_a_dag_with_one_source_and_the_declared_output() -> None:
+    import networkx as nx
+    from conftest import spec_named
+
+    from costmodel.graph import build_graph
+
+    for name in ("mbv3_small", "googlenet", "nasnet_a_mobile"):
+        graph = build_graph(spec_named(name))
+        digraph = graph.digraph
+        assert isinstance(digraph, nx.DiGraph)
+        assert nx.is_directed_acyclic_graph(digraph)
+        assert [n for n in digraph if digraph.in_degree(n) == 0] == ["input"]
+        assert digraph.number_of_nodes() == len(graph.nodes)
+        assert graph.output in digraph
+        assert all(digraph.has_edge(src, node.name) for node in graph.nodes for src in node.inputs)
