@@ -135,7 +135,7 @@ class AnalysisResult:
         groups: dict[str, list[Row]] = {}
         kinds: dict[str, str] = {}
         stages: dict[str, str] = {}
-        for row, keys in zip(self.nodes, self.node_keys):
+        for row, keys in zip(self.nodes, self.node_keys, strict=False):
             key = keys[group_by]
             groups.setdefault(key, []).append(row)
             # what a group is: a layer's first op (conv2d of conv+bn+act), a block use's block type
@@ -173,7 +173,7 @@ def analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions = Analysis
     traffic = memory.naive_traffic(counts)
     rows: list[Row] = []
     keys: list[dict[str, str]] = []
-    for count, moved in zip(counts, traffic):
+    for count, moved in zip(counts, traffic, strict=False):
         est = estimate_node(count, moved.dram_bytes, moved.onchip_bytes, hw, options.precision)
         rows.append(Row(
             name=count.name, op=count.op, stage=count.stage, nodes=1, shape=count.shape,

@@ -116,7 +116,7 @@ def _compile(node: ast.AST) -> Compiled:  # noqa: C901 - one case per syntax for
         return lambda scope: any(p(scope) for p in parts)
     if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
         first = _compile(node.left)
-        rest = [(_COMPARE[type(op)], _compile(c)) for op, c in zip(node.ops, node.comparators)]
+        rest = [(_COMPARE[type(op)], _compile(c)) for op, c in zip(node.ops, node.comparators, strict=False)]
 
         def compare(scope: Scope) -> bool:
             left = first(scope)

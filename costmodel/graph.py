@@ -25,6 +25,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from costmodel import expr, ops
+from costmodel.attrs import AttrError, parse_attr
 from costmodel.errors import CostModelError, ErrorCode, SourcePos, did_you_mean
 from costmodel.ops import AttrSpec, OpType, Shape, ShapeError
 from costmodel.spec import NONE_WORDS, BlockDef, Layer, Spec
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 MAX_NODES = 1_000_000
 MAX_REPEAT = 10_000
 MAX_BLOCK_DEPTH = 32
-MAX_CHANNELS = 65_536
+MAX_CHANNELS = 65_536  # also the cap on any integer attribute (attrs.MAX_INT)
 MAX_SPATIAL = 16_384
 MAX_TENSOR_ELEMENTS = 2**34  # per sample
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -76,11 +77,11 @@ class Graph:
         return self.by_name[name]
 
     @cached_property
-    def digraph(self) -> nx.DiGraph:
+    def digraph(self) -> nx.DiGraph[str]:
         """The graph as an nx.DiGraph (built once, on first use)."""
         import networkx as nx
 
-        digraph = nx.DiGraph()
+        digraph: nx.DiGraph[str] = nx.DiGraph()
         for node in self.nodes:
             digraph.add_node(node.name, node=node)
             for source in node.inputs:
@@ -160,67 +161,12 @@ class _Builder:
                 raise CostModelError(ErrorCode.EXPRESSION, str(exc), pos=pos, node=node) from None
         return raw
 
-    def attr_value(self, key: str, spec: AttrSpec, raw: Any, scope: _Scope, env: dict[str, Any],
-                   pos: SourcePos, node: str) -> Any:
-        def bad(expected: str, got: Any) -> CostModelError:
-            return CostModelError(ErrorCode.BAD_VALUE,
-                                  f"'{key}' expects {expected}, got {got!r}", pos=pos, node=node)
-
-        def integer(value: Any) -> int:
-            value = self.evaluate(value, env, pos, node)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise bad("an integer", value)
-            if isinstance(value, float):
-                if not value.is_integer():
-                    raise bad("an integer", value)
-                value = int(value)
-            if value < spec.minimum:
-                raise bad(f"an integer >= {spec.minimum}", value)
-            if value > MAX_CHANNELS:
-                raise CostModelError(ErrorCode.LIMIT, f"'{key}' = {value} is larger than the "
-                                     f"limit {MAX_CHANNELS}", pos=pos, node=node)
-            return int(value)
-
-        if spec.kind == "int":
-            return integer(raw)
-        if spec.kind == "pair":
-            if isinstance(raw, list):
-                if len(raw) != 2:
-                    raise bad("an integer or [h, w]", raw)
-                return (integer(raw[0]), integer(raw[1]))
-            value = self.evaluate(raw, env, pos, node)
-            if isinstance(value, (list, tuple)):
-                return self.attr_value(key, spec, list(value), scope, env, pos, node)
-            return (integer(value),) * 2
-        if spec.kind == "bool":
-            value = self.evaluate(raw, env, pos, node)
-            if not isinstance(value, bool):
-                raise bad("true or false", value)
-            return value
-        if spec.kind == "float":
-            value = self.evaluate(raw, env, pos, node)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise bad("a number", value)
-            return float(value)
-        if spec.kind == "padding":
-            modes = ("auto", "same", "valid")
-            if isinstance(raw, str) and raw in modes:
-                return (raw, raw)
-            if isinstance(raw, list):
-                if len(raw) != 2:
-                    raise bad("an integer, [h, w], 'auto', 'same' or 'valid'", raw)
-                return (self._pad(raw[0], env, pos, node, bad), self._pad(raw[1], env, pos, node, bad))
-            value = self._pad(raw, env, pos, node, bad)
-            return (value, value)
-        raise AssertionError(f"unknown attribute kind {spec.kind}")
-
-    def _pad(self, raw: Any, env: dict[str, Any], pos: SourcePos, node: str, bad: Any) -> Any:
-        value = self.evaluate(raw, env, pos, node)
-        if value in ("auto", "same", "valid"):
-            return value
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SPATIAL:
-            raise bad("an integer >= 0, [h, w], 'auto', 'same' or 'valid'", value)
-        return value
+    def attr_value(self, key: str, spec: AttrSpec, raw: Any, env: dict[str, Any], pos: SourcePos,
+                   node: str) -> Any:
+        try:
+            return parse_attr(key, spec, raw, lambda value: self.evaluate(value, env, pos, node))
+        except AttrError as exc:
+            raise CostModelError(exc.code, str(exc), pos=pos, node=node) from None
 
     def word(self, raw: str | None, default: str, scope: _Scope) -> str | None:
         """A norm/act name, substituting block parameters; None for 'none'."""
@@ -322,7 +268,7 @@ class _Builder:
         given = layer.extra
         for key, spec in op.attrs.items():
             if key in given:
-                attrs[key] = self.attr_value(key, spec, given[key], scope, env, layer.pos, name)
+                attrs[key] = self.attr_value(key, spec, given[key], env, layer.pos, name)
             elif spec.default is not None:
                 attrs[key] = spec.default
             else:
@@ -345,13 +291,17 @@ class _Builder:
                                          f"{did_you_mean(word, allowed)}", pos=layer.pos, node=name)
             if attrs.get("bias") is None:
                 attrs["bias"] = norm is None  # PyTorch convention: no bias before a norm
-        common = {"layer": name, "block": scope.block, "block_kind": scope.block_kind,
-                  "stage": scope.stage, "pos": layer.pos}
-        out = self.add_node(name, op, attrs, inputs, **common)
+        def emit(node_name: str, node_op: OpType, node_attrs: dict[str, Any],
+                 node_inputs: tuple[str, ...]) -> str:
+            return self.add_node(node_name, node_op, node_attrs, node_inputs, layer=name,
+                                 block=scope.block, block_kind=scope.block_kind, stage=scope.stage,
+                                 pos=layer.pos)
+
+        out = emit(name, op, attrs, inputs)
         if norm is not None:
-            out = self.add_node(f"{name}.bn", ops.REGISTRY[norm], {}, (out,), **common)
+            out = emit(f"{name}.bn", ops.REGISTRY[norm], {}, (out,))
         if act is not None:
-            out = self.add_node(f"{name}.act", ops.REGISTRY[act], {}, (out,), **common)
+            out = emit(f"{name}.act", ops.REGISTRY[act], {}, (out,))
         return out
 
     def expand_block(self, layer: Layer, name: str, inputs: tuple[str, ...], scope: _Scope,
@@ -372,7 +322,7 @@ class _Builder:
             if isinstance(raw, str) and param in given and raw in scope.params:
                 args[param] = scope.env[raw]  # pass a caller's parameter through by name
             elif isinstance(raw, str) and _is_word(raw):
-                args[param] = raw if raw not in env else env[raw]
+                args[param] = env.get(raw, raw)
             else:
                 args[param] = self.evaluate(raw, env, layer.pos, name)
         if scope.top_level and not layer.fixed:

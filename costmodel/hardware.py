@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean
-from costmodel.ops import OP_CLASSES
 from costmodel.files import bundled_dir, parse_yaml_mapping, read_text
+from costmodel.ops import OP_CLASSES
 from costmodel.yamlsrc import position_of
 
 

@@ -335,7 +335,7 @@ def _broadcast(a: Shape, b: Shape) -> Shape:
     if len(a) != len(b):
         raise ShapeError(f"mul cannot broadcast {list(a)} with {list(b)} (different ranks)")
     out = []
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y and 1 not in (x, y):
             raise ShapeError(f"mul cannot broadcast {list(a)} with {list(b)}")
         out.append(max(x, y))

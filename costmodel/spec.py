@@ -284,56 +284,55 @@ def check_layer(layer: Layer, blocks: dict[str, BlockDef], params: dict[str, Any
                              "a layer needs exactly one of 'op' or 'block'", pos=layer.pos,
                              node=layer.name)
     if layer.op is not None:
-        op = ops.lookup(layer.op)
-        if op is None or op.name == "input":
-            choices = [n for n in ops.REGISTRY if n != "input"]
-            raise CostModelError(ErrorCode.UNKNOWN_OP,
-                                 f"unknown op '{layer.op}'{did_you_mean(layer.op, choices)}",
-                                 pos=layer.pos, node=layer.name)
-        allowed = set(op.attrs)
-        sugar_ok = op.takes_norm_act
-        if not sugar_ok and (layer.norm is not None or layer.act is not None):
-            raise CostModelError(ErrorCode.UNKNOWN_KEY,
-                                 f"op '{op.name}' takes no 'norm'/'act' (only conv2d and linear do)",
-                                 pos=layer.pos, node=layer.name)
-        for key in layer.extra:
-            if key not in allowed:
-                choices = sorted(allowed | set(LAYER_KEYS))
-                raise CostModelError(ErrorCode.UNKNOWN_KEY,
-                                     f"unknown key '{key}' for op '{op.name}'"
-                                     f"{did_you_mean(key, choices)}", pos=layer.pos, node=layer.name)
-        for key, attr in op.attrs.items():
-            if attr.required and key not in layer.extra:
-                raise CostModelError(ErrorCode.MISSING_KEY,
-                                     f"op '{op.name}' needs '{key}'", pos=layer.pos, node=layer.name)
-        _check_word(layer.norm, ops.NORMS, "norm", layer.pos, params)
-        _check_word(layer.act, ops.ACTIVATIONS, "activation", layer.pos, params)
+        _check_op_layer(layer, layer.op, params)
     else:
         assert layer.block is not None
-        block = blocks.get(layer.block)
-        if block is None:
-            raise CostModelError(ErrorCode.UNKNOWN_BLOCK,
-                                 f"unknown block '{layer.block}'{did_you_mean(layer.block, blocks)}",
-                                 pos=layer.pos, node=layer.name)
-        if layer.norm is not None or layer.act is not None:
-            for sugar in ("norm", "act"):
-                if getattr(layer, sugar) is not None and sugar not in block.params:
-                    raise CostModelError(ErrorCode.UNKNOWN_KEY,
-                                         f"block '{layer.block}' has no parameter '{sugar}'",
-                                         pos=layer.pos, node=layer.name)
-        for key in layer.extra:
-            if key not in block.params:
-                raise CostModelError(ErrorCode.UNKNOWN_KEY,
-                                     f"block '{layer.block}' has no parameter '{key}'"
-                                     f"{did_you_mean(key, block.params)}"
-                                     f" (parameters: {', '.join(block.params) or 'none'})",
-                                     pos=layer.pos, node=layer.name)
-        given = set(layer.extra) | {k for k in ("norm", "act") if getattr(layer, k) is not None}
-        for key, default in block.params.items():
-            if default is None and key not in given:
-                raise CostModelError(ErrorCode.MISSING_KEY,
-                                     f"block '{layer.block}' needs parameter '{key}'",
-                                     pos=layer.pos, node=layer.name)
+        _check_block_use(layer, layer.block, blocks)
+
+
+def _fail(code: ErrorCode, message: str, layer: Layer) -> CostModelError:
+    return CostModelError(code, message, pos=layer.pos, node=layer.name)
+
+
+def _check_op_layer(layer: Layer, op_name: str, params: dict[str, Any]) -> None:
+    op = ops.lookup(op_name)
+    if op is None or op.name == "input":
+        choices = [n for n in ops.REGISTRY if n != "input"]
+        raise _fail(ErrorCode.UNKNOWN_OP, f"unknown op '{op_name}'{did_you_mean(op_name, choices)}",
+                    layer)
+    if not op.takes_norm_act and (layer.norm is not None or layer.act is not None):
+        raise _fail(ErrorCode.UNKNOWN_KEY,
+                    f"op '{op.name}' takes no 'norm'/'act' (only conv2d and linear do)", layer)
+    for key in layer.extra:
+        if key not in op.attrs:
+            choices = sorted(set(op.attrs) | set(LAYER_KEYS))
+            raise _fail(ErrorCode.UNKNOWN_KEY, f"unknown key '{key}' for op '{op.name}'"
+                        f"{did_you_mean(key, choices)}", layer)
+    for key, attr in op.attrs.items():
+        if attr.required and key not in layer.extra:
+            raise _fail(ErrorCode.MISSING_KEY, f"op '{op.name}' needs '{key}'", layer)
+    _check_word(layer.norm, ops.NORMS, "norm", layer.pos, params)
+    _check_word(layer.act, ops.ACTIVATIONS, "activation", layer.pos, params)
+
+
+def _check_block_use(layer: Layer, block_name: str, blocks: dict[str, BlockDef]) -> None:
+    block = blocks.get(block_name)
+    if block is None:
+        raise _fail(ErrorCode.UNKNOWN_BLOCK,
+                    f"unknown block '{block_name}'{did_you_mean(block_name, blocks)}", layer)
+    given = dict(layer.extra)
+    for sugar in ("norm", "act"):
+        if getattr(layer, sugar) is not None:
+            given[sugar] = getattr(layer, sugar)
+    for key in given:
+        if key not in block.params:
+            raise _fail(ErrorCode.UNKNOWN_KEY, f"block '{block_name}' has no parameter '{key}'"
+                        f"{did_you_mean(key, block.params)}"
+                        f" (parameters: {', '.join(block.params) or 'none'})", layer)
+    for key, default in block.params.items():
+        if default is None and key not in given:
+            raise _fail(ErrorCode.MISSING_KEY, f"block '{block_name}' needs parameter '{key}'",
+                        layer)
 
 
 def check_spec(spec: Spec) -> None:
