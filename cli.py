@@ -95,10 +95,26 @@ ResolutionOpt = Annotated[int | None, typer.Option(min=1, max=16384, help="Input
                                                    "(square side in pixels); default: the spec's.")]
 
 
-def _analysis_options(batch: int, precision: Precision, width: float,
-                      resolution: int | None) -> AnalysisOptions:
+LayerPrecisionOpt = Annotated[list[str] | None, typer.Option(
+    "--layer-precision", help="PATTERN=PRECISION for layers matching a glob over node names, "
+    "e.g. 'stem.*=fp32' (repeatable; first match wins; before the spec's own `precision:`).")]
+FusionOpt = Annotated[bool, typer.Option("--fusion/--no-fusion", help="Fuse conv/linear with the "
+                                         "elementwise ops that follow into one kernel.")]
+CacheOpt = Annotated[bool, typer.Option("--cache/--no-cache", help="Keep an activation on chip "
+                                        "when it fits and the next kernel reads it.")]
+CacheFractionOpt = Annotated[float, typer.Option(min=0.01, max=1.0, help="Share of the largest "
+                                                 "on-chip memory an activation may use to stay on chip.")]
+
+
+def _analysis_options(batch: int, precision: Precision, width: float, resolution: int | None,
+                      layer_precision: list[str] | None = None, fusion: bool = True,
+                      cache: bool = True, cache_fraction: float = 0.5) -> AnalysisOptions:
+    from costmodel.precision import parse_rule
+
+    rules = tuple(parse_rule(text) for text in layer_precision or ())
     return AnalysisOptions(batch=batch, precision=precision.value, width=width,
-                           resolution=resolution)
+                           resolution=resolution, layer_precision=rules, fusion=fusion,
+                           cache=cache, cache_fraction=cache_fraction)
 
 
 @app.command("analyze")
@@ -109,6 +125,10 @@ def analyze_command(
     precision: PrecisionOpt = Precision.fp32,
     width: WidthOpt = 1.0,
     resolution: ResolutionOpt = None,
+    layer_precision: LayerPrecisionOpt = None,
+    fusion: FusionOpt = True,
+    cache: CacheOpt = True,
+    cache_fraction: CacheFractionOpt = 0.5,
     group_by: Annotated[GroupBy, typer.Option("--group-by", help="Rows per node, spec layer "
                                               "(conv+bn+act), block use, stage or op type.")]
     = GroupBy.layer,
@@ -120,8 +140,9 @@ def analyze_command(
     from costmodel import render
 
     def body() -> None:
-        result = analyze(load_spec(resolve_spec_path(spec)), load_profile(hw),
-                         _analysis_options(batch, precision, width, resolution))
+        options = _analysis_options(batch, precision, width, resolution, layer_precision, fusion,
+                                    cache, cache_fraction)
+        result = analyze(load_spec(resolve_spec_path(spec)), load_profile(hw), options)
         if output_format is OutputFormat.json:
             sys.stdout.write(render.analysis_json(result, group_by.value) + "\n")
         else:

@@ -1,7 +1,7 @@
 """The pipeline end to end, and its typed, immutable result.
 
-    Spec --build_graph--> Graph --count_nodes--> NodeCount --memory model--> Traffic
-         --estimate_node (roofline)--> NodeEstimate  ==> AnalysisResult (rows + totals)
+    Spec --build_graph--> Graph --count_nodes--> NodeCount --plan_memory--> Traffic, peak memory
+         --roofline.estimate--> NodeEstimate  ==> AnalysisResult (rows + totals)
 
 `analyze` is a pure function of (spec, hardware profile, options). Rows can be grouped by node,
 layer, block, stage or op type; every grouping sums the same node rows, so rows always add up
@@ -14,12 +14,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from costmodel import memory
-from costmodel.counting import check_precision, count_nodes
+from costmodel.counting import count_nodes
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.graph import BuildOptions, build_graph
 from costmodel.hardware import HardwareProfile
-from costmodel.roofline import estimate_node
+from costmodel.memory import MemoryOptions, plan_memory
+from costmodel.precision import PrecisionPlan, check_precision, compute_precision
+from costmodel.roofline import estimate
 from costmodel.spec import Spec
 
 GROUP_BY = ("node", "layer", "block", "stage", "op")
@@ -31,6 +32,7 @@ CONVENTIONS = (
     "included; a bias add is not a MAC; FLOPs would be 2 x MACs + ops",
     "ops: other arithmetic (activations, unfolded BN, add, mul, pooling), counted per element",
     "bytes: elements x bytes per element of the precision; intensity = MACs per DRAM byte",
+    "peak activation memory: largest sum of live tensors over the kernel schedule",
 )
 
 
@@ -38,16 +40,27 @@ CONVENTIONS = (
 class AnalysisOptions:
     batch: int = 1
     precision: str = "fp32"
+    layer_precision: tuple[tuple[str, str], ...] = ()  # (glob, precision); before the spec's own
     width: float = 1.0
     resolution: int | None = None
-    memory_model: str = "naive"
+    fusion: bool = True
+    cache: bool = True
+    cache_fraction: float = 0.5
 
     def check(self) -> None:
         if not 1 <= self.batch <= 1_000_000:
             raise CostModelError(ErrorCode.OPTION, f"batch must be 1..1000000, got {self.batch}")
         check_precision(self.precision)
-        if self.memory_model not in memory.MEMORY_MODELS:
-            raise CostModelError(ErrorCode.OPTION, f"unknown memory model '{self.memory_model}'")
+
+    @property
+    def memory(self) -> MemoryOptions:
+        return MemoryOptions(self.fusion, self.cache, self.cache_fraction)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"batch": self.batch, "precision": self.precision,
+                "layer_precision": [list(rule) for rule in self.layer_precision],
+                "width": self.width, "resolution": self.resolution, "fusion": self.fusion,
+                "cache": self.cache, "cache_fraction": self.cache_fraction}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +70,8 @@ class Row:
     name: str
     op: str
     stage: str
+    kernel: str  # the fused kernel a node runs in ("" for a group)
+    precision: str  # "" for a group
     nodes: int
     shape: tuple[int, ...]
     params: int
@@ -66,6 +81,7 @@ class Row:
     act_in_bytes: int
     act_out_bytes: int
     dram_bytes: int
+    onchip_bytes: int
     compute_s: float
     memory_s: float
     overhead_s: float
@@ -74,6 +90,17 @@ class Row:
     energy_j: float
     compute_energy_j: float
     data_energy_j: float
+    static_energy_j: float
+
+    @property
+    def naive_dram_bytes(self) -> int:
+        """DRAM bytes if every tensor a node touches went through DRAM (no fusion, no cache)."""
+        return self.weight_bytes + self.act_in_bytes + self.act_out_bytes
+
+    @property
+    def memory_bound_share(self) -> float:
+        """Share of the latency spent in memory-bound kernels."""
+        return self.memory_bound_s / self.latency_s if self.latency_s else 0.0
 
     @property
     def intensity(self) -> float:
@@ -89,21 +116,23 @@ class Row:
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["shape"] = list(self.shape)
+        out["naive_dram_bytes"] = self.naive_dram_bytes
         out["intensity_macs_per_byte"] = self.intensity
+        out["memory_bound_share"] = self.memory_bound_share
         out["bound"] = self.bound
         return out
 
 
 _SUMMED = ("nodes", "params", "macs", "ops", "weight_bytes", "act_in_bytes", "act_out_bytes",
-           "dram_bytes", "compute_s", "memory_s", "overhead_s", "latency_s", "memory_bound_s",
-           "energy_j", "compute_energy_j", "data_energy_j")
+           "dram_bytes", "onchip_bytes", "compute_s", "memory_s", "overhead_s", "latency_s",
+           "memory_bound_s", "energy_j", "compute_energy_j", "data_energy_j", "static_energy_j")
 
 
 def sum_rows(name: str, rows: Iterable[Row], op: str = "", stage: str = "") -> Row:
     rows = list(rows)
     totals: dict[str, Any] = {key: sum(getattr(r, key) for r in rows) for key in _SUMMED}
     shape = rows[-1].shape if rows else ()
-    return Row(name=name, op=op, stage=stage, shape=shape, **totals)
+    return Row(name=name, op=op, stage=stage, kernel="", precision="", shape=shape, **totals)
 
 
 @dataclass(frozen=True)
@@ -120,6 +149,11 @@ class AnalysisResult:
     nodes: tuple[Row, ...]
     node_keys: tuple[dict[str, str], ...]  # per node: its layer, block, stage and op
     assumptions: tuple[str, ...]
+    kernels: int  # kernels launched (after fusion)
+    peak_activation_bytes: int  # in the declared order
+    min_peak_activation_bytes: int  # in the best order found
+    min_peak_exact: bool
+    precision_plan: str
     total: Row = field(init=False)
 
     def __post_init__(self) -> None:
@@ -151,13 +185,16 @@ class AnalysisResult:
                      "source": self.spec_source},
             "hardware": {"name": self.hardware_name, "title": self.hardware_title,
                          "file": self.hardware_file},
-            "options": {"batch": self.options.batch, "precision": self.options.precision,
-                        "width": self.options.width, "resolution": self.options.resolution,
-                        "memory_model": self.options.memory_model},
+            "options": self.options.to_dict(),
+            "precision_plan": self.precision_plan,
             "input_shape": list(self.input_shape),
             "conventions": list(CONVENTIONS),
             "assumptions": list(self.assumptions),
             "group_by": group_by,
+            "kernels": self.kernels,
+            "peak_activation_bytes": self.peak_activation_bytes,
+            "min_peak_activation_bytes": self.min_peak_activation_bytes,
+            "min_peak_exact": self.min_peak_exact,
             "totals": self.total.to_dict(),
             "rows": [row.to_dict() for row in self.rows(group_by)],
         }
@@ -165,32 +202,36 @@ class AnalysisResult:
 
 def analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions = AnalysisOptions()
             ) -> AnalysisResult:
-    """Params, MACs, traffic, latency and energy of `spec` on `hw` under `options`."""
+    """Params, MACs, traffic, peak memory, latency and energy of `spec` on `hw` under `options`."""
     options.check()
-    hw.precision("int8" if options.precision == "int4" else options.precision)
+    plan = PrecisionPlan(options.precision, options.layer_precision + tuple(spec.precision.items()))
+    plan.check()
     graph = build_graph(spec, BuildOptions(width=options.width, resolution=options.resolution))
-    counts = count_nodes(graph, options.batch, options.precision)
-    traffic = memory.naive_traffic(counts)
+    counts = count_nodes(graph, options.batch, plan)
+    for precision in sorted({compute_precision(c.precision) for c in counts}):
+        hw.precision(precision)
+    memory = plan_memory(counts, hw.onchip_bytes, options.memory)
+    estimates = estimate(counts, memory.traffic, hw)
     rows: list[Row] = []
     keys: list[dict[str, str]] = []
-    for count, moved in zip(counts, traffic, strict=False):
-        est = estimate_node(count, moved.dram_bytes, moved.onchip_bytes, hw, options.precision)
+    for count, moved, est in zip(counts, memory.traffic, estimates, strict=True):
         rows.append(Row(
-            name=count.name, op=count.op, stage=count.stage, nodes=1, shape=count.shape,
+            name=count.name, op=count.op, stage=count.stage, kernel=moved.kernel,
+            precision=count.precision, nodes=1, shape=count.shape,
             params=count.params, macs=count.macs, ops=count.ops,
             weight_bytes=count.weight_bytes, act_in_bytes=count.act_in_bytes,
-            act_out_bytes=count.act_out_bytes, dram_bytes=est.dram_bytes,
-            compute_s=est.compute_s, memory_s=est.memory_s, overhead_s=est.overhead_s,
-            latency_s=est.latency_s,
+            act_out_bytes=count.act_out_bytes, dram_bytes=moved.dram_bytes,
+            onchip_bytes=moved.onchip_bytes, compute_s=est.compute_s, memory_s=est.memory_s,
+            overhead_s=est.overhead_s, latency_s=est.latency_s,
             memory_bound_s=est.latency_s if est.bound == "memory" else 0.0,
             energy_j=est.energy_j, compute_energy_j=est.compute_energy_j,
-            data_energy_j=est.data_energy_j,
+            data_energy_j=est.data_energy_j, static_energy_j=est.static_energy_j,
         ))
         keys.append({"layer": count.layer, "block": count.block, "stage": count.stage,
                      "op": count.op, "block_kind": count.block_kind})
     assumptions = (
-        f"memory model: {memory.describe(options.memory_model)}",
-        "latency: roofline per node, max(compute, memory) + per-kernel overhead, summed "
+        f"memory: {options.memory.describe(hw.onchip_bytes)}",
+        "latency: roofline per kernel, max(compute, DRAM) + per-kernel overhead, summed "
         "(one unit, kernels in sequence)",
         "energy: MACs and ops x energy per op of the precision + DRAM and on-chip bytes x energy "
         "per byte + static power x latency",
@@ -199,5 +240,7 @@ def analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions = Analysis
         spec_name=spec.name, spec_title=spec.title, spec_file=spec.file, spec_source=spec.source,
         hardware_name=hw.name, hardware_title=hw.title, hardware_file=hw.file, options=options,
         input_shape=(options.batch, *graph.input_shape), nodes=tuple(rows),
-        node_keys=tuple(keys), assumptions=assumptions,
+        node_keys=tuple(keys), assumptions=assumptions, kernels=len(memory.kernels),
+        peak_activation_bytes=memory.peak_bytes, min_peak_activation_bytes=memory.min_peak_bytes,
+        min_peak_exact=memory.min_peak_exact, precision_plan=plan.describe(),
     )

@@ -1,19 +1,18 @@
 """Per-node counts: params, MACs, elementwise ops and bytes, from the graph and the op registry.
 
-Pure function of (graph, batch, precision): the cost rules live in ops.py; this module applies
-them, scales by batch and converts element counts to bytes. Params never scale with batch;
-MACs, ops and activation bytes scale exactly with it.
+Pure function of (graph, batch, precision plan): the cost rules live in ops.py; this module
+applies them, scales by batch and converts element counts to bytes. Params never scale with
+batch; MACs, ops and activation bytes scale exactly with it.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.graph import Graph
-
-# Bytes per element of each precision the analyzer knows. int4 packs two weights per byte.
-BYTES_PER_ELEMENT: dict[str, float] = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "int4": 0.5}
+from costmodel.precision import BYTES_PER_ELEMENT, PrecisionPlan, compute_precision
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,42 +26,39 @@ class NodeCount:
     layer: str
     shape: tuple[int, ...]
     is_view: bool
+    precision: str  # of the weights; MACs and activations run in compute_precision(precision)
+    inputs: tuple[str, ...]
+    input_bytes: tuple[int, ...]  # bytes of each input tensor as this node reads it
     params: int
     macs: int
     ops: int
     weight_bytes: int
-    act_in_bytes: int
-    act_out_bytes: int
-
-
-def check_precision(precision: str) -> None:
-    if precision not in BYTES_PER_ELEMENT:
-        raise CostModelError(ErrorCode.OPTION, f"unknown precision '{precision}' "
-                             f"(expected one of: {', '.join(BYTES_PER_ELEMENT)})")
+    act_in_bytes: int  # 0 for views: they read nothing
+    act_out_bytes: int  # 0 for views: they write nothing
+    out_bytes: int  # size of the output tensor (a view's equals its input's)
 
 
 def _bytes(elements: int, precision: str) -> int:
-    return int(elements * BYTES_PER_ELEMENT[precision] + 0.5)
+    return math.ceil(elements * BYTES_PER_ELEMENT[precision])
 
 
-def count_nodes(graph: Graph, batch: int = 1, precision: str = "fp32") -> list[NodeCount]:
-    """One NodeCount per graph node (the input node excluded), in topological order.
-
-    Activations use the model's precision; int4 applies to weights only (activations stay int8).
-    """
+def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPlan()
+                ) -> list[NodeCount]:
+    """One NodeCount per graph node (the input node excluded), in topological order."""
     if batch < 1:
         raise CostModelError(ErrorCode.OPTION, f"batch must be >= 1, got {batch}")
-    check_precision(precision)
-    act_precision = "int8" if precision == "int4" else precision
+    plan.check()
     counts: list[NodeCount] = []
     shapes = {node.name: node.shape for node in graph.nodes}
     for node in graph.nodes:
         if node.op.name == "input":
             continue
+        precision = plan.of(node.name)
+        act_precision = compute_precision(precision)
         in_shapes = [shapes[i] for i in node.inputs]
         cost = node.op.cost(in_shapes, node.shape, node.attrs)
-        out_elements = _numel(node.shape) * batch
-        in_elements = sum(_numel(s) for s in in_shapes) * batch
+        input_bytes = tuple(_bytes(math.prod(s) * batch, act_precision) for s in in_shapes)
+        out_bytes = _bytes(math.prod(node.shape) * batch, act_precision)
         view = node.op.is_view
         counts.append(NodeCount(
             name=node.name,
@@ -74,18 +70,15 @@ def count_nodes(graph: Graph, batch: int = 1, precision: str = "fp32") -> list[N
             layer=node.layer,
             shape=node.shape,
             is_view=view,
+            precision=precision,
+            inputs=node.inputs,
+            input_bytes=input_bytes,
             params=cost.params,
             macs=cost.macs * batch,
             ops=cost.ops * batch,
             weight_bytes=_bytes(cost.params, precision),
-            act_in_bytes=0 if view else _bytes(in_elements, act_precision),
-            act_out_bytes=0 if view else _bytes(out_elements, act_precision),
+            act_in_bytes=0 if view else sum(input_bytes),
+            act_out_bytes=0 if view else out_bytes,
+            out_bytes=out_bytes,
         ))
     return counts
-
-
-def _numel(shape: tuple[int, ...]) -> int:
-    total = 1
-    for d in shape:
-        total *= d
-    return total

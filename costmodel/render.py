@@ -55,8 +55,8 @@ def human_joules(value: float) -> str:
 def _options_line(result: AnalysisResult) -> str:
     o = result.options
     res = f"{o.resolution}x{o.resolution}" if o.resolution else "spec's"
-    return (f"precision {o.precision} · batch {o.batch} · width {o.width:g} · resolution {res} · "
-            f"input {list(result.input_shape)}")
+    return (f"precision {result.precision_plan} · batch {o.batch} · width {o.width:g} · "
+            f"resolution {res} · input {list(result.input_shape)}")
 
 
 def analysis_header(result: AnalysisResult) -> Text:
@@ -93,6 +93,8 @@ def rows_table(rows: list[Row], total: Row, title: str, group_by: str) -> Table:
          if total.latency_s else "-"),
         ("energy", "right", lambda r: human_joules(r.energy_j)),
     ]
+    if group_by == "stage":
+        columns = [c for c in columns if c[0] != "op"]  # a stage mixes every kind of op
     for header, justify, cell in columns:
         footer = "total" if header == group_by else ("" if header in ("op", "out shape")
                                                      else cell(total))
@@ -108,12 +110,16 @@ def top_contributors(result: AnalysisResult, group_by: str, top: int) -> Table:
     rows = sorted(result.rows(group_by), key=lambda r: r.latency_s, reverse=True)[:top]
     table = Table(title=f"Top {len(rows)} latency contributors (by {group_by})",
                   title_justify="left", header_style="bold")
-    for header in (group_by, "op", "latency", "share", "bound", "MACs", "DRAM"):
+    headers = [h for h in (group_by, "op", "latency", "share", "bound", "MACs", "DRAM")
+               if not (h == "op" and group_by == "stage")]
+    for header in headers:
         table.add_column(header, justify="left" if header in (group_by, "op", "bound") else "right")
     for row in rows:
         share = 100 * row.latency_s / result.total.latency_s if result.total.latency_s else 0
-        table.add_row(row.name, row.op, human_seconds(row.latency_s), f"{share:.1f}%", row.bound,
-                      human_count(row.macs), human_bytes(row.dram_bytes))
+        cells = {group_by: row.name, "op": row.op, "latency": human_seconds(row.latency_s),
+                 "share": f"{share:.1f}%", "bound": row.bound, "MACs": human_count(row.macs),
+                 "DRAM": human_bytes(row.dram_bytes)}
+        table.add_row(*(cells[h] for h in headers))
     return table
 
 
@@ -122,8 +128,19 @@ def analysis_view(result: AnalysisResult, group_by: str, top: int = 5) -> Render
     summary = Text()
     summary.append("total: ", style="bold")
     summary.append(f"{total.params:,} params · {total.macs:,} MACs · "
-                   f"{human_bytes(total.dram_bytes)} DRAM · {human_seconds(total.latency_s)} · "
-                   f"{human_joules(total.energy_j)}")
+                   f"{human_bytes(total.dram_bytes)} DRAM (naive {human_bytes(total.naive_dram_bytes)})"
+                   f" · {human_seconds(total.latency_s)} · {human_joules(total.energy_j)}\n")
+    summary.append("memory: ", style="bold")
+    exact = "optimal" if result.min_peak_exact else "best found"
+    summary.append(f"peak activations {human_bytes(result.peak_activation_bytes)} in spec order, "
+                   f"{human_bytes(result.min_peak_activation_bytes)} in the {exact} order · "
+                   f"{result.kernels} kernels · {100 * total.memory_bound_share:.0f}% of the time "
+                   "memory-bound\n")
+    summary.append("energy: ", style="bold")
+    if total.energy_j:
+        summary.append(f"{100 * total.compute_energy_j / total.energy_j:.0f}% compute · "
+                       f"{100 * total.data_energy_j / total.energy_j:.0f}% data movement · "
+                       f"{100 * total.static_energy_j / total.energy_j:.0f}% static")
     parts: list[RenderableType] = [
         analysis_header(result),
         rows_table(result.rows(group_by), total, f"Per {group_by}", group_by),

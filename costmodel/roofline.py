@@ -1,13 +1,16 @@
-"""Roofline latency and energy per node against a hardware profile.
+"""Roofline latency and energy per kernel (a fused group of nodes), attributed back to nodes.
 
-    compute_s = (macs + ops) / (peak_macs_per_s[precision] * efficiency[op class])
-    memory_s  = dram_bytes / dram_bytes_per_s
-    latency_s = max(compute_s, memory_s) + overhead_s_per_kernel       (views cost nothing)
-    energy_j  = macs * e_mac + ops * e_op + dram_bytes * e_dram + onchip_bytes * e_onchip
-                + static_power_w * latency_s
+Per kernel k, on one compute unit running kernels one after another (TFLite on one core):
 
-An elementwise op occupies one MAC slot (a vector lane for one cycle). Whole-model latency is the
-sum over nodes: one compute unit running kernels one after another, as TFLite on one core does.
+    compute_s(k) = sum over its nodes of (macs + ops) / (peak_macs_per_s[precision] * efficiency[op class])
+    memory_s(k)  = DRAM bytes of its nodes / dram_bytes_per_s
+    latency_s(k) = max(compute_s, memory_s) + overhead_s_per_kernel       (views cost nothing)
+    energy_j     = macs * e_mac + ops * e_op + dram_bytes * e_dram + onchip_bytes * e_onchip
+                   + static_power_w * latency_s
+
+An elementwise op occupies one MAC slot (a vector lane for one cycle). A kernel's latency is split
+over its nodes by their own compute time (compute-bound kernel) or DRAM time (memory-bound), and the
+overhead goes to the kernel's first node, so node rows always add up to the kernel and the total.
 """
 
 from __future__ import annotations
@@ -16,39 +19,59 @@ from dataclasses import dataclass
 
 from costmodel.counting import NodeCount
 from costmodel.hardware import HardwareProfile
+from costmodel.memory import Traffic
+from costmodel.precision import compute_precision
 
 PJ = 1e-12
 
 
 @dataclass(frozen=True, slots=True)
 class NodeEstimate:
-    dram_bytes: int
-    onchip_bytes: int
-    compute_s: float
-    memory_s: float
+    compute_s: float  # the node's own compute time at the attainable rate
+    memory_s: float  # the node's own DRAM time
     overhead_s: float
-    latency_s: float
+    latency_s: float  # its share of its kernel's latency
     energy_j: float
     compute_energy_j: float  # MACs and elementwise ops
     data_energy_j: float  # DRAM and on-chip traffic
-    bound: str  # "compute", "memory" or "-" (a view: no work)
+    static_energy_j: float
+    bound: str  # of its kernel: "compute", "memory", or "-" for a view
 
 
-def estimate_node(count: NodeCount, dram_bytes: int, onchip_bytes: int, hw: HardwareProfile,
-                  precision: str) -> NodeEstimate:
-    if count.is_view:
-        return NodeEstimate(0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, "-")
-    compute_precision = "int8" if precision == "int4" else precision
-    prec = hw.precision(compute_precision)
-    rate = prec.peak_macs_per_s * hw.efficiency[count.op_class]
-    compute_s = (count.macs + count.ops) / rate
-    memory_s = dram_bytes / hw.memory.dram_bytes_per_s
-    overhead_s = hw.overhead_s_per_kernel
-    latency_s = max(compute_s, memory_s) + overhead_s
-    compute_energy = (count.macs * prec.energy_pj_per_mac + count.ops * prec.energy_pj_per_op) * PJ
-    data_energy = (dram_bytes * hw.memory.dram_pj_per_byte
-                   + onchip_bytes * hw.memory.onchip_pj_per_byte) * PJ
-    energy = compute_energy + data_energy + hw.static_power_w * latency_s
-    bound = "compute" if compute_s >= memory_s else "memory"
-    return NodeEstimate(dram_bytes, onchip_bytes, compute_s, memory_s, overhead_s, latency_s,
-                        energy, compute_energy, data_energy, bound)
+def estimate(counts: list[NodeCount], traffic: tuple[Traffic, ...] | list[Traffic],
+             hw: HardwareProfile) -> list[NodeEstimate]:
+    compute: list[float] = []
+    memory: list[float] = []
+    kernel_compute: dict[str, float] = {}
+    kernel_memory: dict[str, float] = {}
+    for count, moved in zip(counts, traffic, strict=True):
+        if count.is_view:
+            compute.append(0.0)
+            memory.append(0.0)
+            continue
+        prec = hw.precision(compute_precision(count.precision))
+        c = (count.macs + count.ops) / (prec.peak_macs_per_s * hw.efficiency[count.op_class])
+        m = moved.dram_bytes / hw.memory.dram_bytes_per_s
+        compute.append(c)
+        memory.append(m)
+        kernel_compute[moved.kernel] = kernel_compute.get(moved.kernel, 0.0) + c
+        kernel_memory[moved.kernel] = kernel_memory.get(moved.kernel, 0.0) + m
+
+    estimates: list[NodeEstimate] = []
+    for count, moved, c, m in zip(counts, traffic, compute, memory, strict=True):
+        if count.is_view:
+            estimates.append(NodeEstimate(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, "-"))
+            continue
+        memory_bound = kernel_memory[moved.kernel] > kernel_compute[moved.kernel]
+        overhead = hw.overhead_s_per_kernel if moved.kernel == count.name else 0.0
+        latency = (m if memory_bound else c) + overhead
+        prec = hw.precision(compute_precision(count.precision))
+        compute_energy = (count.macs * prec.energy_pj_per_mac + count.ops * prec.energy_pj_per_op) * PJ
+        data_energy = (moved.dram_bytes * hw.memory.dram_pj_per_byte
+                       + moved.onchip_bytes * hw.memory.onchip_pj_per_byte) * PJ
+        static_energy = hw.static_power_w * latency
+        estimates.append(NodeEstimate(c, m, overhead, latency,
+                                      compute_energy + data_energy + static_energy,
+                                      compute_energy, data_energy, static_energy,
+                                      "memory" if memory_bound else "compute"))
+    return estimates

@@ -87,6 +87,7 @@ class Spec(_Strict):
     input: tuple[int, int, int]
     defaults: Defaults = Defaults()
     vars: dict[str, Scalar] = {}
+    precision: dict[str, str] = {}  # glob over node names -> precision (mixed-precision plans)
     imports: list[str] = []
     blocks: dict[str, BlockDef] = {}
     stages: dict[str, list[Layer]]

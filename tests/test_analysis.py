@@ -54,21 +54,51 @@ def test_precision_changes_bytes_not_counts(sd855) -> None:
     assert int8.total.latency_s < fp32.total.latency_s
 
 
-def test_roofline_formula_on_one_node(sd855) -> None:
-    """Recompute one node's latency and energy from the profile by hand."""
-    result = run("mbv3_small", sd855)
+def test_roofline_formula_on_one_node_without_fusion_or_cache(sd855) -> None:
+    """Recompute one node's latency and energy from the profile by hand (plain roofline)."""
+    result = run("mbv3_small", sd855, fusion=False, cache=False)
     node: Row = next(r for r in result.nodes if r.name == "stem.conv")
     # conv 3->16, 3x3, stride 2, 224 -> 112: MACs = 16*112*112*3*3*3
     assert node.macs == 16 * 112 * 112 * 27
     weight_bytes = 16 * 27 * 4
     act_bytes = (3 * 224 * 224 + 16 * 112 * 112) * 4
-    assert node.dram_bytes == weight_bytes + act_bytes
+    assert node.dram_bytes == node.naive_dram_bytes == weight_bytes + act_bytes
     compute = node.macs / (22.7e9 * 0.6)  # fp32 peak x dense-conv efficiency in the profile
     memory = (weight_bytes + act_bytes) / 34.1e9
     assert node.latency_s == pytest.approx(max(compute, memory) + 2e-6)
-    energy = node.macs * 4.6e-12 + node.dram_bytes * 162.5e-12 + 0.3 * node.latency_s
+    energy = (node.macs * 4.6e-12 + node.dram_bytes * 162.5e-12 + node.onchip_bytes * 12.5e-12
+              + 0.3 * node.latency_s)
     assert node.energy_j == pytest.approx(energy)
     assert node.bound == ("compute" if compute > memory else "memory")
+    assert result.total.dram_bytes == result.total.naive_dram_bytes
+    assert result.kernels == sum(1 for r in result.nodes if r.op not in ("flatten", "dropout"))
+
+
+def test_fused_stem_kernel_by_hand(sd855) -> None:
+    """conv + bn + hardswish run as one kernel; its output (802,816 B) fits in half of the 3 MB
+    system cache and is read by the next kernel only, so it never reaches DRAM."""
+    result = run("mbv3_small", sd855)
+    stem = {r.name: r for r in result.nodes if r.name.startswith("stem.")}
+    assert {r.kernel for r in stem.values()} == {"stem.conv"}
+    weights = (16 * 27 + 2 * 16) * 4  # conv weights + BN gamma/beta
+    input_bytes = 3 * 224 * 224 * 4  # from DRAM: the image comes from outside
+    assert sum(r.dram_bytes for r in stem.values()) == weights + input_bytes
+    compute = (16 * 112 * 112 * 27) / (22.7e9 * 0.6) + \
+        (2 + 4) * 16 * 112 * 112 / (22.7e9 * 0.25)  # bn 2 ops + hardswish 4 ops per element
+    memory = (weights + input_bytes) / 34.1e9
+    kernel_latency = sum(r.latency_s for r in stem.values())
+    assert kernel_latency == pytest.approx(max(compute, memory) + 2e-6)
+
+
+def test_fusion_and_cache_only_remove_traffic(sd855) -> None:
+    for name in ("mbv3_large", "googlenet", "shufflenet_v2_x1_0"):
+        naive = run(name, sd855, fusion=False, cache=False).total
+        fused = run(name, sd855, cache=False).total
+        cached = run(name, sd855).total
+        assert naive.dram_bytes == naive.naive_dram_bytes
+        assert cached.dram_bytes <= fused.dram_bytes < naive.dram_bytes
+        assert cached.latency_s <= fused.latency_s < naive.latency_s
+        assert cached.macs == naive.macs and cached.weight_bytes == naive.weight_bytes
 
 
 def test_views_cost_nothing(sd855) -> None:
@@ -100,3 +130,23 @@ def test_graph_is_a_dag_with_one_source_and_the_declared_output() -> None:
         assert digraph.number_of_nodes() == len(graph.nodes)
         assert graph.output in digraph
         assert all(digraph.has_edge(src, node.name) for node in graph.nodes for src in node.inputs)
+
+
+def test_mixed_precision_rules(sd855) -> None:
+    from conftest import spec_named
+
+    from costmodel.analysis import AnalysisOptions, analyze
+
+    spec = spec_named("mbv3_small")
+    options = AnalysisOptions(precision="int8", layer_precision=(("stem.*", "fp32"),))
+    result = analyze(spec, sd855, options)
+    rows = {r.name: r for r in result.nodes}
+    assert rows["stem.conv"].precision == "fp32" and rows["s1.b1.dw"].precision == "int8"
+    assert rows["stem.conv"].weight_bytes == 4 * rows["stem.conv"].params
+    assert rows["s1.b1.dw"].weight_bytes == rows["s1.b1.dw"].params
+    all_int8 = analyze(spec, sd855, AnalysisOptions(precision="int8"))
+    # only the stem's weights change: 4 bytes instead of 1 for its 464 params
+    assert result.total.weight_bytes - all_int8.total.weight_bytes == 3 * 464
+    int4 = analyze(spec, sd855, AnalysisOptions(precision="int4"))
+    assert int4.total.weight_bytes == sum((r.params + 1) // 2 for r in int4.nodes)
+    assert int4.total.act_out_bytes == all_int8.total.act_out_bytes  # int8 activations
