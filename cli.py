@@ -106,15 +106,20 @@ CacheFractionOpt = Annotated[float, typer.Option(min=0.01, max=1.0, help="Share 
                                                  "on-chip memory an activation may use to stay on chip.")]
 
 
+AuxOpt = Annotated[bool, typer.Option("--aux", help="Include the spec's training-only auxiliary "
+                                      "heads (GoogLeNet, Inception V3), left out by default.")]
+
+
 def _analysis_options(batch: int, precision: Precision, width: float, resolution: int | None,
                       layer_precision: list[str] | None = None, fusion: bool = True,
-                      cache: bool = True, cache_fraction: float = 0.5) -> AnalysisOptions:
+                      cache: bool = True, cache_fraction: float = 0.5,
+                      include_aux: bool = False) -> AnalysisOptions:
     from costmodel.precision import parse_rule
 
     rules = tuple(parse_rule(text) for text in layer_precision or ())
     return AnalysisOptions(batch=batch, precision=precision.value, width=width,
                            resolution=resolution, layer_precision=rules, fusion=fusion,
-                           cache=cache, cache_fraction=cache_fraction)
+                           cache=cache, cache_fraction=cache_fraction, include_aux=include_aux)
 
 
 @app.command("analyze")
@@ -129,6 +134,7 @@ def analyze_command(
     fusion: FusionOpt = True,
     cache: CacheOpt = True,
     cache_fraction: CacheFractionOpt = 0.5,
+    aux: AuxOpt = False,
     group_by: Annotated[GroupBy, typer.Option("--group-by", help="Rows per node, spec layer "
                                               "(conv+bn+act), block use, stage or op type.")]
     = GroupBy.layer,
@@ -141,7 +147,7 @@ def analyze_command(
 
     def body() -> None:
         options = _analysis_options(batch, precision, width, resolution, layer_precision, fusion,
-                                    cache, cache_fraction)
+                                    cache, cache_fraction, aux)
         result = analyze(load_spec(resolve_spec_path(spec)), load_profile(hw), options)
         if output_format is OutputFormat.json:
             sys.stdout.write(render.analysis_json(result, group_by.value) + "\n")
@@ -169,6 +175,25 @@ def validate_command(
             print(f"costmodel: {exc}", file=sys.stderr)
     if failures:
         raise typer.Exit(EXIT_USER_ERROR)
+
+
+@app.command("zoo")
+def zoo_command() -> None:
+    """The bundled specs: name, model, and the paper and reference each reproduces."""
+    from rich.table import Table
+
+    from costmodel.spec import bundled_specs
+
+    def body() -> None:
+        table = Table(header_style="bold")
+        for header in ("name", "model", "source"):
+            table.add_column(header, no_wrap=header == "name")
+        for path in bundled_specs():
+            spec = load_spec(path)
+            table.add_row(spec.name, spec.title, spec.source)
+        _console().print(table)
+
+    _run(body)
 
 
 @hw_app.command("list")

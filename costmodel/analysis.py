@@ -46,6 +46,7 @@ class AnalysisOptions:
     fusion: bool = True
     cache: bool = True
     cache_fraction: float = 0.5
+    include_aux: bool = False
 
     def check(self) -> None:
         if not 1 <= self.batch <= 1_000_000:
@@ -60,7 +61,8 @@ class AnalysisOptions:
         return {"batch": self.batch, "precision": self.precision,
                 "layer_precision": [list(rule) for rule in self.layer_precision],
                 "width": self.width, "resolution": self.resolution, "fusion": self.fusion,
-                "cache": self.cache, "cache_fraction": self.cache_fraction}
+                "cache": self.cache, "cache_fraction": self.cache_fraction,
+                "include_aux": self.include_aux}
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +208,8 @@ def analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions = Analysis
     options.check()
     plan = PrecisionPlan(options.precision, options.layer_precision + tuple(spec.precision.items()))
     plan.check()
-    graph = build_graph(spec, BuildOptions(width=options.width, resolution=options.resolution))
+    graph = build_graph(spec, BuildOptions(width=options.width, resolution=options.resolution,
+                                           include_aux=options.include_aux))
     counts = count_nodes(graph, options.batch, plan)
     for precision in sorted({compute_precision(c.precision) for c in counts}):
         hw.precision(precision)

@@ -48,6 +48,7 @@ class BuildOptions:
 
     width: float = 1.0
     resolution: int | None = None  # square input side; None keeps the spec's input
+    include_aux: bool = False  # build the spec's training-only auxiliary heads too
 
 
 @dataclass(slots=True)
@@ -411,7 +412,8 @@ def build_graph(spec: Spec, options: BuildOptions = BuildOptions()) -> Graph:
                      layer="input", block="input", block_kind="input", stage="input", pos=first_pos)
     keyed: list[tuple[str, Layer]] = []
     stage_of: dict[str, str] = {}
-    for stage, layers in spec.stages.items():
+    stages = {**spec.stages, **spec.aux} if options.include_aux else spec.stages
+    for stage, layers in stages.items():
         if not _NAME.match(stage):
             raise CostModelError(ErrorCode.BAD_VALUE, f"stage name '{stage}' must be letters, digits "
                                  "and '_'", pos=layers[0].pos)
@@ -421,5 +423,6 @@ def build_graph(spec: Spec, options: BuildOptions = BuildOptions()) -> Graph:
     scope = _Scope(prefix="", env=dict(builder.vars), inputs={"input": "input", "input0": "input"},
                    params={}, top_level=True, depth=0, use_pos=None)
     outputs = builder.expand_scope(keyed, scope, stage_of)
-    output = outputs[keyed[-1][0]]
+    last_stage = list(spec.stages)[-1]
+    output = outputs[[key for key, _ in keyed if stage_of[key] == last_stage][-1]]
     return Graph(spec, options, input_shape, builder.by_name, builder.nodes, output)

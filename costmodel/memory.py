@@ -127,10 +127,11 @@ def _kernel_graph(counts: list[NodeCount], kernel: dict[str, str]) -> _KernelGra
                 reads[k].append(tensor)
         size[count.name] = count.out_bytes
         producer[count.name] = k
-    # Tensors produced inside a kernel and read only there are not materialised.
+    # Tensors produced inside a kernel and read only there are not materialised. The graph's
+    # sinks (the logits, and auxiliary heads' logits when they are built) are its outputs.
     read_anywhere = {t for ts in reads.values() for t in ts}
-    last = base[counts[-1].name] if counts else GRAPH_INPUT
-    outputs = frozenset({last})
+    consumed = {source for count in counts for source in count.inputs}
+    outputs = frozenset(base[c.name] for c in counts if c.name not in consumed)
     size = {t: s for t, s in size.items() if t in read_anywhere or t in outputs}
     return _KernelGraph(tuple(order), {k: tuple(v) for k, v in reads.items()}, size, producer,
                         outputs)

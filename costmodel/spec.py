@@ -91,6 +91,8 @@ class Spec(_Strict):
     imports: list[str] = []
     blocks: dict[str, BlockDef] = {}
     stages: dict[str, list[Layer]]
+    # Training-only heads (auxiliary classifiers): left out of inference cost unless asked for.
+    aux: dict[str, list[Layer]] = {}
     file: str = ""
 
     @field_validator("input")
@@ -134,6 +136,10 @@ def _inject_positions(data: LocDict) -> None:
     stages = data.get("stages")
     if isinstance(stages, LocDict):
         for layers in stages.values():
+            layer_list(layers)
+    aux = data.get("aux")
+    if isinstance(aux, LocDict):
+        for layers in aux.values():
             layer_list(layers)
     blocks = data.get("blocks")
     if isinstance(blocks, LocDict):
@@ -215,6 +221,11 @@ def _validate(model: type[BaseModel], data: LocDict, **extra: Any) -> Any:
         return model.model_validate({**data, **extra})
     except ValidationError as exc:
         raise _validation_error(exc, data, model) from None
+
+
+def bundled_specs() -> list[Path]:
+    """The bundled zoo: archspecs/*.yaml."""
+    return sorted(bundled_dir("archspecs").glob("*.yaml"))
 
 
 def resolve_spec_path(name_or_path: str) -> Path:
@@ -346,6 +357,14 @@ def check_spec(spec: Spec) -> None:
                                      "but has no such parameter", pos=block.pos)
         for layer in block.layers:
             check_layer(layer, spec.blocks, block.params, f"block {block_name}")
-    for stage, layers in spec.stages.items():
+    for stage, layers in [*spec.stages.items(), *spec.aux.items()]:
         for layer in layers:
             check_layer(layer, spec.blocks, {}, stage)
+    for stage, layers in spec.aux.items():
+        if stage in spec.stages:
+            raise CostModelError(ErrorCode.BAD_VALUE, f"aux head '{stage}' has the name of a stage",
+                                 pos=layers[0].pos if layers else None)
+        if layers and layers[0].inputs is None:
+            raise CostModelError(ErrorCode.MISSING_KEY, f"aux head '{stage}' must say where it "
+                                 "branches off: give its first layer 'inputs: [stage.layer]'",
+                                 pos=layers[0].pos, node=stage)
