@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -175,6 +176,53 @@ def validate_command(
             print(f"costmodel: {exc}", file=sys.stderr)
     if failures:
         raise typer.Exit(EXIT_USER_ERROR)
+
+
+MeasurementsArg = Annotated[Path, typer.Argument(help="CSV of measured latencies: columns spec, "
+                                                "latency_ms, and optionally width, resolution, "
+                                                "precision, batch, label; '#' lines are comments.")]
+
+
+@app.command("validate-latency")
+def validate_latency_command(measurements: MeasurementsArg, hw: HwOpt = "snapdragon855") -> None:
+    """Predicted vs measured latency: MAPE, share within ±10% and ±25%, Spearman rank correlation."""
+    from costmodel import render
+    from costmodel.calibrate import validate_latency
+
+    _run(lambda: _console().print(render.latency_report_view(
+        validate_latency(measurements, load_profile(hw)))))
+
+
+@app.command("calibrate")
+def calibrate_command(
+    measurements: MeasurementsArg,
+    hw: HwOpt = "snapdragon855",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the calibrated "
+                                                "profile here (YAML).")] = None,
+    loo: Annotated[bool, typer.Option("--loo/--no-loo", help="Also score leave-one-model-out "
+                                      "predictions (one fit per model).")] = True,
+) -> None:
+    """Fit a profile's efficiencies, per-kernel overhead and achievable DRAM bandwidth to measured
+    latencies (least squares on log latency, with a weak prior toward the profile's values)."""
+    import yaml
+
+    from costmodel import render
+    from costmodel.calibrate import calibrate, calibrated_profile_dict
+
+    def body() -> None:
+        profile = load_profile(hw)
+        report = calibrate(measurements, profile, loo)
+        _console().print(render.latency_report_view(report))
+        if output is not None:
+            assert report.params is not None and report.fitted is not None
+            data = calibrated_profile_dict(profile, report.params, str(measurements),
+                                           report.fitted, report.loo)
+            data["name"] = output.stem
+            output.write_text(yaml.safe_dump(data, sort_keys=False, width=100), encoding="utf-8")
+            load_profile(str(output))  # what we wrote must load
+            print(f"wrote {output}")
+
+    _run(body)
 
 
 @app.command("zoo")

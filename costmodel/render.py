@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from costmodel.analysis import CONVENTIONS, AnalysisResult, Row
+from costmodel.calibrate import LatencyReport
 from costmodel.hardware import HardwareProfile
 
 _SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
@@ -177,3 +178,40 @@ def _value_at(hw: HardwareProfile, path: str) -> float:
         else:
             value = getattr(value, part)
     return float(value)
+
+
+def latency_report_view(report: LatencyReport) -> RenderableType:
+    """Measured vs predicted latency per measurement, and the scores."""
+    table = Table(title=f"Latency on {report.hardware}: {report.measurements_file}",
+                  title_justify="left", header_style="bold")
+    columns = ["measurement", "measured", "predicted", "error"]
+    if report.fitted:
+        columns += ["fitted", "error", "leave-one-out", "error"]
+    for header in columns:
+        table.add_column(header, justify="left" if header == "measurement" else "right")
+
+    def error(predicted: float | None, measured: float) -> str:
+        return "" if predicted is None else f"{100 * (predicted - measured) / measured:+.0f}%"
+
+    for row in report.rows:
+        cells = [row.label, human_seconds(row.measured_s), human_seconds(row.predicted_s),
+                 error(row.predicted_s, row.measured_s)]
+        if report.fitted:
+            cells += [human_seconds(row.fitted_s or 0), error(row.fitted_s, row.measured_s),
+                      human_seconds(row.loo_s) if row.loo_s else "-", error(row.loo_s, row.measured_s)]
+        table.add_row(*cells)
+    lines = Text()
+    for name, value in (("profile as given", report.before), ("fitted (in sample)", report.fitted),
+                        ("leave one model out", report.loo)):
+        if value is not None:
+            lines.append(f"{name}: ", style="bold")
+            lines.append(f"MAPE {value.mape:.1f}% · within ±10% {value.within_10:.0f}% · "
+                         f"within ±25% {value.within_25:.0f}% · Spearman {value.spearman:.3f} "
+                         f"(n={value.n})\n")
+    if report.params:
+        p = report.params
+        lines.append("fitted: ", style="bold")
+        lines.append(", ".join(f"{c} {v:.3f}" for c, v in p.efficiency.items())
+                     + f"; overhead {human_seconds(p.overhead_s)}/kernel; "
+                     f"DRAM {human_bytes(p.dram_bytes_per_s)}/s")
+    return Group(table, lines)
