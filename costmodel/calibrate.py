@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import csv
 import math
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,8 @@ class Measurement:
 class Features:
     """What the roofline needs of one measured configuration, independent of the fitted values."""
 
-    work: tuple[dict[str, float], ...]  # per kernel: op class -> seconds at 100% of peak
+    work: tuple[dict[tuple[str, str], float], ...]  # per kernel: (op class, precision) -> seconds
+    # at 100% of the precision's peak
     dram_bytes: tuple[int, ...]  # per kernel
     kernels: int
 
@@ -63,6 +65,7 @@ class Parameters:
     efficiency: dict[str, float]
     overhead_s: float
     dram_bytes_per_s: float
+    precision_scale: dict[str, float] = field(default_factory=dict)  # precision -> scale (1 if absent)
 
 
 @dataclass(frozen=True)
@@ -134,14 +137,16 @@ def features(measurement: Measurement, hw: HardwareProfile) -> Features:
         memory = plan_memory(counts, hw.onchip_bytes, options.memory)
     except CostModelError as exc:
         raise exc.with_context(pos=measurement.pos) from None
-    work: dict[str, dict[str, float]] = {}
+    work: dict[str, dict[tuple[str, str], float]] = {}
     dram: dict[str, int] = {}
     for count, moved in zip(counts, memory.traffic, strict=True):
         if count.is_view:
             continue
-        peak = hw.precision(compute_precision(count.precision)).peak_macs_per_s
+        precision = compute_precision(count.precision)
+        peak = hw.precision(precision).peak_macs_per_s
         kernel = work.setdefault(moved.kernel, {})
-        kernel[count.op_class] = kernel.get(count.op_class, 0.0) + (count.macs + count.ops) / peak
+        key = (count.op_class, precision)
+        kernel[key] = kernel.get(key, 0.0) + (count.macs + count.ops) / peak
         dram[moved.kernel] = dram.get(moved.kernel, 0) + moved.dram_bytes
     return Features(tuple(work.values()), tuple(dram[k] for k in work), len(work))
 
@@ -149,31 +154,43 @@ def features(measurement: Measurement, hw: HardwareProfile) -> Features:
 def predict(f: Features, p: Parameters) -> float:
     total = f.kernels * p.overhead_s
     for work, nbytes in zip(f.work, f.dram_bytes, strict=True):
-        compute = sum(seconds / p.efficiency[c] for c, seconds in work.items())
+        compute = sum(seconds / (p.efficiency[c] * p.precision_scale.get(precision, 1.0))
+                      for (c, precision), seconds in work.items())
         total += max(compute, nbytes / p.dram_bytes_per_s)
     return total
 
 
 def profile_parameters(hw: HardwareProfile) -> Parameters:
-    return Parameters(dict(hw.efficiency), hw.overhead_s_per_kernel, hw.memory.dram_bytes_per_s)
+    return Parameters(dict(hw.efficiency), hw.overhead_s_per_kernel, hw.memory.dram_bytes_per_s,
+                      {name: spec.scale for name, spec in hw.precisions.items()})
 
 
 def fit(data: Sequence[tuple[Features, float]], prior: Parameters) -> Parameters:
-    """Least squares on log latency with a log-normal prior around `prior` (module docstring)."""
+    """Least squares on log latency with a log-normal prior around `prior` (module docstring).
+
+    Fitted: the efficiency of every op class in the data, the per-kernel overhead, a bandwidth
+    scale, and an efficiency scale for every precision in the data other than the most common one
+    (whose efficiencies the op-class values already are)."""
     scipy = _need_scipy()
-    classes = sorted({c for f, _ in data for work in f.work for c in work})
+    keys = [key for f, _ in data for work in f.work for key in work]
+    classes = sorted({c for c, _ in keys})
+    precisions = [p for p, _ in Counter(p for _, p in keys).most_common()][1:]
     theta0 = [math.log(prior.efficiency[c]) for c in classes]
+    theta0 += [math.log(prior.precision_scale.get(p, 1.0)) for p in precisions]
     theta0 += [math.log(prior.overhead_s), 0.0]  # overhead, log of bandwidth scale
-    lower = [math.log(1e-3)] * len(classes) + [math.log(1e-8), math.log(1e-2)]
-    upper = [0.0] * len(classes) + [math.log(1e-2), 0.0]
+    n_eff = len(classes) + len(precisions)
+    lower = [math.log(1e-3)] * n_eff + [math.log(1e-8), math.log(1e-2)]
+    upper = [0.0] * n_eff + [math.log(1e-2), 0.0]
     theta0 = [min(max(t, lo + 1e-9), hi - 1e-9) for t, lo, hi in zip(theta0, lower, upper,
                                                                          strict=True)]
 
     def unpack(theta: Sequence[float]) -> Parameters:
         efficiency = dict(prior.efficiency)
         efficiency.update({c: math.exp(t) for c, t in zip(classes, theta, strict=False)})
-        return Parameters(efficiency, math.exp(theta[len(classes)]),
-                          prior.dram_bytes_per_s * math.exp(theta[len(classes) + 1]))
+        scale = dict(prior.precision_scale)
+        scale.update({p: math.exp(t) for p, t in zip(precisions, theta[len(classes):], strict=False)})
+        return Parameters(efficiency, math.exp(theta[n_eff]),
+                          prior.dram_bytes_per_s * math.exp(theta[n_eff + 1]), scale)
 
     def residuals(theta: Sequence[float]) -> list[float]:
         params = unpack(theta)
@@ -206,18 +223,37 @@ def leave_one_out(data: Sequence[tuple[Features, float]], prior: Parameters,
     return [predict(f, fits[g]) for (f, _), g in zip(data, groups, strict=True)]
 
 
+def transfer(params: Parameters, source: HardwareProfile, target: HardwareProfile) -> Parameters:
+    """Fitted efficiencies of one unit carried to a close relative (same kernels, same kind of
+    core): efficiencies, overhead and precision scales as fitted; bandwidth as the same share of
+    the target's peak bandwidth."""
+    share = params.dram_bytes_per_s / source.memory.dram_bytes_per_s
+    return Parameters(dict(params.efficiency), params.overhead_s,
+                      target.memory.dram_bytes_per_s * share, dict(params.precision_scale))
+
+
 def calibrated_profile_dict(hw: HardwareProfile, params: Parameters, measurements_file: str,
-                            fit_scores: Scores, loo_scores: Scores | None) -> dict[str, Any]:
+                            fit_scores: Scores, loo_scores: Scores | None,
+                            transferred_from: str | None = None) -> dict[str, Any]:
     """The profile as a plain dict (for YAML), with the fitted values and their provenance."""
     data = hw.model_dump(exclude={"file"})
-    fitted = (f"fitted by `costmodel calibrate {Path(measurements_file).name}` "
-              f"(n={fit_scores.n}, in-sample MAPE {fit_scores.mape:.1f}%"
+    fitted = (f"fitted by `costmodel calibrate {Path(measurements_file).name}"
+              + (f" --hw {transferred_from}` and transferred from that unit" if transferred_from
+                 else "`")
+              + f" (n={fit_scores.n}, in-sample MAPE {fit_scores.mape:.1f}%"
               + (f", leave-one-out MAPE {loo_scores.mape:.1f}% Spearman {loo_scores.spearman:.2f}"
                  if loo_scores else "") + ")")
     data["efficiency"] = {c: round(params.efficiency[c], 4) for c in OP_CLASSES}
     data["overhead_s_per_kernel"] = float(f"{params.overhead_s:.3g}")
     data["memory"]["dram_bytes_per_s"] = float(f"{params.dram_bytes_per_s:.4g}")
     sources = dict(hw.sources)
+    for name, scale in params.precision_scale.items():
+        if name in data["precisions"] and abs(scale - hw.precisions[name].scale) > 1e-9:
+            data["precisions"][name]["efficiency_scale"] = round(scale, 4)
+            sources[f"precisions.{name}.efficiency_scale"] = f"[FIT] {fitted}"
+    for spec in data["precisions"].values():
+        if spec.get("efficiency_scale") is None:
+            spec.pop("efficiency_scale", None)
     for c in OP_CLASSES:
         if abs(params.efficiency[c] - hw.efficiency[c]) > 1e-9:
             sources[f"efficiency.{c}"] = f"[FIT] {fitted}; prior: {hw.sources.get(f'efficiency.{c}', '')}"

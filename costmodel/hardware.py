@@ -10,24 +10,38 @@ path to where the number comes from; a test checks that none is missing.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean
 from costmodel.files import bundled_dir, parse_yaml_mapping, read_text
 from costmodel.ops import OP_CLASSES
-from costmodel.yamlsrc import position_of
+from costmodel.yamlsrc import LocDict, position_of
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+# Physical ranges: a rate of 1e-300 or an energy of 1e308 would turn latencies and energies into
+# divisions by zero, inf and nan; every real unit is far inside these bounds.
+MAX_RATE = 1e18  # MAC/s or B/s
+MIN_EFFICIENCY = 1e-6
+MAX_PJ = 1e6  # energy per MAC, op or byte
+
+
 class PrecisionSpec(_Strict):
-    peak_macs_per_s: float = Field(gt=0)  # 1 MAC = 2 FLOP
-    energy_pj_per_mac: float = Field(ge=0)
-    energy_pj_per_op: float = Field(ge=0)  # one elementwise op (add, compare, multiply)
+    peak_macs_per_s: float = Field(ge=1, le=MAX_RATE)  # 1 MAC = 2 FLOP
+    energy_pj_per_mac: float = Field(ge=0, le=MAX_PJ)
+    energy_pj_per_op: float = Field(ge=0, le=MAX_PJ)  # one elementwise op (add, compare, multiply)
+    # Kernels of this precision reach `efficiency_scale` x the op classes' efficiencies (e.g. int8
+    # kernels of an older runtime that use far less of the int8 peak than fp32 kernels do of theirs).
+    efficiency_scale: float | None = Field(default=None, ge=MIN_EFFICIENCY, le=1)
+
+    @property
+    def scale(self) -> float:
+        return 1.0 if self.efficiency_scale is None else self.efficiency_scale
 
 
 class OnChipLevel(_Strict):
@@ -36,9 +50,9 @@ class OnChipLevel(_Strict):
 
 
 class MemorySpec(_Strict):
-    dram_bytes_per_s: float = Field(gt=0)
-    dram_pj_per_byte: float = Field(ge=0)
-    onchip_pj_per_byte: float = Field(ge=0)
+    dram_bytes_per_s: float = Field(ge=1, le=MAX_RATE)
+    dram_pj_per_byte: float = Field(ge=0, le=MAX_PJ)
+    onchip_pj_per_byte: float = Field(ge=0, le=MAX_PJ)
     onchip: list[OnChipLevel] = []
 
 
@@ -49,23 +63,16 @@ class HardwareProfile(_Strict):
     unit: str  # which compute unit of the chip the profile models
     precisions: dict[str, PrecisionSpec]
     memory: MemorySpec
-    efficiency: dict[str, float]  # fraction of peak reached per op class (ops.OP_CLASSES)
-    overhead_s_per_kernel: float = Field(ge=0)
-    static_power_w: float = Field(ge=0)
+    # fraction of peak reached per op class (ops.OP_CLASSES)
+    efficiency: dict[str, Annotated[float, Field(ge=MIN_EFFICIENCY, le=1)]]
+    overhead_s_per_kernel: float = Field(ge=0, le=1)
+    static_power_w: float = Field(ge=0, le=1e6)
     sources: dict[str, str]
     notes: str = ""
     file: str = ""
 
     @model_validator(mode="after")
     def _check(self) -> HardwareProfile:
-        for op_class in OP_CLASSES:
-            if op_class not in self.efficiency:
-                raise ValueError(f"efficiency has no entry for op class '{op_class}'")
-        for key, value in self.efficiency.items():
-            if key not in OP_CLASSES:
-                raise ValueError(f"efficiency: unknown op class '{key}'{did_you_mean(key, OP_CLASSES)}")
-            if not 0 < value <= 1:
-                raise ValueError(f"efficiency.{key} must be in (0, 1], got {value}")
         if not self.precisions:
             raise ValueError("a profile needs at least one precision")
         return self
@@ -97,7 +104,7 @@ def numeric_paths(value: Any, prefix: str = "") -> list[str]:
             name = getattr(item, "name", None)
             paths += numeric_paths(item, f"{prefix}{name}." if name else prefix)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        paths.append(prefix.rstrip("."))
+        paths.append(prefix.rstrip("."))  # None (an optional number left out) needs no source
     return paths
 
 
@@ -117,9 +124,26 @@ def resolve_profile_path(name_or_path: str) -> Path:
                          f"{did_you_mean(name_or_path, names)} (bundled: {', '.join(names)})")
 
 
+def _check_efficiency_keys(data: LocDict) -> None:
+    """Op classes are keys of a mapping, so pydantic cannot name a misspelt one: check here."""
+    efficiency = data.get("efficiency")
+    if not isinstance(efficiency, LocDict):
+        return
+    for key in efficiency:
+        if key not in OP_CLASSES:
+            raise CostModelError(ErrorCode.UNKNOWN_KEY, f"efficiency: unknown op class '{key}'"
+                                 f"{did_you_mean(key, OP_CLASSES)} (op classes: "
+                                 f"{', '.join(OP_CLASSES)})", pos=efficiency.key_pos[key])
+    for op_class in OP_CLASSES:
+        if op_class not in efficiency:
+            raise CostModelError(ErrorCode.MISSING_KEY, f"efficiency has no entry for op class "
+                                 f"'{op_class}'", pos=efficiency.pos)
+
+
 def load_profile(name_or_path: str) -> HardwareProfile:
     path = resolve_profile_path(name_or_path)
     data = parse_yaml_mapping(read_text(path), str(path), "hardware profile")
+    _check_efficiency_keys(data)
     try:
         return HardwareProfile.model_validate({**data, "file": str(path)})
     except ValidationError as exc:

@@ -213,5 +213,7 @@ def latency_report_view(report: LatencyReport) -> RenderableType:
         lines.append("fitted: ", style="bold")
         lines.append(", ".join(f"{c} {v:.3f}" for c, v in p.efficiency.items())
                      + f"; overhead {human_seconds(p.overhead_s)}/kernel; "
-                     f"DRAM {human_bytes(p.dram_bytes_per_s)}/s")
+                     f"DRAM {human_bytes(p.dram_bytes_per_s)}/s"
+                     + "".join(f"; {name} x{scale:.3f}" for name, scale in p.precision_scale.items()
+                               if scale != 1.0))
     return Group(table, lines)

@@ -2,7 +2,8 @@
 
 Per kernel k, on one compute unit running kernels one after another (TFLite on one core):
 
-    compute_s(k) = sum over its nodes of (macs + ops) / (peak_macs_per_s[precision] * efficiency[op class])
+    compute_s(k) = sum over its nodes of (macs + ops) /
+                   (peak_macs_per_s[precision] * efficiency[op class] * efficiency_scale[precision])
     memory_s(k)  = DRAM bytes of its nodes / dram_bytes_per_s
     latency_s(k) = max(compute_s, memory_s) + overhead_s_per_kernel       (views cost nothing)
     energy_j     = macs * e_mac + ops * e_op + dram_bytes * e_dram + onchip_bytes * e_onchip
@@ -50,7 +51,8 @@ def estimate(counts: list[NodeCount], traffic: tuple[Traffic, ...] | list[Traffi
             memory.append(0.0)
             continue
         prec = hw.precision(compute_precision(count.precision))
-        c = (count.macs + count.ops) / (prec.peak_macs_per_s * hw.efficiency[count.op_class])
+        c = (count.macs + count.ops) / (prec.peak_macs_per_s * hw.efficiency[count.op_class]
+                                        * prec.scale)
         m = moved.dram_bytes / hw.memory.dram_bytes_per_s
         compute.append(c)
         memory.append(m)

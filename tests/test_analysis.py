@@ -63,11 +63,14 @@ def test_roofline_formula_on_one_node_without_fusion_or_cache(sd855) -> None:
     weight_bytes = 16 * 27 * 4
     act_bytes = (3 * 224 * 224 + 16 * 112 * 112) * 4
     assert node.dram_bytes == node.naive_dram_bytes == weight_bytes + act_bytes
-    compute = node.macs / (22.7e9 * 0.6)  # fp32 peak x dense-conv efficiency in the profile
-    memory = (weight_bytes + act_bytes) / 34.1e9
-    assert node.latency_s == pytest.approx(max(compute, memory) + 2e-6)
-    energy = (node.macs * 4.6e-12 + node.dram_bytes * 162.5e-12 + node.onchip_bytes * 12.5e-12
-              + 0.3 * node.latency_s)
+    fp32, mem = sd855.precisions["fp32"], sd855.memory
+    compute = node.macs / (fp32.peak_macs_per_s * sd855.efficiency["conv"] * fp32.scale)
+    memory = (weight_bytes + act_bytes) / mem.dram_bytes_per_s
+    assert node.latency_s == pytest.approx(max(compute, memory) + sd855.overhead_s_per_kernel)
+    energy = (node.macs * fp32.energy_pj_per_mac * 1e-12
+              + node.dram_bytes * mem.dram_pj_per_byte * 1e-12
+              + node.onchip_bytes * mem.onchip_pj_per_byte * 1e-12
+              + sd855.static_power_w * node.latency_s)
     assert node.energy_j == pytest.approx(energy)
     assert node.bound == ("compute" if compute > memory else "memory")
     assert result.total.dram_bytes == result.total.naive_dram_bytes
@@ -83,11 +86,12 @@ def test_fused_stem_kernel_by_hand(sd855) -> None:
     weights = (16 * 27 + 2 * 16) * 4  # conv weights + BN gamma/beta
     input_bytes = 3 * 224 * 224 * 4  # from DRAM: the image comes from outside
     assert sum(r.dram_bytes for r in stem.values()) == weights + input_bytes
-    compute = (16 * 112 * 112 * 27) / (22.7e9 * 0.6) + \
-        (2 + 4) * 16 * 112 * 112 / (22.7e9 * 0.25)  # bn 2 ops + hardswish 4 ops per element
-    memory = (weights + input_bytes) / 34.1e9
+    peak, eff = sd855.precisions["fp32"].peak_macs_per_s, sd855.efficiency
+    compute = (16 * 112 * 112 * 27) / (peak * eff["conv"]) + \
+        (2 + 4) * 16 * 112 * 112 / (peak * eff["elementwise"])  # bn 2 + hardswish 4 ops/element
+    memory = (weights + input_bytes) / sd855.memory.dram_bytes_per_s
     kernel_latency = sum(r.latency_s for r in stem.values())
-    assert kernel_latency == pytest.approx(max(compute, memory) + 2e-6)
+    assert kernel_latency == pytest.approx(max(compute, memory) + sd855.overhead_s_per_kernel)
 
 
 def test_fusion_and_cache_only_remove_traffic(sd855) -> None:

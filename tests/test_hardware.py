@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.hardware import list_profiles, load_profile, numeric_paths
@@ -20,19 +21,35 @@ def test_every_number_has_a_source(path: Path) -> None:
     assert profile.name == path.stem
 
 
-@pytest.mark.parametrize("replace,code", [
-    ("dram_bytes_per_s: 34.1e9", "dram_bytes_per_s: .nan"),
-    ("dram_bytes_per_s: 34.1e9", "dram_bytes_per_s: .inf"),
-    ("dram_bytes_per_s: 34.1e9", "dram_bytes_per_s: -1"),
-    ("depthwise: 0.2", "depthwise: 1.5"),
-    ("depthwise: 0.2", "depthwsie: 0.2"),
+@pytest.mark.parametrize("path,value", [
+    (("memory", "dram_bytes_per_s"), float("nan")),
+    (("memory", "dram_bytes_per_s"), float("inf")),
+    (("memory", "dram_bytes_per_s"), -1),
+    (("efficiency", "depthwise"), 1.5),
+    (("precisions", "fp32", "peak_macs_per_s"), 0),
+    (("precisions", "fp32", "peak_macs_per_s"), "fast"),
 ])
-def test_invalid_numbers_are_rejected(replace: str, code: str, tmp_path: Path) -> None:
-    text = (list_profiles()[0].parent / "snapdragon855.yaml").read_text()
-    assert replace in text
+def test_invalid_numbers_are_rejected(path: tuple[str, ...], value: object, tmp_path: Path) -> None:
+    data = yaml.safe_load((list_profiles()[0].parent / "snapdragon855.yaml").read_text())
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
     bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace(replace, code))
+    bad.write_text(yaml.safe_dump(data, sort_keys=False))
     with pytest.raises(CostModelError) as info:
         load_profile(str(bad))
-    assert info.value.code in (ErrorCode.HARDWARE, ErrorCode.UNKNOWN_KEY)
+    assert info.value.code == ErrorCode.HARDWARE
     assert info.value.pos is not None and info.value.pos.line > 1
+
+
+def test_misspelt_key_is_rejected_with_its_line(tmp_path: Path) -> None:
+    text = (list_profiles()[0].parent / "snapdragon855.yaml").read_text()
+    assert "depthwise:" in text
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("depthwise:", "depthwsie:", 1))
+    with pytest.raises(CostModelError) as info:
+        load_profile(str(bad))
+    assert info.value.code == ErrorCode.UNKNOWN_KEY
+    assert info.value.pos is not None
+    assert "depthwsie" in bad.read_text().splitlines()[info.value.pos.line - 1]
