@@ -225,6 +225,50 @@ def calibrate_command(
     _run(body)
 
 
+@app.command("measure")
+def measure_command(
+    spec: SpecArg,
+    hw: Annotated[str, typer.Option("--hw", help="Profile to predict with (default: this "
+                                    "machine, detected at run time).")] = "host",
+    batch: BatchOpt = 1,
+    width: WidthOpt = 1.0,
+    resolution: ResolutionOpt = None,
+    threads: Annotated[int, typer.Option(min=1, max=256, help="onnxruntime intra-op threads.")] = 1,
+    runs: Annotated[int, typer.Option(min=1, max=100_000, help="Timed runs.")] = 50,
+    warmup: Annotated[int, typer.Option(min=0, max=10_000, help="Untimed runs first.")] = 10,
+    output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """Export the spec to ONNX with random weights, time it with onnxruntime on this CPU, and
+    print measured vs predicted latency (needs `pip install 'costmodel[measure]'`)."""
+    import json
+
+    from costmodel.graph import BuildOptions, build_graph
+    from costmodel.measure import measure_latency
+    from costmodel.render import human_seconds
+
+    def body() -> None:
+        loaded = load_spec(resolve_spec_path(spec))
+        profile = load_profile(hw)
+        options = _analysis_options(batch, Precision.fp32, width, resolution)
+        predicted = analyze(loaded, profile, options).total.latency_s
+        graph = build_graph(loaded, BuildOptions(width=width, resolution=resolution))
+        measured = measure_latency(graph, batch=batch, threads=threads, warmup=warmup, runs=runs)
+        error = (predicted - measured.median_s) / measured.median_s
+        if output_format is OutputFormat.json:
+            print(json.dumps({"spec": loaded.name, "hardware": profile.name,
+                              "predicted_s": predicted, "measured": measured.to_dict(),
+                              "error": error}, indent=2))
+            return
+        _console().print(
+            f"[bold]{loaded.title or loaded.name}[/] batch {batch}, width {width:g}, "
+            f"onnxruntime {measured.onnxruntime_version}, {threads} thread(s), {runs} runs\n"
+            f"measured  median {human_seconds(measured.median_s)} "
+            f"(p10 {human_seconds(measured.p10_s)}, p90 {human_seconds(measured.p90_s)})\n"
+            f"predicted {human_seconds(predicted)} on {profile.name} ({error:+.0%})")
+
+    _run(body)
+
+
 @app.command("zoo")
 def zoo_command() -> None:
     """The bundled specs: name, model, and the paper and reference each reproduces."""
@@ -240,6 +284,202 @@ def zoo_command() -> None:
             spec = load_spec(path)
             table.add_row(spec.name, spec.title, spec.source)
         _console().print(table)
+
+    _run(body)
+
+
+# -- diff, report, plot ---------------------------------------------------------------------------
+
+class ReportFormat(str, Enum):
+    markdown = "markdown"
+    csv = "csv"
+    latex = "latex"
+    html = "html"
+    json = "json"
+
+
+PlotOpt = Annotated[Path | None, typer.Option("--plot", help="Also write a bar chart of latency "
+                                              "per row of A and B (.png or .svg).")]
+
+
+def _write_output(path: Path, data: str | bytes) -> None:
+    from costmodel.errors import ErrorCode
+
+    try:
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    except OSError as exc:
+        raise CostModelError(ErrorCode.FILE, f"cannot write {path}: {exc.strerror or exc}") from None
+    sys.stdout.flush()
+    print(f"wrote {path}", file=sys.stderr)
+
+
+@app.command("diff")
+def diff_command(
+    spec_a: Annotated[str, typer.Argument(help="Design A: spec file or bundled name.",
+                                          show_default=False)],
+    spec_b: Annotated[str | None, typer.Argument(
+        help="Design B (default: A again, analysed with the --*-b options).",
+        show_default=False)] = None,
+    hw: HwOpt = "snapdragon855",
+    batch: BatchOpt = 1,
+    precision: PrecisionOpt = Precision.fp32,
+    width: WidthOpt = 1.0,
+    resolution: ResolutionOpt = None,
+    layer_precision: LayerPrecisionOpt = None,
+    fusion: FusionOpt = True,
+    cache: CacheOpt = True,
+    cache_fraction: CacheFractionOpt = 0.5,
+    hw_b: Annotated[str | None, typer.Option("--hw-b", help="B's hardware profile (default: --hw)"
+                                             ".")] = None,
+    batch_b: Annotated[int | None, typer.Option("--batch-b", min=1, max=1_000_000,
+                                                help="B's batch size (default: --batch).")] = None,
+    precision_b: Annotated[Precision | None, typer.Option("--precision-b", help="B's precision "
+                                                          "(default: --precision).")] = None,
+    width_b: Annotated[float | None, typer.Option("--width-b", help="B's width multiplier "
+                                                  "(default: --width).")] = None,
+    resolution_b: Annotated[int | None, typer.Option("--resolution-b", min=1, max=16384,
+                                                     help="B's input resolution (default: "
+                                                     "--resolution).")] = None,
+    fusion_b: Annotated[bool | None, typer.Option("--fusion-b/--no-fusion-b", help="B's fusion "
+                                                  "(default: as A).", show_default=False)] = None,
+    cache_b: Annotated[bool | None, typer.Option("--cache-b/--no-cache-b", help="B's on-chip "
+                                                 "cache (default: as A).", show_default=False)]
+    = None,
+    group_by: Annotated[GroupBy, typer.Option("--group-by", help="Align and compare rows per "
+                                              "layer, block, stage, op type or node.")]
+    = GroupBy.stage,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="table for people "
+                                                        "(green better, red worse), json for "
+                                                        "machines.")] = OutputFormat.table,
+    changed_only: Annotated[bool, typer.Option("--changed-only", help="Leave out rows that are "
+                                               "the same in A and B.")] = False,
+    plot: PlotOpt = None,
+) -> None:
+    """Compare two designs, or one design on two profiles or under two option sets: totals side by
+    side with deltas (B - A) and percentages, then rows aligned by name and by structure.
+
+    Forms: `diff A.yaml B.yaml --hw X` (two specs); `diff A --hw X --hw-b Y` (two profiles);
+    `diff A --width-b 0.75` (two option sets: every --*-b option defaults to A's value).
+    """
+    import dataclasses
+
+    from costmodel import render_tables
+    from costmodel.compare import build_diff
+
+    def body() -> None:
+        options_a = _analysis_options(batch, precision, width, resolution, layer_precision, fusion,
+                                      cache, cache_fraction)
+        changes: dict[str, Any] = {"batch": batch_b, "width": width_b, "resolution": resolution_b,
+                                   "fusion": fusion_b, "cache": cache_b,
+                                   "precision": precision_b.value if precision_b else None}
+        options_b = dataclasses.replace(options_a, **{k: v for k, v in changes.items()
+                                                      if v is not None})
+        profile_a = load_profile(hw)
+        profile_b = load_profile(hw_b) if hw_b else profile_a
+        spec_a_model = load_spec(resolve_spec_path(spec_a))
+        spec_b_model = load_spec(resolve_spec_path(spec_b)) if spec_b else spec_a_model
+        if plot is not None:
+            from costmodel.plots import plot_format
+
+            plot_format(plot)  # a bad suffix fails before any work
+        result = build_diff(analyze(spec_a_model, profile_a, options_a),
+                            analyze(spec_b_model, profile_b, options_b), group_by.value)
+        if output_format is OutputFormat.json:
+            sys.stdout.write(render_tables.diff_json(result) + "\n")
+        else:
+            _console().print(render_tables.diff_view(result, changed_only))
+        if plot is not None:
+            from costmodel.plots import diff_latency_plot, plot_format
+
+            _write_output(plot, diff_latency_plot(result, plot_format(plot)))
+
+    _run(body)
+
+
+@app.command("report")
+def report_command(
+    specs: Annotated[list[str], typer.Argument(help="Spec files or bundled names.",
+                                               show_default=False)],
+    hw: Annotated[list[str] | None, typer.Option("--hw", help="Hardware profile, bundled name or "
+                                                 "path (repeatable; default snapdragon855).")]
+    = None,
+    batch: BatchOpt = 1,
+    precision: Annotated[list[Precision] | None, typer.Option(
+        "--precision", help="Precision (repeatable; default fp32).")] = None,
+    width: Annotated[list[float] | None, typer.Option(
+        "--width", help="Width multiplier (repeatable; default 1.0).")] = None,
+    resolution: Annotated[list[int] | None, typer.Option(
+        "--resolution", min=1, max=16384, help="Input resolution (repeatable; default the "
+        "spec's).")] = None,
+    fusion: FusionOpt = True,
+    cache: CacheOpt = True,
+    cache_fraction: CacheFractionOpt = 0.5,
+    output_format: Annotated[ReportFormat, typer.Option(
+        "--format", help="markdown, latex (booktabs) or html (a standalone page): numbers for "
+        "people; csv or json: exact numbers under unit-suffixed keys.")] = ReportFormat.markdown,
+    columns: Annotated[str | None, typer.Option(
+        "--columns", help="Comma-separated columns, e.g. name,params,macs,latency_s. Available: "
+        "name, title, hardware, options, precision, batch, width, resolution, params, macs, ops, "
+        "weight_bytes, act_in_bytes, act_out_bytes, dram_bytes, naive_dram_bytes, "
+        "peak_activation_bytes, min_peak_activation_bytes, kernels, latency_s, energy_j, "
+        "memory_bound_share.")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file "
+                                                "instead of standard output.")] = None,
+) -> None:
+    """A table for a paper: one row per (spec, hardware profile, options), in that order."""
+    from costmodel import render_tables
+    from costmodel.report import build_report, parse_columns
+
+    def body() -> None:
+        keys = parse_columns(columns)
+        profiles = [load_profile(name) for name in (hw or ["snapdragon855"])]
+        loaded = [load_spec(resolve_spec_path(spec)) for spec in specs]
+        resolutions: list[int | None] = list(resolution) if resolution else [None]
+        option_sets = [
+            _analysis_options(batch, p, w, r, None, fusion, cache, cache_fraction)
+            for p in (precision or [Precision.fp32]) for w in (width or [1.0]) for r in resolutions
+        ]
+        results = [analyze(spec, profile, options) for spec in loaded for profile in profiles
+                   for options in option_sets]
+        text = render_tables.render_report(build_report(results, keys), output_format.value)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            _write_output(output, text)
+
+    _run(body)
+
+
+@app.command("plot")
+def plot_command(
+    specs: Annotated[list[str], typer.Argument(help="Spec files or bundled names.",
+                                               show_default=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The plot file: .png or .svg.",
+                                         show_default=False)],
+    hw: HwOpt = "snapdragon855",
+    batch: BatchOpt = 1,
+    precision: PrecisionOpt = Precision.fp32,
+    width: WidthOpt = 1.0,
+    resolution: ResolutionOpt = None,
+    fusion: FusionOpt = True,
+    cache: CacheOpt = True,
+    group_by: Annotated[GroupBy, typer.Option("--group-by", help="One point per layer (a fused "
+                                              "conv+bn+act), block, node, ...")] = GroupBy.layer,
+) -> None:
+    """Roofline plot: arithmetic intensity against attained MAC/s of every row of the specs, under
+    the profile's compute and DRAM roofs; a point's area is its share of the latency. Needs
+    matplotlib (pip install 'costmodel[plot]')."""
+    from costmodel.plots import plot_format, roofline_plot
+
+    def body() -> None:
+        fmt = plot_format(output)
+        profile = load_profile(hw)
+        options = _analysis_options(batch, precision, width, resolution, None, fusion, cache)
+        results = [analyze(load_spec(resolve_spec_path(spec)), profile, options) for spec in specs]
+        _write_output(output, roofline_plot(results, profile, fmt, group_by.value))
 
     _run(body)
 

@@ -119,7 +119,7 @@ def resolve_profile_path(name_or_path: str) -> Path:
     bundled = bundled_dir("hardware") / f"{name_or_path}.yaml"
     if bundled.exists():
         return bundled
-    names = [p.stem for p in list_profiles()]
+    names = [p.stem for p in list_profiles()] + [HOST]
     raise CostModelError(ErrorCode.HARDWARE, f"unknown hardware profile '{name_or_path}'"
                          f"{did_you_mean(name_or_path, names)} (bundled: {', '.join(names)})")
 
@@ -140,7 +140,14 @@ def _check_efficiency_keys(data: LocDict) -> None:
                                  f"'{op_class}'", pos=efficiency.pos)
 
 
+HOST = "host"  # detected at run time (costmodel/host.py), not a file
+
+
 def load_profile(name_or_path: str) -> HardwareProfile:
+    if name_or_path == HOST:
+        from costmodel.host import detect_host_profile
+
+        return detect_host_profile()
     path = resolve_profile_path(name_or_path)
     data = parse_yaml_mapping(read_text(path), str(path), "hardware profile")
     _check_efficiency_keys(data)
