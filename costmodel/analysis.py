@@ -110,6 +110,11 @@ class Row:
         return self.macs / self.dram_bytes if self.dram_bytes else 0.0
 
     @property
+    def attained_macs_per_s(self) -> float:
+        """MACs per second of latency: the row's height on a roofline plot (0 when it takes no time)."""
+        return self.macs / self.latency_s if self.latency_s else 0.0
+
+    @property
     def bound(self) -> str:
         if self.latency_s == 0:
             return "-"

@@ -74,7 +74,13 @@ class CostModelError(Exception):
     def __str__(self) -> str:
         where = f"{self.pos}: " if self.pos else ""
         node = f" {self.node}:" if self.node else ""
-        return f"{where}error[{self.code.value}]{node} {self.message}"
+        return one_line(f"{where}error[{self.code.value}]{node} {self.message}")
+
+
+def one_line(text: str) -> str:
+    """Escape newlines and other unprintable characters (names and values come from the file), so
+    an error is always exactly one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

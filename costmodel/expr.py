@@ -24,6 +24,8 @@ Compiled = Callable[[Scope], Any]
 
 MAX_EXPRESSION_CHARS = 500
 MAX_POWER_EXPONENT = 64  # 2 ** 64 is plenty for a channel count; 10 ** 10**9 would hang
+MAX_INT_BITS = 1024  # integer results; ((10**64)**64)**64... would otherwise grow without bound
+MAX_ROUND_DIGITS = 64  # round(5, -10**9) takes forever
 
 
 def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
@@ -47,10 +49,34 @@ def _safe_pow(base: Any, exponent: Any) -> Any:
     return operator.pow(base, exponent)
 
 
+def _arithmetic(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """`fn` on real numbers only, with a bounded result: no 'a' * 10**9 (a 1 GB string), no list
+    repetition, no '%d' formatting, no complex (-8) ** 0.5, no integers of millions of digits."""
+
+    def apply(left: Any, right: Any) -> Any:
+        for value in (left, right):
+            if not isinstance(value, (int, float)):
+                raise TypeError(f"arithmetic needs numbers, got {type(value).__name__}")
+        result = fn(left, right)
+        if not isinstance(result, (int, float)):
+            raise ValueError(f"the result is not a real number ({type(result).__name__})")
+        if isinstance(result, int) and result.bit_length() > MAX_INT_BITS:
+            raise ValueError(f"the result has more than {MAX_INT_BITS} bits")
+        return result
+
+    return apply
+
+
+def _safe_round(value: Any, digits: Any = None) -> Any:
+    if isinstance(digits, int) and abs(digits) > MAX_ROUND_DIGITS:
+        raise ValueError(f"round to more than {MAX_ROUND_DIGITS} digits")
+    return round(value) if digits is None else round(value, digits)
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "min": min,
     "max": max,
-    "round": round,
+    "round": _safe_round,
     "int": int,
     "float": float,
     "abs": abs,
@@ -60,13 +86,13 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-    ast.Pow: _safe_pow,
+    ast.Add: _arithmetic(operator.add),
+    ast.Sub: _arithmetic(operator.sub),
+    ast.Mult: _arithmetic(operator.mul),
+    ast.Div: _arithmetic(operator.truediv),
+    ast.FloorDiv: _arithmetic(operator.floordiv),
+    ast.Mod: _arithmetic(operator.mod),
+    ast.Pow: _arithmetic(_safe_pow),
 }
 _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
     ast.Eq: operator.eq,

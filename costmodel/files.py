@@ -10,15 +10,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from costmodel.errors import CostModelError, ErrorCode, SourcePos
-from costmodel.yamlsrc import LocDict, load_yaml_text
+from costmodel.yamlsrc import MAX_FILE_BYTES, LocDict, load_yaml_text
 
 
 def read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:  # bounded: /dev/zero or a huge file must not fill memory
+            data = stream.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise CostModelError(ErrorCode.LIMIT, f"file is larger than the {MAX_FILE_BYTES} bytes "
+                                 "allowed", pos=SourcePos(str(path), 1, 1))
+        return data.decode("utf-8")
     except FileNotFoundError:
         raise CostModelError(ErrorCode.FILE, f"no such file: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # point at the first byte that is not UTF-8
+        before = exc.object[:exc.start].decode("utf-8", "replace")
+        line, col = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        raise CostModelError(ErrorCode.FILE, f"cannot read {path}: not UTF-8 text ({exc.reason})",
+                             pos=SourcePos(str(path), line, col)) from None
+    except OSError as exc:
         raise CostModelError(ErrorCode.FILE, f"cannot read {path}: {exc}") from None
 
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 MAX_NODES = 1_000_000
+MAX_LAYER_VISITS = 2_000_000  # layers expanded, skipped ones included: bounds recursive blocks
 MAX_REPEAT = 10_000
 MAX_BLOCK_DEPTH = 32
 MAX_CHANNELS = 65_536  # also the cap on any integer attribute (attrs.MAX_INT)
@@ -114,6 +115,7 @@ class _Builder:
         self.nodes: list[Node] = []
         self.vars: dict[str, Any] = {**spec.vars, "width": options.width}
         self.divisor = int(spec.vars.get("width_divisor", 8))
+        self.visits = 0
 
     # -- nodes --------------------------------------------------------------------------------
 
@@ -193,6 +195,10 @@ class _Builder:
         previous = scope.inputs["input"]
         for key, layer in layers:
             node_name = scope.prefix + key
+            self.visits += 1
+            if self.visits > MAX_LAYER_VISITS:  # blocks that use each other under `when:`
+                raise CostModelError(ErrorCode.LIMIT, f"the spec expands to more than "
+                                     f"{MAX_LAYER_VISITS} layers", pos=layer.pos, node=node_name)
             refs = layer.inputs if layer.inputs is not None else None
             if refs is not None and not refs:
                 raise CostModelError(ErrorCode.BAD_VALUE, "'inputs' is empty", pos=layer.pos,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from costmodel import ops
 from costmodel.errors import CostModelError, ErrorCode, SourcePos, did_you_mean
@@ -24,6 +25,7 @@ Scalar = int | float | bool | str
 # Keys a layer may carry besides an op's attributes or a block's arguments.
 LAYER_KEYS = ("name", "op", "block", "inputs", "repeat", "when", "fixed", "norm", "act", "comment")
 NONE_WORDS = ("none", "null", "false")
+LIMIT_ERROR = "costmodel_limit"  # pydantic error type of a size limit (E301, not E106)
 
 
 class _Strict(BaseModel):
@@ -98,8 +100,22 @@ class Spec(_Strict):
     @field_validator("input")
     @classmethod
     def _positive(cls, value: tuple[int, int, int]) -> tuple[int, int, int]:
+        from costmodel.graph import MAX_CHANNELS, MAX_SPATIAL  # graph imports this module
+
         if any(v <= 0 for v in value):
             raise ValueError(f"input dimensions must be positive, got {list(value)}")
+        if value[0] > MAX_CHANNELS or max(value[1:]) > MAX_SPATIAL:
+            raise PydanticCustomError(LIMIT_ERROR, f"{list(value)} exceeds the limits "
+                                      f"({MAX_CHANNELS} channels, {MAX_SPATIAL} pixels a side)")
+        return value
+
+    @field_validator("vars")
+    @classmethod
+    def _width_divisor(cls, value: dict[str, Scalar]) -> dict[str, Scalar]:
+        divisor = value.get("width_divisor", 8)
+        if (isinstance(divisor, bool) or not isinstance(divisor, (int, float))
+                or not (1 <= divisor <= 65_536 and float(divisor).is_integer())):
+            raise ValueError(f"width_divisor must be an integer in 1..65536, got {divisor!r}")
         return value
 
     @field_validator("stages")
@@ -177,8 +193,13 @@ def _validation_error(exc: ValidationError, root: Any, model: type[BaseModel]) -
         return CostModelError(ErrorCode.UNKNOWN_KEY, f"unknown key '{key}'{did_you_mean(key, choices)}"
                               + (f" (expected one of: {', '.join(choices)})" if choices else ""),
                               pos=pos)
+    if kind == "missing" and isinstance(loc[-1], int):  # input: [3, 32]
+        return CostModelError(ErrorCode.BAD_VALUE, f"{'.'.join(str(p) for p in loc[:-1])}: item "
+                              f"{loc[-1]} is missing", pos=pos)
     if kind == "missing":
         return CostModelError(ErrorCode.MISSING_KEY, f"missing required key '{loc[-1]}'", pos=pos)
+    if kind == LIMIT_ERROR:
+        return CostModelError(ErrorCode.LIMIT, f"{where}: {err['msg']}", pos=pos)
     got = err.get("input")
     got_text = f", got {got!r}" if not isinstance(got, (dict, list)) else ""
     return CostModelError(ErrorCode.BAD_VALUE, f"{where}: {err['msg']}{got_text}", pos=pos)

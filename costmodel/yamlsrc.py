@@ -18,6 +18,8 @@ from costmodel.errors import CostModelError, ErrorCode, SourcePos
 MAX_FILE_BYTES = 4 * 1024 * 1024  # a hand-written spec is a few KB; 4 MB leaves room for generated ones
 MAX_VALUES = 200_000  # values after alias expansion: caps alias bombs
 MAX_DEPTH = 64  # nesting of mappings/sequences
+MAX_NUMBER_CHARS = 100  # a number literal; far longer ones are typos or attacks
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str",
@@ -87,7 +89,15 @@ class _Converter:
                 seq.append(self.convert(item, depth + 1))
                 seq.item_pos.append(_pos(self.file, item))
             return seq
-        return self.constructor.construct_object(node, deep=False)
+        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+            # int('9' * 5000) raises and '1:2:3:...' (base 60) takes quadratic time: refuse early
+            raise CostModelError(ErrorCode.LIMIT, f"number literal longer than {MAX_NUMBER_CHARS}"
+                                 " characters", pos=_pos(self.file, node))
+        try:
+            return self.constructor.construct_object(node, deep=False)
+        except (ValueError, KeyError):  # "!!int abc", "!!bool x"
+            raise CostModelError(ErrorCode.BAD_VALUE, f"invalid {node.tag.rsplit(':', 1)[-1]} "
+                                 f"value {node.value[:40]!r}", pos=_pos(self.file, node)) from None
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> LocDict:
         out = LocDict()
