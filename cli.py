@@ -138,7 +138,7 @@ def analyze_command(
     aux: AuxOpt = False,
     group_by: Annotated[GroupBy, typer.Option("--group-by", help="Rows per node, spec layer "
                                               "(conv+bn+act), block use, stage or op type.")]
-    = GroupBy.layer,
+    = GroupBy.block,
     output_format: Annotated[OutputFormat, typer.Option("--format", help="table for people, "
                                                         "json for machines.")] = OutputFormat.table,
     top: Annotated[int, typer.Option(min=0, help="How many top latency contributors to list.")] = 5,

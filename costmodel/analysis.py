@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any
 
 from costmodel.counting import count_nodes
@@ -135,9 +136,13 @@ _SUMMED = ("nodes", "params", "macs", "ops", "weight_bytes", "act_in_bytes", "ac
            "memory_bound_s", "energy_j", "compute_energy_j", "data_energy_j", "static_energy_j")
 
 
+_summed_values = attrgetter(*_SUMMED)
+
+
 def sum_rows(name: str, rows: Iterable[Row], op: str = "", stage: str = "") -> Row:
     rows = list(rows)
-    totals: dict[str, Any] = {key: sum(getattr(r, key) for r in rows) for key in _SUMMED}
+    columns = zip(*map(_summed_values, rows), strict=True) if rows else ((0,) for _ in _SUMMED)
+    totals: dict[str, Any] = dict(zip(_SUMMED, map(sum, columns), strict=True))
     shape = rows[-1].shape if rows else ()
     return Row(name=name, op=op, stage=stage, kernel="", precision="", shape=shape, **totals)
 

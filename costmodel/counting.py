@@ -15,7 +15,7 @@ from costmodel.graph import Graph
 from costmodel.precision import BYTES_PER_ELEMENT, PrecisionPlan, compute_precision
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # read-only by convention; frozen dataclasses cost 2x to build
 class NodeCount:
     name: str
     op: str
@@ -38,10 +38,6 @@ class NodeCount:
     out_bytes: int  # size of the output tensor (a view's equals its input's)
 
 
-def _bytes(elements: int, precision: str) -> int:
-    return math.ceil(elements * BYTES_PER_ELEMENT[precision])
-
-
 def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPlan()
                 ) -> list[NodeCount]:
     """One NodeCount per graph node (the input node excluded), in topological order."""
@@ -49,36 +45,25 @@ def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPla
         raise CostModelError(ErrorCode.OPTION, f"batch must be >= 1, got {batch}")
     plan.check()
     counts: list[NodeCount] = []
+    elements = {node.name: math.prod(node.shape) * batch for node in graph.nodes}
     shapes = {node.name: node.shape for node in graph.nodes}
+    uniform = plan.default if not plan.rules else None  # the common case: one precision
     for node in graph.nodes:
-        if node.op.name == "input":
+        op = node.op
+        if op.name == "input":
             continue
-        precision = plan.of(node.name)
-        act_precision = compute_precision(precision)
+        precision = uniform or plan.of(node.name)
+        act_size = BYTES_PER_ELEMENT[compute_precision(precision)]
         in_shapes = [shapes[i] for i in node.inputs]
-        cost = node.op.cost(in_shapes, node.shape, node.attrs)
-        input_bytes = tuple(_bytes(math.prod(s) * batch, act_precision) for s in in_shapes)
-        out_bytes = _bytes(math.prod(node.shape) * batch, act_precision)
-        view = node.op.is_view
+        cost = op.cost(in_shapes, node.shape, node.attrs)
+        input_bytes = tuple(math.ceil(elements[i] * act_size) for i in node.inputs)
+        out_bytes = math.ceil(elements[node.name] * act_size)
+        view = op.is_view
         counts.append(NodeCount(
-            name=node.name,
-            op=node.op.name,
-            op_class=node.op.op_class(in_shapes, node.attrs),
-            stage=node.stage,
-            block=node.block,
-            block_kind=node.block_kind,
-            layer=node.layer,
-            shape=node.shape,
-            is_view=view,
-            precision=precision,
-            inputs=node.inputs,
-            input_bytes=input_bytes,
-            params=cost.params,
-            macs=cost.macs * batch,
-            ops=cost.ops * batch,
-            weight_bytes=_bytes(cost.params, precision),
-            act_in_bytes=0 if view else sum(input_bytes),
-            act_out_bytes=0 if view else out_bytes,
-            out_bytes=out_bytes,
+            node.name, op.name, op.op_class(in_shapes, node.attrs), node.stage, node.block,
+            node.block_kind, node.layer, node.shape, view, precision, node.inputs, input_bytes,
+            cost.params, cost.macs * batch, cost.ops * batch,
+            math.ceil(cost.params * BYTES_PER_ELEMENT[precision]),
+            0 if view else sum(input_bytes), 0 if view else out_bytes, out_bytes,
         ))
     return counts

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from costmodel.counting import NodeCount
 from costmodel.errors import CostModelError, ErrorCode
@@ -55,8 +56,7 @@ class MemoryOptions:
         return f"{fusion}; weights read once per batch; {cache}"
 
 
-@dataclass(frozen=True, slots=True)
-class Traffic:
+class Traffic(NamedTuple):
     kernel: str  # the kernel (named after its first node) this node runs in
     dram_bytes: int
     onchip_bytes: int

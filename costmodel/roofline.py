@@ -16,7 +16,7 @@ overhead goes to the kernel's first node, so node rows always add up to the kern
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from costmodel.counting import NodeCount
 from costmodel.hardware import HardwareProfile
@@ -26,8 +26,7 @@ from costmodel.precision import compute_precision
 PJ = 1e-12
 
 
-@dataclass(frozen=True, slots=True)
-class NodeEstimate:
+class NodeEstimate(NamedTuple):
     compute_s: float  # the node's own compute time at the attainable rate
     memory_s: float  # the node's own DRAM time
     overhead_s: float
@@ -41,6 +40,10 @@ class NodeEstimate:
 
 def estimate(counts: list[NodeCount], traffic: tuple[Traffic, ...] | list[Traffic],
              hw: HardwareProfile) -> list[NodeEstimate]:
+    precisions = {p: hw.precision(compute_precision(p)) for p in {c.precision for c in counts}}
+    efficiency = hw.efficiency
+    bandwidth = hw.memory.dram_bytes_per_s
+    dram_j, onchip_j = hw.memory.dram_pj_per_byte * PJ, hw.memory.onchip_pj_per_byte * PJ
     compute: list[float] = []
     memory: list[float] = []
     kernel_compute: dict[str, float] = {}
@@ -50,27 +53,27 @@ def estimate(counts: list[NodeCount], traffic: tuple[Traffic, ...] | list[Traffi
             compute.append(0.0)
             memory.append(0.0)
             continue
-        prec = hw.precision(compute_precision(count.precision))
-        c = (count.macs + count.ops) / (prec.peak_macs_per_s * hw.efficiency[count.op_class]
+        prec = precisions[count.precision]
+        c = (count.macs + count.ops) / (prec.peak_macs_per_s * efficiency[count.op_class]
                                         * prec.scale)
-        m = moved.dram_bytes / hw.memory.dram_bytes_per_s
+        m = moved.dram_bytes / bandwidth
         compute.append(c)
         memory.append(m)
         kernel_compute[moved.kernel] = kernel_compute.get(moved.kernel, 0.0) + c
         kernel_memory[moved.kernel] = kernel_memory.get(moved.kernel, 0.0) + m
 
+    view = NodeEstimate(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, "-")
     estimates: list[NodeEstimate] = []
     for count, moved, c, m in zip(counts, traffic, compute, memory, strict=True):
         if count.is_view:
-            estimates.append(NodeEstimate(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, "-"))
+            estimates.append(view)
             continue
         memory_bound = kernel_memory[moved.kernel] > kernel_compute[moved.kernel]
         overhead = hw.overhead_s_per_kernel if moved.kernel == count.name else 0.0
         latency = (m if memory_bound else c) + overhead
-        prec = hw.precision(compute_precision(count.precision))
+        prec = precisions[count.precision]
         compute_energy = (count.macs * prec.energy_pj_per_mac + count.ops * prec.energy_pj_per_op) * PJ
-        data_energy = (moved.dram_bytes * hw.memory.dram_pj_per_byte
-                       + moved.onchip_bytes * hw.memory.onchip_pj_per_byte) * PJ
+        data_energy = moved.dram_bytes * dram_j + moved.onchip_bytes * onchip_j
         static_energy = hw.static_power_w * latency
         estimates.append(NodeEstimate(c, m, overhead, latency,
                                       compute_energy + data_energy + static_energy,

@@ -95,7 +95,7 @@ class _Converter:
                                  " characters", pos=_pos(self.file, node))
         try:
             return self.constructor.construct_object(node, deep=False)
-        except (ValueError, KeyError):  # "!!int abc", "!!bool x"
+        except Exception:  # noqa: BLE001 - "!!int abc" (ValueError), "!!bool x" (KeyError), "!!int" (IndexError)
             raise CostModelError(ErrorCode.BAD_VALUE, f"invalid {node.tag.rsplit(':', 1)[-1]} "
                                  f"value {node.value[:40]!r}", pos=_pos(self.file, node)) from None
 
