@@ -98,8 +98,9 @@ def main() -> None:
             figures = run(make(size))
             growth = ""
             if previous:
-                growth = (f"{(figures['seconds'] / previous['seconds']) / (figures['nodes'] / previous['nodes']):.2f}x"
-                          " of linear")
+                ratio = ((figures["seconds"] / previous["seconds"])
+                         / (figures["nodes"] / previous["nodes"]))
+                growth = f"{ratio:.2f}x of linear"
             print(f"{kind:10s} {size:8d} {int(figures['nodes']):8d} {figures['seconds']:8.2f}s "
                   f"{figures['rss'] / 2**20:8.0f} MiB {growth:>20s}")
             previous = figures

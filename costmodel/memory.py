@@ -18,6 +18,11 @@ largest sum of live tensor sizes during any kernel. `min_peak_schedule` searches
 that minimises it: exactly (dynamic programming over sets of finished kernels) for small graphs,
 greedily (run the ready kernel that leaves the least memory live) for larger ones; the declared
 order is also a candidate, so the result is never worse than it.
+
+Internally nodes, tensors and kernels are integers (a node's index in the counts; a tensor is named
+by the node that produces it, -1 for the graph input; a kernel by its first node): on 100k-node
+graphs, dictionaries keyed by long hierarchical names were slow enough to make the plan grow
+faster than linearly.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import NamedTuple
 from costmodel.counting import NodeCount
 from costmodel.errors import CostModelError, ErrorCode
 
-GRAPH_INPUT = "input"
+GRAPH_INPUT = -1  # the tensor id of the graph's input
 EXACT_SCHEDULE_MAX_KERNELS = 16
 
 
@@ -71,142 +76,160 @@ class MemoryPlan:
     min_peak_exact: bool  # True when the search was exhaustive
 
 
-def _kernel_of(counts: list[NodeCount], fusion: bool) -> dict[str, str]:
-    consumers: dict[str, int] = {}
-    for count in counts:
-        for source in count.inputs:
-            consumers[source] = consumers.get(source, 0) + 1
-    by_name = {c.name: c for c in counts}
-    kernel: dict[str, str] = {}
-    for count in counts:
-        kernel[count.name] = count.name
-        if not fusion or count.is_view or count.op_class != "elementwise" or len(count.inputs) != 1:
+def _node_ids(counts: list[NodeCount]) -> list[tuple[int, ...]]:
+    """Each node's inputs as node indices (-1 for the graph input)."""
+    index = {c.name: i for i, c in enumerate(counts)}
+    return [tuple(index.get(source, GRAPH_INPUT) for source in c.inputs) for c in counts]
+
+
+def _kernel_of(counts: list[NodeCount], inputs: list[tuple[int, ...]], fusion: bool) -> list[int]:
+    """The kernel (its first node's index) each node runs in."""
+    consumers = [0] * len(counts)
+    for sources in inputs:
+        for source in sources:
+            if source >= 0:
+                consumers[source] += 1
+    kernel = list(range(len(counts)))
+    if not fusion:
+        return kernel
+    for i, count in enumerate(counts):
+        if count.is_view or count.op_class != "elementwise" or len(inputs[i]) != 1:
             continue
-        producer = by_name.get(count.inputs[0])
-        if producer is not None and not producer.is_view and consumers[producer.name] == 1:
-            kernel[count.name] = kernel[producer.name]
+        producer = inputs[i][0]
+        if producer >= 0 and not counts[producer].is_view and consumers[producer] == 1:
+            kernel[i] = kernel[producer]
     return kernel
 
 
-def _base_tensors(counts: list[NodeCount]) -> dict[str, str]:
+def _base_tensors(counts: list[NodeCount], inputs: list[tuple[int, ...]]) -> list[int]:
     """Each node's output tensor, looking through views to the tensor they alias."""
-    base = {GRAPH_INPUT: GRAPH_INPUT}
-    for count in counts:
-        base[count.name] = base[count.inputs[0]] if count.is_view else count.name
+    base: list[int] = []
+    for i, count in enumerate(counts):
+        if count.is_view:
+            source = inputs[i][0]
+            base.append(base[source] if source >= 0 else GRAPH_INPUT)
+        else:
+            base.append(i)
     return base
 
 
 @dataclass(frozen=True)
 class _KernelGraph:
-    order: tuple[str, ...]  # kernels in declared order
-    reads: dict[str, tuple[str, ...]]  # kernel -> external base tensors it reads
-    size: dict[str, int]  # base tensor -> bytes
-    producer: dict[str, str]  # base tensor -> kernel ('' for the graph input)
-    outputs: frozenset[str]  # tensors that must survive to the end (the model output)
+    order: tuple[int, ...]  # kernels in declared order
+    reads: dict[int, tuple[int, ...]]  # kernel -> external tensors it reads
+    writes: dict[int, tuple[int, ...]]  # kernel -> tensors it materialises
+    size: dict[int, int]  # materialised tensor -> bytes
+    producer: dict[int, int]  # tensor -> kernel (the graph input has none)
+    outputs: frozenset[int]  # tensors that must survive to the end (the model's outputs)
 
 
-def _kernel_graph(counts: list[NodeCount], kernel: dict[str, str]) -> _KernelGraph:
-    base = _base_tensors(counts)
-    order: list[str] = []
-    reads: dict[str, list[str]] = {}
-    size: dict[str, int] = {}
-    producer: dict[str, str] = {GRAPH_INPUT: ""}
-    for count in counts:
-        for source, nbytes in zip(count.inputs, count.input_bytes, strict=True):
-            if base[source] == GRAPH_INPUT:
+def _kernel_graph(counts: list[NodeCount], inputs: list[tuple[int, ...]], kernel: list[int],
+                  base: list[int]) -> _KernelGraph:
+    order: list[int] = []
+    reads: dict[int, list[int]] = {}
+    size: dict[int, int] = {}
+    producer: dict[int, int] = {}
+    for i, count in enumerate(counts):
+        for source, nbytes in zip(inputs[i], count.input_bytes, strict=True):
+            if (base[source] if source >= 0 else GRAPH_INPUT) == GRAPH_INPUT:
                 size[GRAPH_INPUT] = max(size.get(GRAPH_INPUT, 0), nbytes)
         if count.is_view:
             continue
-        k = kernel[count.name]
+        k = kernel[i]
         if k not in reads:
             order.append(k)
             reads[k] = []
-        for source in count.inputs:
-            tensor = base[source]
+        for source in inputs[i]:
+            tensor = base[source] if source >= 0 else GRAPH_INPUT
             if producer.get(tensor) != k and tensor not in reads[k]:
                 reads[k].append(tensor)
-        size[count.name] = count.out_bytes
-        producer[count.name] = k
+        size[i] = count.out_bytes
+        producer[i] = k
     # Tensors produced inside a kernel and read only there are not materialised. The graph's
     # sinks (the logits, and auxiliary heads' logits when they are built) are its outputs.
     read_anywhere = {t for ts in reads.values() for t in ts}
-    consumed = {source for count in counts for source in count.inputs}
-    outputs = frozenset(base[c.name] for c in counts if c.name not in consumed)
+    consumed = {source for sources in inputs for source in sources}
+    outputs = frozenset(base[i] for i in range(len(counts)) if i not in consumed)
     size = {t: s for t, s in size.items() if t in read_anywhere or t in outputs}
-    return _KernelGraph(tuple(order), {k: tuple(v) for k, v in reads.items()}, size, producer,
-                        outputs)
+    writes: dict[int, list[int]] = {k: [] for k in order}
+    for tensor in size:
+        if tensor in producer:
+            writes[producer[tensor]].append(tensor)
+    return _KernelGraph(tuple(order), {k: tuple(v) for k, v in reads.items()},
+                        {k: tuple(v) for k, v in writes.items()}, size, producer, outputs)
 
 
 def plan_memory(counts: list[NodeCount], onchip_capacity: int,
                 options: MemoryOptions = MemoryOptions()) -> MemoryPlan:
     options.check()
-    kernel = _kernel_of(counts, options.fusion)
-    graph = _kernel_graph(counts, kernel)
+    inputs = _node_ids(counts)
+    kernel = _kernel_of(counts, inputs, options.fusion)
+    base = _base_tensors(counts, inputs)
+    graph = _kernel_graph(counts, inputs, kernel, base)
     position = {k: i for i, k in enumerate(graph.order)}
-    base = _base_tensors(counts)
     limit = options.cache_fraction * onchip_capacity if options.cache else 0
 
-    consumers: dict[str, set[str]] = {}
+    readers: dict[int, list[int]] = {}
     for k, tensors in graph.reads.items():
         for t in tensors:
-            consumers.setdefault(t, set()).add(k)
+            readers.setdefault(t, []).append(k)
 
-    def stays_on_chip(tensor: str, reader: str) -> bool:
-        producer = graph.producer.get(tensor, "")
-        return (bool(producer) and graph.size.get(tensor, 0) <= limit
+    def stays_on_chip(tensor: int, reader: int) -> bool:
+        producer = graph.producer.get(tensor)
+        return (producer is not None and graph.size.get(tensor, 0) <= limit
                 and position[reader] == position[producer] + 1)
 
     traffic: list[Traffic] = []
-    for count in counts:
-        k = kernel[count.name]
+    for i, count in enumerate(counts):
+        k = kernel[i]
+        name = counts[k].name
         if count.is_view:
-            traffic.append(Traffic(k, 0, 0))
+            traffic.append(Traffic(name, 0, 0))
             continue
         dram = onchip = count.weight_bytes
-        for source, nbytes in zip(count.inputs, count.input_bytes, strict=True):
-            tensor = base[source]
+        for source, nbytes in zip(inputs[i], count.input_bytes, strict=True):
+            tensor = base[source] if source >= 0 else GRAPH_INPUT
             if graph.producer.get(tensor) == k:
                 continue  # produced inside this kernel: stays in registers
             onchip += nbytes
             if not stays_on_chip(tensor, k):
                 dram += nbytes
-        tensor = count.name
-        if tensor in graph.size:  # materialised: somebody outside the kernel reads it
+        if i in graph.size:  # materialised: somebody outside the kernel reads it
             onchip += count.out_bytes
-            readers = consumers.get(tensor, set())
-            kept = (tensor not in graph.outputs and len(readers) == 1
-                    and stays_on_chip(tensor, next(iter(readers))))
+            its_readers = readers.get(i, [])
+            kept = (i not in graph.outputs and len(its_readers) == 1
+                    and stays_on_chip(i, its_readers[0]))
             if not kept:
                 dram += count.out_bytes
-        traffic.append(Traffic(k, dram, onchip))
+        traffic.append(Traffic(name, dram, onchip))
 
     declared_peak = peak_memory(graph.order, graph)
     best_peak, exact = min_peak_schedule(graph)
-    return MemoryPlan(tuple(traffic), graph.order, declared_peak, min(best_peak, declared_peak),
-                      exact)
+    return MemoryPlan(tuple(traffic), tuple(counts[k].name for k in graph.order), declared_peak,
+                      min(best_peak, declared_peak), exact)
 
 
-def peak_memory(schedule: Iterable[str], graph: _KernelGraph) -> int:
+def peak_memory(schedule: Iterable[int], graph: _KernelGraph) -> int:
     """Peak live activation bytes when kernels run in `schedule` order."""
     schedule = list(schedule)
     step = {k: i for i, k in enumerate(schedule)}
-    last_use: dict[str, int] = {}
+    last_use: dict[int, int] = {}
     for k, tensors in graph.reads.items():
         for t in tensors:
             last_use[t] = max(last_use.get(t, -1), step[k])
     end = len(schedule)
-    events: list[list[int]] = [[0, 0] for _ in range(end + 1)]  # [allocated at, freed after]
-    live = 0
+    allocated = [0] * (end + 1)
+    freed = [0] * (end + 1)  # freed after the step
     for tensor, nbytes in graph.size.items():
-        start = step[graph.producer[tensor]] if graph.producer.get(tensor) else 0
+        start = step[graph.producer[tensor]] if tensor in graph.producer else 0
         stop = end - 1 if tensor in graph.outputs else last_use.get(tensor, start)
-        events[start][0] += nbytes
-        events[stop][1] += nbytes
-    peak = 0
+        allocated[start] += nbytes
+        freed[stop] += nbytes
+    peak = live = 0
     for i in range(end):
-        live += events[i][0]
+        live += allocated[i]
         peak = max(peak, live)
-        live -= events[i][1]
+        live -= freed[i]
     return peak
 
 
@@ -217,31 +240,32 @@ def min_peak_schedule(graph: _KernelGraph) -> tuple[int, bool]:
     return peak_memory(_greedy_schedule(graph), graph), False
 
 
-def _dependencies(graph: _KernelGraph) -> dict[str, set[str]]:
-    return {k: {graph.producer[t] for t in ts if graph.producer.get(t)}
+def _dependencies(graph: _KernelGraph) -> dict[int, set[int]]:
+    return {k: {graph.producer[t] for t in ts if t in graph.producer}
             for k, ts in graph.reads.items()}
 
 
-def _greedy_schedule(graph: _KernelGraph) -> list[str]:
+def _greedy_schedule(graph: _KernelGraph) -> list[int]:
     deps = _dependencies(graph)
     waiting = {k: len(d) for k, d in deps.items()}
-    successors: dict[str, list[str]] = {k: [] for k in graph.order}
+    successors: dict[int, list[int]] = {k: [] for k in graph.order}
     for k, d in deps.items():
         for producer in d:
             successors[producer].append(k)
-    remaining_readers: dict[str, int] = {}
+    remaining_readers: dict[int, int] = {}
     for ts in graph.reads.values():
         for t in ts:
             remaining_readers[t] = remaining_readers.get(t, 0) + 1
     position = {k: i for i, k in enumerate(graph.order)}
 
-    def net_change(k: str) -> tuple[int, int]:
+    def net_change(k: int) -> tuple[int, int]:
+        allocated = sum(graph.size[t] for t in graph.writes[k])
         freed = sum(graph.size.get(t, 0) for t in graph.reads[k]
                     if remaining_readers[t] == 1 and t not in graph.outputs)
-        return graph.size.get(k, 0) - freed, position[k]
+        return allocated - freed, position[k]
 
     ready = [k for k in graph.order if not waiting[k]]
-    schedule: list[str] = []
+    schedule: list[int] = []
     while ready:
         chosen = min(ready, key=net_change)
         ready.remove(chosen)
@@ -258,30 +282,29 @@ def _greedy_schedule(graph: _KernelGraph) -> list[str]:
 def _exact_min_peak(graph: _KernelGraph) -> int:
     deps = _dependencies(graph)
     kernels = graph.order
-    readers: dict[str, frozenset[str]] = {}
+    readers: dict[int, frozenset[int]] = {}
     for k, ts in graph.reads.items():
         for t in ts:
             readers[t] = readers.get(t, frozenset()) | {k}
 
-    def live_after(done: frozenset[str]) -> int:
+    def live_after(done: frozenset[int]) -> int:
         total = 0
         for tensor, nbytes in graph.size.items():
-            producer = graph.producer.get(tensor, "")
-            produced = not producer or producer in done
+            produced = tensor not in graph.producer or graph.producer[tensor] in done
             needed = tensor in graph.outputs or not readers.get(tensor, frozenset()) <= done
             if produced and needed:
                 total += nbytes
         return total
 
     @cache
-    def best(done: frozenset[str]) -> int:
+    def best(done: frozenset[int]) -> int:
         if len(done) == len(kernels):
             return 0
         live = live_after(done)
         options = []
         for k in kernels:
             if k not in done and deps[k] <= done:
-                during = live + graph.size.get(k, 0)
+                during = live + sum(graph.size[t] for t in graph.writes[k])
                 options.append(max(during, best(done | {k})))
         return min(options)
 

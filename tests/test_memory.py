@@ -13,9 +13,11 @@ from costmodel.counting import count_nodes
 from costmodel.graph import build_graph
 from costmodel.memory import (
     MemoryOptions,
+    _base_tensors,
     _greedy_schedule,
     _kernel_graph,
     _kernel_of,
+    _node_ids,
     peak_memory,
     plan_memory,
 )
@@ -74,14 +76,19 @@ def test_views_alias_their_input_and_fusion_hides_intermediates() -> None:
     assert unfused.peak_bytes == 256 + 256  # during relu: its input and output
 
 
+def _kernel_graph_of(counts):
+    inputs = _node_ids(counts)
+    return _kernel_graph(counts, inputs, _kernel_of(counts, inputs, True),
+                         _base_tensors(counts, inputs))
+
+
 def _brute_force_min_peak(counts) -> int:
-    kernel = _kernel_of(counts, True)
-    graph = _kernel_graph(counts, kernel)
+    graph = _kernel_graph_of(counts)
     dag = nx.DiGraph()
     dag.add_nodes_from(graph.order)
     for k, tensors in graph.reads.items():
         for t in tensors:
-            if graph.producer.get(t):
+            if t in graph.producer:
                 dag.add_edge(graph.producer[t], k)
     orders = itertools.islice(nx.all_topological_sorts(dag), 20000)
     return min(peak_memory(order, graph) for order in orders)
@@ -109,12 +116,12 @@ def test_greedy_schedule_is_a_valid_order_and_never_worse_than_declared(sd855) -
     counts = count_nodes(build_graph(parse(spec_text(
         "  s:\n" + conv("p", 4) + conv("b1", 1, "p") + conv("a1", 8, "p") + conv("a2", 1, "a1")
         + "    - {name: cat, op: concat, inputs: [a2, b1]}\n").replace("[3, 32, 32]", INPUT))))
-    graph = _kernel_graph(counts, _kernel_of(counts, True))
+    graph = _kernel_graph_of(counts)
     order = _greedy_schedule(graph)
     assert sorted(order) == sorted(graph.order)
-    done: set[str] = set()
+    done: set[int] = set()
     for k in order:  # every kernel runs after the producers of what it reads
-        assert all(graph.producer[t] in done for t in graph.reads[k] if graph.producer.get(t))
+        assert all(graph.producer[t] in done for t in graph.reads[k] if t in graph.producer)
         done.add(k)
 
 
@@ -123,3 +130,15 @@ def test_peak_scales_with_batch(batch: int, sd855) -> None:
     one = run("mbv3_small", sd855)
     more = run("mbv3_small", sd855, batch=batch)
     assert more.peak_activation_bytes == batch * one.peak_activation_bytes
+
+
+def test_fused_kernels_count_their_output_in_the_schedule_search() -> None:
+    # A chain has one order, so the best schedule's peak is the declared one. Each conv is fused
+    # with its relu, so a kernel's output tensor is the relu's, not the conv's.
+    body = "  s:\n" + "".join(
+        f"    - {{name: c{i}, op: conv2d, out: {c}, kernel: 1, act: relu}}\n"
+        for i, c in enumerate((2, 4, 1)))
+    counts, memory = plan(body)
+    assert memory.kernels == ("s.c0", "s.c1", "s.c2")
+    assert memory.peak_bytes == 384  # as test_chain: 128 + 256 live during c1
+    assert memory.min_peak_bytes == 384 and memory.min_peak_exact
