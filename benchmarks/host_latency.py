@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--skip", default="", help="comma-separated spec names to leave out")
     args = parser.parse_args()
     skip = {s for s in args.skip.split(",") if s}
-    console = Console()
+    console = Console(width=160)
     rows = []
     version = ""
     for path in bundled_specs():
