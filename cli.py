@@ -48,7 +48,7 @@ def _run(action: Callable[[], T]) -> T:
         return action()
     except CostModelError as exc:
         _console(stderr=True).print(f"costmodel: {exc}", markup=False, highlight=False,
-                                    soft_wrap=True)
+                                    soft_wrap=True, emoji=False)  # ':smile:' in a name stays text
         raise typer.Exit(EXIT_USER_ERROR) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
