@@ -3,6 +3,7 @@ or exits. Every user error is one line on stderr and exit code 2; never a traceb
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from rich.console import Console
 
 from costmodel.analysis import AnalysisOptions, analyze
 from costmodel.errors import CostModelError
+from costmodel.graph import Graph
 from costmodel.hardware import list_profiles, load_profile
 from costmodel.spec import load_spec, resolve_spec_path
 
@@ -166,14 +168,19 @@ def validate_command(
     """Check specs (YAML, keys, ops, blocks, shapes) without analysing them."""
     from costmodel.graph import build_graph
 
+    def build(spec: str) -> Graph:
+        return build_graph(load_spec(resolve_spec_path(spec)))
+
     failures = 0
     for spec in specs:
         try:
-            graph = build_graph(load_spec(resolve_spec_path(spec)))
-            print(f"ok  {spec}: {len(graph.nodes) - 1} nodes, output {list(graph.node(graph.output).shape)}")
-        except CostModelError as exc:
+            graph = _run(functools.partial(build, spec))
+        except typer.Exit as exc:  # _run printed the one-line error
+            if exc.exit_code != EXIT_USER_ERROR:
+                raise
             failures += 1
-            print(f"costmodel: {exc}", file=sys.stderr)
+            continue
+        print(f"ok  {spec}: {len(graph.nodes) - 1} nodes, output {list(graph.node(graph.output).shape)}")
     if failures:
         raise typer.Exit(EXIT_USER_ERROR)
 

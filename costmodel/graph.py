@@ -180,10 +180,15 @@ class _Builder:
             return None
         return ops.ALIASES.get(str(value), str(value))
 
-    def scale_channels(self, channels: Any) -> Any:
+    def scale_channels(self, channels: Any, pos: SourcePos, node: str) -> Any:
         if self.options.width == 1.0 or not isinstance(channels, int) or isinstance(channels, bool):
             return channels
-        return expr.make_divisible(channels * self.options.width, self.divisor)
+        scaled = expr.make_divisible(channels * self.options.width, self.divisor)
+        if scaled > MAX_CHANNELS:
+            raise CostModelError(ErrorCode.LIMIT, f"{channels} channels x width "
+                                 f"{self.options.width:g} = {scaled} is larger than the limit "
+                                 f"{MAX_CHANNELS}", pos=pos, node=node)
+        return scaled
 
     # -- layers -------------------------------------------------------------------------------
 
@@ -259,7 +264,9 @@ class _Builder:
                                      f"input '{ref}' is declared at or after this layer: inputs must "
                                      f"come from earlier layers, otherwise '{key}' and '{candidate}' "
                                      "form a cycle", pos=layer.pos, node=scope.prefix + key)
-        visible = [name.split(".")[-1] for name in outputs] + list(outputs) + list(scope.inputs)
+        # Names a user can write here: same-stage short names, qualified names, block inputs.
+        same_stage = f"{stage_of[key]}." if scope.top_level else ""
+        visible = [name.removeprefix(same_stage) for name in outputs] + list(scope.inputs)
         hint = did_you_mean(ref, visible)
         if not hint and len(visible) <= 12:
             hint = f" (earlier layers: {', '.join(sorted(set(visible)))})"
@@ -285,7 +292,7 @@ class _Builder:
         if "stride" in attrs and attrs["stride"] is None:
             attrs["stride"] = attrs["kernel"]  # pooling: stride defaults to the kernel
         if scope.top_level and not layer.fixed and "out" in attrs:
-            attrs["out"] = self.scale_channels(attrs["out"])
+            attrs["out"] = self.scale_channels(attrs["out"], layer.pos, name)
         norm = act = None
         if op.takes_norm_act:
             norm = self.word(layer.norm, self.spec.defaults.norm if op.name == "conv2d" else "none",
@@ -334,7 +341,7 @@ class _Builder:
                 args[param] = self.evaluate(raw, env, layer.pos, name)
         if scope.top_level and not layer.fixed:
             for param in block.channels:
-                args[param] = self.scale_channels(args[param])
+                args[param] = self.scale_channels(args[param], layer.pos, name)
         if not first_copy and "stride" in args:
             args["stride"] = 1  # stride applies to the first repeat only
         block_env = {**self.vars, **args, **_shape_vars(self.shape_of(inputs[0]))}

@@ -100,3 +100,20 @@ def test_console_script_reports_errors_without_traceback(tmp_path: Path) -> None
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1
+
+
+def test_did_you_mean_suggests_the_qualified_name_across_stages(tmp_path: Path) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text("version: 1\nname: t\ninput: [3, 8, 8]\nstages:\n  a:\n"
+                    "    - {name: x, op: relu}\n  b:\n    - {name: y, op: relu, inputs: [x]}\n")
+    result = runner.invoke(app, ["validate", str(spec)])
+    assert result.exit_code == 2
+    assert "did you mean 'a.x'?" in result.stderr
+
+
+def test_width_that_overflows_channels_is_a_located_limit_error(tmp_path: Path) -> None:
+    spec = tmp_path / "wide.yaml"
+    spec.write_text(HEAD + "    - {op: conv2d, out: 5000, kernel: 1}\n")  # x16 = 80,000 > 65,536
+    result = runner.invoke(app, ["analyze", str(spec), "--width", "16"])
+    assert result.exit_code == 2
+    assert "error[E301]" in result.stderr and "wide.yaml:6:" in result.stderr
