@@ -267,7 +267,8 @@ class _Builder:
         # Names a user can write here: same-stage short names, qualified names, block inputs.
         same_stage = f"{stage_of[key]}." if scope.top_level else ""
         visible = [name.removeprefix(same_stage) for name in outputs] + list(scope.inputs)
-        hint = did_you_mean(ref, visible)
+        elsewhere = [name for name in visible if name.endswith("." + ref)]  # in another stage
+        hint = f" (did you mean '{elsewhere[0]}'?)" if elsewhere else did_you_mean(ref, visible)
         if not hint and len(visible) <= 12:
             hint = f" (earlier layers: {', '.join(sorted(set(visible)))})"
         raise CostModelError(ErrorCode.UNKNOWN_INPUT, f"unknown input '{ref}'{hint}",
