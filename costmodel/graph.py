@@ -112,6 +112,7 @@ class _Builder:
         self.spec = spec
         self.options = options
         self.by_name: dict[str, Node] = {}
+        self.keyed_blocks: dict[str, list[tuple[str, Layer]]] = {}
         self.nodes: list[Node] = []
         self.vars: dict[str, Any] = {**spec.vars, "width": options.width}
         self.divisor = int(spec.vars.get("width_divisor", 8))
@@ -138,7 +139,7 @@ class _Builder:
             shape = op.shape(in_shapes, attrs)
         except ShapeError as exc:
             raise CostModelError(ErrorCode.SHAPE_MISMATCH, str(exc), pos=pos, node=name) from None
-        if any(d <= 0 for d in shape):
+        if min(shape) <= 0:
             raise CostModelError(ErrorCode.SHAPE_MISMATCH,
                                  f"output shape {list(shape)} has an empty dimension", pos=pos,
                                  node=name)
@@ -150,6 +151,12 @@ class _Builder:
         self.by_name[name] = node
         self.nodes.append(node)
         return name
+
+    def keyed_block_layers(self, name: str, block: BlockDef) -> list[tuple[str, Layer]]:
+        """A block's layers with their local names, worked out once per build."""
+        if name not in self.keyed_blocks:
+            self.keyed_blocks[name] = _keyed_layers(block.layers, block.pos)
+        return self.keyed_blocks[name]
 
     def shape_of(self, name: str) -> Shape:
         return self.by_name[name].shape
@@ -352,7 +359,7 @@ class _Builder:
         inner = _Scope(prefix=name + ".", env=block_env, inputs=scope_inputs, params=args,
                        top_level=False, depth=scope.depth + 1, use_pos=layer.pos,
                        stage=scope.stage, block=scope.block, block_kind=scope.block_kind)
-        keyed = _keyed_layers(block.layers, block.pos)
+        keyed = self.keyed_block_layers(layer.block, block)
         try:
             outputs = self.expand_scope(keyed, inner, {})
         except CostModelError as exc:

@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from costmodel.analysis import CONVENTIONS, AnalysisResult, Row
-from costmodel.calibrate import LatencyReport
 from costmodel.hardware import HardwareProfile
+
+if TYPE_CHECKING:  # calibration is imported only by the commands that use it
+    from costmodel.calibrate import LatencyReport
 
 _SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
 
