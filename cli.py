@@ -208,6 +208,9 @@ def calibrate_command(
                                                 "profile here (YAML).")] = None,
     loo: Annotated[bool, typer.Option("--loo/--no-loo", help="Also score leave-one-model-out "
                                       "predictions (one fit per model).")] = True,
+    prior: Annotated[str | None, typer.Option("--prior", help="Profile whose efficiencies, "
+                                              "overhead and bandwidth the fit starts from "
+                                              "(default: --hw itself).")] = None,
 ) -> None:
     """Fit a profile's efficiencies, per-kernel overhead and achievable DRAM bandwidth to measured
     latencies (least squares on log latency, with a weak prior toward the profile's values)."""
@@ -218,7 +221,7 @@ def calibrate_command(
 
     def body() -> None:
         profile = load_profile(hw)
-        report = calibrate(measurements, profile, loo)
+        report = calibrate(measurements, profile, loo, load_profile(prior) if prior else None)
         _console().print(render.latency_report_view(report))
         if output is not None:
             assert report.params is not None and report.fitted is not None

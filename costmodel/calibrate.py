@@ -302,10 +302,16 @@ def validate_latency(measurements_file: Path, hw: HardwareProfile) -> LatencyRep
     return LatencyReport(hw.name, str(measurements_file), rows, scores(predicted, measured))
 
 
-def calibrate(measurements_file: Path, hw: HardwareProfile, with_loo: bool = True) -> LatencyReport:
-    """Fit the profile to the measurements; score before, after, and leave-one-model-out."""
+def calibrate(measurements_file: Path, hw: HardwareProfile, with_loo: bool = True,
+              prior_hw: HardwareProfile | None = None) -> LatencyReport:
+    """Fit the profile to the measurements; score before, after, and leave-one-model-out.
+
+    The fit starts from, and is pulled toward, `prior_hw`'s values (default: `hw`'s own). A
+    profile already calibrated on these measurements must not be its own prior when scoring
+    leave-one-out: its values have seen the left-out model. calibration/priors/ keeps the
+    estimates the bundled phone profiles were calibrated from."""
     measurements, data = _prepare(measurements_file, hw)
-    prior = profile_parameters(hw)
+    prior = profile_parameters(prior_hw or hw)
     params = fit(data, prior)
     measured = [m for _, m in data]
     before = [predict(f, prior) for f, _ in data]

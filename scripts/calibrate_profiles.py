@@ -6,8 +6,9 @@ For each dataset in calibration/ it fits the matching profile (costmodel calibra
 in-sample and leave-one-model-out scores, and with --write stores the calibrated profile in
 hardware/. The Snapdragon 855 prime core has no published single-core table; it takes the fit of
 the Pixel 3's Cortex-A75 core (same TFLite kernels, same family of core), with the bandwidth as the
-same share of its own peak. Re-running starts from the profiles as they are (their fitted values
-become the prior), so a second run changes little.
+same share of its own peak. Every fit starts from the estimates in calibration/priors/ (the
+profiles as written before calibration), so re-running gives the same profiles and the
+leave-one-model-out scores never use a prior that has seen the left-out model.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from costmodel.calibrate import calibrate, calibrated_profile_dict, transfer  # noqa: E402
-from costmodel.hardware import load_profile  # noqa: E402
+from costmodel.hardware import HardwareProfile, load_profile  # noqa: E402
 
 DATASETS = [  # (measurements, profile fitted on them, profiles that take the fit)
     ("pixel1_sd821.csv", "snapdragon821", []),
@@ -31,13 +32,17 @@ DATASETS = [  # (measurements, profile fitted on them, profiles that take the fi
 ]
 
 
+def prior_profile(name: str) -> HardwareProfile:
+    return load_profile(str(ROOT / "calibration" / "priors" / f"{name}.yaml"))
+
+
 def main() -> None:
     write = "--write" in sys.argv
     print(f"{'dataset':28s} {'profile':20s} {'n':>3s} {'fit MAPE':>9s} {'LOO MAPE':>9s} "
           f"{'LOO Spearman':>13s}")
     for csv_name, profile_name, targets in DATASETS:
         measurements = ROOT / "calibration" / csv_name
-        hw = load_profile(profile_name)
+        hw = prior_profile(profile_name)
         report = calibrate(measurements, hw)
         assert report.params is not None and report.fitted is not None
         loo = report.loo
@@ -47,7 +52,7 @@ def main() -> None:
         if not write:
             continue
         outputs = [(hw, report.params, None)]
-        outputs += [(load_profile(t), transfer(report.params, hw, load_profile(t)), profile_name)
+        outputs += [(prior_profile(t), transfer(report.params, hw, prior_profile(t)), profile_name)
                     for t in targets]
         for target, params, source in outputs:
             data = calibrated_profile_dict(target, params, str(measurements), report.fitted, loo,
