@@ -130,7 +130,9 @@ def analyze_command(
     spec: SpecArg,
     hw: HwOpt = "snapdragon855",
     batch: BatchOpt = 1,
-    precision: PrecisionOpt = Precision.fp32,
+    precision: Annotated[Precision | None, typer.Option(
+        help="Numeric precision of weights and activations (int4: weights only); default fp32, "
+        "or the profile's only precision for int8-only units.", show_default=False)] = None,
     width: WidthOpt = 1.0,
     resolution: ResolutionOpt = None,
     layer_precision: LayerPrecisionOpt = None,
@@ -149,9 +151,12 @@ def analyze_command(
     from costmodel import render
 
     def body() -> None:
-        options = _analysis_options(batch, precision, width, resolution, layer_precision, fusion,
+        profile = load_profile(hw)
+        chosen = precision or Precision(
+            "fp32" if "fp32" in profile.precisions else next(iter(profile.precisions)))
+        options = _analysis_options(batch, chosen, width, resolution, layer_precision, fusion,
                                     cache, cache_fraction, aux)
-        result = analyze(load_spec(resolve_spec_path(spec)), load_profile(hw), options)
+        result = analyze(load_spec(resolve_spec_path(spec)), profile, options)
         if output_format is OutputFormat.json:
             sys.stdout.write(render.analysis_json(result, group_by.value) + "\n")
         else:
