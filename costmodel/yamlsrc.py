@@ -142,9 +142,10 @@ def load_yaml_text(text: str, file: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         pos = SourcePos(file, mark.line + 1, mark.column + 1) if mark else SourcePos(file, 1, 1)
-        raise CostModelError(
-            ErrorCode.YAML_SYNTAX, f"invalid YAML: {exc.problem or exc.context}", pos=pos
-        ) from None
+        problem = str(exc.problem or exc.context)
+        # libyaml 0.2.6+ (PyYAML 6.0.4 wheels) stops deep nesting itself: still our limit, E301
+        code = ErrorCode.LIMIT if "nesting depth" in problem else ErrorCode.YAML_SYNTAX
+        raise CostModelError(code, f"invalid YAML: {problem}", pos=pos) from None
     except yaml.YAMLError as exc:  # e.g. a reader error on control characters
         raise CostModelError(
             ErrorCode.YAML_SYNTAX, f"invalid YAML: {exc}".splitlines()[0], pos=SourcePos(file, 1, 1)
