@@ -109,6 +109,9 @@ CacheFractionOpt = Annotated[float, typer.Option(min=0.01, max=1.0, help="Share 
                                                  "on-chip memory an activation may use to stay on chip.")]
 
 
+ResidentWeightsOpt = Annotated[bool, typer.Option(
+    "--resident-weights", help="Keep the weights on chip across inferences when they all fit "
+    "beside the activations (Edge TPU SRAM, large GPU L2).")]
 AuxOpt = Annotated[bool, typer.Option("--aux", help="Include the spec's training-only auxiliary "
                                       "heads (GoogLeNet, Inception V3), left out by default.")]
 
@@ -116,13 +119,14 @@ AuxOpt = Annotated[bool, typer.Option("--aux", help="Include the spec's training
 def _analysis_options(batch: int, precision: Precision, width: float, resolution: int | None,
                       layer_precision: list[str] | None = None, fusion: bool = True,
                       cache: bool = True, cache_fraction: float = 0.5,
-                      include_aux: bool = False) -> AnalysisOptions:
+                      include_aux: bool = False, resident_weights: bool = False) -> AnalysisOptions:
     from costmodel.precision import parse_rule
 
     rules = tuple(parse_rule(text) for text in layer_precision or ())
     return AnalysisOptions(batch=batch, precision=precision.value, width=width,
                            resolution=resolution, layer_precision=rules, fusion=fusion,
-                           cache=cache, cache_fraction=cache_fraction, include_aux=include_aux)
+                           cache=cache, cache_fraction=cache_fraction, include_aux=include_aux,
+                           resident_weights=resident_weights)
 
 
 @app.command("analyze")
@@ -140,6 +144,7 @@ def analyze_command(
     cache: CacheOpt = True,
     cache_fraction: CacheFractionOpt = 0.5,
     aux: AuxOpt = False,
+    resident_weights: ResidentWeightsOpt = False,
     group_by: Annotated[GroupBy, typer.Option("--group-by", help="Rows per node, spec layer "
                                               "(conv+bn+act), block use, stage or op type.")]
     = GroupBy.block,
@@ -155,7 +160,7 @@ def analyze_command(
         chosen = precision or Precision(
             "fp32" if "fp32" in profile.precisions else next(iter(profile.precisions)))
         options = _analysis_options(batch, chosen, width, resolution, layer_precision, fusion,
-                                    cache, cache_fraction, aux)
+                                    cache, cache_fraction, aux, resident_weights)
         result = analyze(load_spec(resolve_spec_path(spec)), profile, options)
         if output_format is OutputFormat.json:
             sys.stdout.write(render.analysis_json(result, group_by.value) + "\n")

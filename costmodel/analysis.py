@@ -50,6 +50,7 @@ class AnalysisOptions:
     cache: bool = True
     cache_fraction: float = 0.5
     include_aux: bool = False
+    resident_weights: bool = False
 
     def check(self) -> None:
         if not 1 <= self.batch <= 1_000_000:
@@ -58,14 +59,14 @@ class AnalysisOptions:
 
     @property
     def memory(self) -> MemoryOptions:
-        return MemoryOptions(self.fusion, self.cache, self.cache_fraction)
+        return MemoryOptions(self.fusion, self.cache, self.cache_fraction, self.resident_weights)
 
     def to_dict(self) -> dict[str, Any]:
         return {"batch": self.batch, "precision": self.precision,
                 "layer_precision": [list(rule) for rule in self.layer_precision],
                 "width": self.width, "resolution": self.resolution, "fusion": self.fusion,
                 "cache": self.cache, "cache_fraction": self.cache_fraction,
-                "include_aux": self.include_aux}
+                "include_aux": self.include_aux, "resident_weights": self.resident_weights}
 
 
 class Row(NamedTuple):
@@ -259,8 +260,12 @@ def _analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> Analy
         ))
         keys.append({"layer": count.layer, "block": count.block, "stage": count.stage,
                      "op": count.op, "block_kind": count.block_kind})
+    resident = ""
+    if options.resident_weights:
+        resident = (" (this model's weights fit: none read from DRAM)" if memory.weights_resident
+                    else " (this model's weights do not fit: read from DRAM)")
     assumptions = (
-        f"memory: {options.memory.describe(hw.onchip_bytes)}",
+        f"memory: {options.memory.describe(hw.onchip_bytes)}{resident}",
         "latency: roofline per kernel, max(compute, DRAM) + per-kernel overhead, summed "
         "(one unit, kernels in sequence)",
         "energy: MACs and ops x energy per op of the precision + DRAM and on-chip bytes x energy "

@@ -44,6 +44,9 @@ class MemoryOptions:
     fusion: bool = True
     cache: bool = True
     cache_fraction: float = 0.5  # of the largest on-chip level; the rest holds weights and outputs
+    # Weights stay on chip across inferences when all of them fit beside the activations' share
+    # (the Edge TPU caches a compiled model in its SRAM; big GPU L2s hold small models).
+    resident_weights: bool = False
 
     def check(self) -> None:
         if not 0 < self.cache_fraction <= 1:
@@ -58,7 +61,11 @@ class MemoryOptions:
                      "passed to the next kernel stays on chip")
         else:
             cache = "every activation goes through DRAM"
-        return f"{fusion}; weights read once per batch; {cache}"
+        weights = "weights read from DRAM once per batch"
+        if self.resident_weights:
+            weights = (f"weights resident on chip if they fit in {1 - self.cache_fraction:g} x "
+                       f"{onchip_bytes:,} B, else read once per batch")
+        return f"{fusion}; {weights}; {cache}"
 
 
 class Traffic(NamedTuple):
@@ -74,6 +81,7 @@ class MemoryPlan:
     peak_bytes: int  # peak live activation bytes in the declared order
     min_peak_bytes: int  # the best order found
     min_peak_exact: bool  # True when the search was exhaustive
+    weights_resident: bool = False  # the weights stayed on chip (no weight bytes from DRAM)
 
 
 def _node_ids(counts: list[NodeCount]) -> list[tuple[int, ...]]:
@@ -168,6 +176,8 @@ def plan_memory(counts: list[NodeCount], onchip_capacity: int,
     graph = _kernel_graph(counts, inputs, kernel, base)
     position = {k: i for i, k in enumerate(graph.order)}
     limit = options.cache_fraction * onchip_capacity if options.cache else 0
+    weights_resident = (options.resident_weights and sum(c.weight_bytes for c in counts)
+                        <= (1 - options.cache_fraction) * onchip_capacity)
 
     readers: dict[int, list[int]] = {}
     for k, tensors in graph.reads.items():
@@ -186,7 +196,8 @@ def plan_memory(counts: list[NodeCount], onchip_capacity: int,
         if count.is_view:
             traffic.append(Traffic(name, 0, 0))
             continue
-        dram = onchip = count.weight_bytes
+        onchip = count.weight_bytes
+        dram = 0 if weights_resident else count.weight_bytes
         for source, nbytes in zip(inputs[i], count.input_bytes, strict=True):
             tensor = base[source] if source >= 0 else GRAPH_INPUT
             if graph.producer.get(tensor) == k:
@@ -206,7 +217,7 @@ def plan_memory(counts: list[NodeCount], onchip_capacity: int,
     declared_peak = peak_memory(graph.order, graph)
     best_peak, exact = min_peak_schedule(graph)
     return MemoryPlan(tuple(traffic), tuple(counts[k].name for k in graph.order), declared_peak,
-                      min(best_peak, declared_peak), exact)
+                      min(best_peak, declared_peak), exact, weights_resident)
 
 
 def peak_memory(schedule: Iterable[int], graph: _KernelGraph) -> int:

@@ -142,3 +142,17 @@ def test_fused_kernels_count_their_output_in_the_schedule_search() -> None:
     assert memory.kernels == ("s.c0", "s.c1", "s.c2")
     assert memory.peak_bytes == 384  # as test_chain: 128 + 256 live during c1
     assert memory.min_peak_bytes == 384 and memory.min_peak_exact
+
+
+def test_resident_weights_leave_dram_only_when_they_fit() -> None:
+    from costmodel.hardware import load_profile
+
+    tpu = load_profile("edgetpu")  # 8 MiB SRAM: half of it may hold weights
+    small = run("mbv2", tpu, precision="int8")
+    resident = run("mbv2", tpu, precision="int8", resident_weights=True)
+    assert resident.total.weight_bytes == 3_504_872  # int8: one byte per param
+    assert small.total.dram_bytes - resident.total.dram_bytes == resident.total.weight_bytes
+    assert resident.total.onchip_bytes == small.total.onchip_bytes
+    big = run("vgg16", tpu, precision="int8")  # 138 MB of weights cannot stay
+    big_resident = run("vgg16", tpu, precision="int8", resident_weights=True)
+    assert big_resident.total.dram_bytes == big.total.dram_bytes
