@@ -222,8 +222,12 @@ def calibrate_command(
                                               "overhead and bandwidth the fit starts from "
                                               "(default: --hw itself).")] = None,
 ) -> None:
-    """Fit a profile's efficiencies, per-kernel overhead and achievable DRAM bandwidth to measured
-    latencies (least squares on log latency, with a weak prior toward the profile's values)."""
+    """Fit a profile to measured latencies.
+
+    Fits the efficiency of each op class, the per-kernel overhead, the achievable DRAM bandwidth
+    and per-precision efficiency scales: least squares on log latency, with a weak prior toward
+    the profile's values (or --prior's). Needs scipy: pip install 'costmodel\\[calibrate]'.
+    """
     import yaml
 
     from costmodel import render
@@ -258,8 +262,11 @@ def measure_command(
     warmup: Annotated[int, typer.Option(min=0, max=10_000, help="Untimed runs first.")] = 10,
     output_format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """Export the spec to ONNX with random weights, time it with onnxruntime on this CPU, and
-    print measured vs predicted latency (needs `pip install 'costmodel[measure]'`)."""
+    """Time the spec on this CPU with onnxruntime: measured vs predicted latency.
+
+    Exports the graph to ONNX with random weights (fixed seed) and times it with onnxruntime (one
+    intra-op thread by default). Needs: pip install 'costmodel\\[measure]'.
+    """
     import json
 
     from costmodel.graph import BuildOptions, build_graph
@@ -378,8 +385,10 @@ def diff_command(
                                                "the same in A and B.")] = False,
     plot: PlotOpt = None,
 ) -> None:
-    """Compare two designs, or one design on two profiles or under two option sets: totals side by
-    side with deltas (B - A) and percentages, then rows aligned by name and by structure.
+    """Compare two designs, or one design on two profiles or under two option sets.
+
+    Totals side by side with deltas (B - A) and percentages, then rows aligned by name and by
+    structure.
 
     Forms: `diff A.yaml B.yaml --hw X` (two specs); `diff A --hw X --hw-b Y` (two profiles);
     `diff A --width-b 0.75` (two option sets: every --*-b option defaults to A's value).
@@ -489,9 +498,11 @@ def plot_command(
     group_by: Annotated[GroupBy, typer.Option("--group-by", help="One point per layer (a fused "
                                               "conv+bn+act), block, node, ...")] = GroupBy.layer,
 ) -> None:
-    """Roofline plot: arithmetic intensity against attained MAC/s of every row of the specs, under
-    the profile's compute and DRAM roofs; a point's area is its share of the latency. Needs
-    matplotlib (pip install 'costmodel[plot]')."""
+    """Roofline plot of every row of the specs on a profile (PNG or SVG).
+
+    Arithmetic intensity against attained MAC/s under the profile's compute and DRAM roofs; a
+    point's area is its share of the latency. Needs matplotlib: pip install 'costmodel\\[plot]'.
+    """
     from costmodel.plots import plot_format, roofline_plot
 
     def body() -> None:
