@@ -517,15 +517,17 @@ def plot_command(
 
 @hw_app.command("list")
 def hw_list() -> None:
-    """The bundled hardware profiles."""
+    """The bundled hardware profiles, and `host` (this machine, detected at run time)."""
     from rich.table import Table
+
+    from costmodel.hardware import HOST
 
     def body() -> None:
         table = Table(header_style="bold")
         for header in ("name", "title", "unit", "precisions"):
             table.add_column(header)
-        for path in list_profiles():
-            profile = load_profile(str(path))
+        for source in [str(path) for path in list_profiles()] + [HOST]:
+            profile = load_profile(source)
             table.add_row(profile.name, profile.title, profile.unit, ", ".join(profile.precisions))
         _console().print(table)
 
