@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from costmodel.counting import count_nodes
+from costmodel.counting import NodeCount, count_nodes
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.graph import BuildOptions, build_graph
+from costmodel.graph import BuildOptions, Graph, build_graph
 from costmodel.hardware import HardwareProfile
-from costmodel.memory import MemoryOptions, plan_memory
+from costmodel.memory import MemoryOptions, MemoryPlan, plan_memory
 from costmodel.precision import PrecisionPlan, check_precision, compute_precision
 from costmodel.roofline import estimate
 from costmodel.spec import Spec
@@ -236,16 +236,34 @@ def analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions = Analysis
         return _analyze(spec, hw, options)
 
 
-def _analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> AnalysisResult:
+@dataclass(frozen=True)
+class Plan:
+    """The pipeline up to the roofline: what analysis and calibration both start from."""
+
+    graph: Graph
+    counts: list[NodeCount]
+    memory: MemoryPlan
+    precision_plan: PrecisionPlan
+
+
+def plan(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> Plan:
+    """Graph, per-node counts and memory plan of `spec` on `hw` under `options`."""
     options.check()
-    plan = PrecisionPlan(options.precision, options.layer_precision + tuple(spec.precision.items()))
-    plan.check()
+    precisions = PrecisionPlan(options.precision,
+                               options.layer_precision + tuple(spec.precision.items()))
+    precisions.check()
     graph = build_graph(spec, BuildOptions(width=options.width, resolution=options.resolution,
                                            include_aux=options.include_aux))
-    counts = count_nodes(graph, options.batch, plan)
+    counts = count_nodes(graph, options.batch, precisions)
     for precision in sorted({compute_precision(c.precision) for c in counts}):
         hw.precision(precision)
     memory = plan_memory(counts, hw.onchip_bytes, options.memory)
+    return Plan(graph, counts, memory, precisions)
+
+
+def _analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> AnalysisResult:
+    planned = plan(spec, hw, options)
+    graph, counts, memory = planned.graph, planned.counts, planned.memory
     estimates = estimate(counts, memory.traffic, hw)
     rows: list[Row] = []
     keys: list[dict[str, str]] = []
@@ -277,5 +295,5 @@ def _analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> Analy
         input_shape=(options.batch, *graph.input_shape), nodes=tuple(rows),
         node_keys=tuple(keys), assumptions=assumptions, kernels=len(memory.kernels),
         peak_activation_bytes=memory.peak_bytes, min_peak_activation_bytes=memory.min_peak_bytes,
-        min_peak_exact=memory.min_peak_exact, precision_plan=plan.describe(),
+        min_peak_exact=memory.min_peak_exact, precision_plan=planned.precision_plan.describe(),
     )

@@ -27,14 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from costmodel.analysis import AnalysisOptions
-from costmodel.counting import count_nodes
+from costmodel.analysis import AnalysisOptions, plan
 from costmodel.errors import CostModelError, ErrorCode, SourcePos
-from costmodel.graph import BuildOptions, build_graph
 from costmodel.hardware import HardwareProfile
-from costmodel.memory import plan_memory
 from costmodel.ops import OP_CLASSES
-from costmodel.precision import PrecisionPlan, compute_precision
+from costmodel.precision import compute_precision
 from costmodel.spec import load_spec, resolve_spec_path
 
 MEASUREMENT_SD = 0.1  # log-latency noise of one published figure (runtime versions, thermal state)
@@ -128,13 +125,8 @@ def load_measurements(path: Path) -> list[Measurement]:
 def features(measurement: Measurement, hw: HardwareProfile) -> Features:
     """W and B of the docstring for one measured configuration, at the profile's peaks."""
     try:
-        spec = load_spec(resolve_spec_path(measurement.spec))
-        options = measurement.options
-        options.check()
-        graph = build_graph(spec, BuildOptions(options.width, options.resolution))
-        plan = PrecisionPlan(options.precision, tuple(spec.precision.items()))
-        counts = count_nodes(graph, options.batch, plan)
-        memory = plan_memory(counts, hw.onchip_bytes, options.memory)
+        planned = plan(load_spec(resolve_spec_path(measurement.spec)), hw, measurement.options)
+        counts, memory = planned.counts, planned.memory
     except CostModelError as exc:
         raise exc.with_context(pos=measurement.pos) from None
     work: dict[str, dict[tuple[str, str], float]] = {}

@@ -16,8 +16,6 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from costmodel.errors import CostModelError, ErrorCode
-
 Value = int | float | bool | str
 Scope = Mapping[str, Any]
 Compiled = Callable[[Scope], Any]
@@ -196,13 +194,3 @@ def evaluate(text: str, scope: Scope) -> Any:
         raise ExpressionError(f"division by zero in '{text}'") from None
     except (TypeError, ValueError, OverflowError, RecursionError) as exc:
         raise ExpressionError(f"cannot evaluate '{text}': {exc}") from None
-
-
-def check_names(text: str) -> set[str]:
-    """The free names an expression reads (for did-you-mean messages and validation)."""
-    tree = ast.parse(text.strip(), mode="eval")
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - set(FUNCTIONS)
-
-
-def to_error(exc: ExpressionError) -> CostModelError:
-    return CostModelError(ErrorCode.EXPRESSION, str(exc))

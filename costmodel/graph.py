@@ -101,7 +101,6 @@ class _Scope:
     params: dict[str, Any]  # block params (for string substitution); empty at top level
     top_level: bool
     depth: int
-    use_pos: SourcePos | None  # where the enclosing block was used
     stage: str = ""  # inside a block: the stage and top-level use it belongs to
     block: str = ""
     block_kind: str = ""
@@ -155,7 +154,7 @@ class _Builder:
     def keyed_block_layers(self, name: str, block: BlockDef) -> list[tuple[str, Layer]]:
         """A block's layers with their local names, worked out once per build."""
         if name not in self.keyed_blocks:
-            self.keyed_blocks[name] = _keyed_layers(block.layers, block.pos)
+            self.keyed_blocks[name] = _keyed_layers(block.layers)
         return self.keyed_blocks[name]
 
     def shape_of(self, name: str) -> Shape:
@@ -242,7 +241,7 @@ class _Builder:
                 owner = scope
                 if scope.top_level:  # a top-level layer use is its own block
                     owner = _Scope(scope.prefix, scope.env, scope.inputs, scope.params, True,
-                                   scope.depth, None, stage_of[key], name,
+                                   scope.depth, stage_of[key], name,
                                    str(layer.block or ops.ALIASES.get(str(layer.op), layer.op)))
                     if copy > 1:
                         env = {**env, **_shape_vars(self.shape_of(current[0]))}
@@ -357,7 +356,7 @@ class _Builder:
         for index, node in enumerate(inputs):
             scope_inputs[f"input{index}"] = node
         inner = _Scope(prefix=name + ".", env=block_env, inputs=scope_inputs, params=args,
-                       top_level=False, depth=scope.depth + 1, use_pos=layer.pos,
+                       top_level=False, depth=scope.depth + 1,
                        stage=scope.stage, block=scope.block, block_kind=scope.block_kind)
         keyed = self.keyed_block_layers(layer.block, block)
         try:
@@ -382,7 +381,7 @@ def _shape_vars(shape: Shape) -> dict[str, int]:
     return {"in_channels": shape[0], "in_h": 1, "in_w": 1}
 
 
-def _keyed_layers(layers: list[Layer], pos: SourcePos, stage: str | None = None) -> list[tuple[str, Layer]]:
+def _keyed_layers(layers: list[Layer], stage: str | None = None) -> list[tuple[str, Layer]]:
     """Give every layer its local name: the explicit one, or the op/block name made unique."""
     keyed: list[tuple[str, Layer]] = []
     explicit: set[str] = set()
@@ -438,11 +437,11 @@ def build_graph(spec: Spec, options: BuildOptions = BuildOptions()) -> Graph:
         if not _NAME.match(stage):
             raise CostModelError(ErrorCode.BAD_VALUE, f"stage name '{stage}' must be letters, digits "
                                  "and '_'", pos=layers[0].pos)
-        for key, layer in _keyed_layers(layers, layers[0].pos, stage):
+        for key, layer in _keyed_layers(layers, stage):
             keyed.append((key, layer))
             stage_of[key] = stage
     scope = _Scope(prefix="", env=dict(builder.vars), inputs={"input": "input", "input0": "input"},
-                   params={}, top_level=True, depth=0, use_pos=None)
+                   params={}, top_level=True, depth=0)
     outputs = builder.expand_scope(keyed, scope, stage_of)
     last_stage = list(spec.stages)[-1]
     output = outputs[[key for key, _ in keyed if stage_of[key] == last_stage][-1]]
