@@ -13,13 +13,13 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any, NamedTuple
 
 from costmodel.counting import NodeCount, count_nodes
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.graph import BuildOptions, Graph, build_graph
+from costmodel.graph import BuildOptions, Graph, build_graph, with_resolution
 from costmodel.hardware import HardwareProfile
 from costmodel.memory import MemoryOptions, MemoryPlan, plan_memory
 from costmodel.precision import PrecisionPlan, check_precision, compute_precision
@@ -216,7 +216,7 @@ class AnalysisResult:
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Analysis allocates hundreds of thousands of small acyclic objects on big graphs; Python's
     cyclic collector rescans them all every few thousand allocations, which made 100k-node graphs
     grow 1.5-1.8x faster than linear (benchmarks/bench_scale.py). Reference counting frees them."""
@@ -232,7 +232,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
 def analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions = AnalysisOptions()
             ) -> AnalysisResult:
     """Params, MACs, traffic, peak memory, latency and energy of `spec` on `hw` under `options`."""
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _analyze(spec, hw, options)
 
 
@@ -246,18 +246,31 @@ class Plan:
     precision_plan: PrecisionPlan
 
 
-def plan(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> Plan:
-    """Graph, per-node counts and memory plan of `spec` on `hw` under `options`."""
+def plan(spec: Spec, hw: HardwareProfile, options: AnalysisOptions, *, reuse: Plan | None = None,
+         search_schedule: bool = True) -> Plan:
+    """Graph, per-node counts and memory plan of `spec` on `hw` under `options`.
+
+    `reuse`: a plan of the same spec built with the same width (at any resolution); its graph is
+    re-shaped instead of expanded again and its fusion is kept (the results are the same, faster:
+    what a sweep over resolutions does). `search_schedule=False` skips the min-peak search.
+    """
     options.check()
     precisions = PrecisionPlan(options.precision,
                                options.layer_precision + tuple(spec.precision.items()))
     precisions.check()
-    graph = build_graph(spec, BuildOptions(width=options.width, resolution=options.resolution,
-                                           include_aux=options.include_aux))
+    build = BuildOptions(width=options.width, resolution=options.resolution,
+                         include_aux=options.include_aux)
+    if (reuse is not None and reuse.graph.spec is spec
+            and replace(reuse.graph.options, resolution=build.resolution) == build):
+        graph = with_resolution(reuse.graph, build.resolution)
+    else:
+        graph = build_graph(spec, build)
     counts = count_nodes(graph, options.batch, precisions)
     for precision in sorted({compute_precision(c.precision) for c in counts}):
         hw.precision(precision)
-    memory = plan_memory(counts, hw.onchip_bytes, options.memory)
+    memory = plan_memory(counts, hw.onchip_bytes, options.memory,
+                         kernels=reuse.memory.kernel_plan if reuse is not None else None,
+                         search_schedule=search_schedule)
     return Plan(graph, counts, memory, precisions)
 
 

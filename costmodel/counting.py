@@ -38,6 +38,10 @@ class NodeCount:
     out_bytes: int  # size of the output tensor (a view's equals its input's)
 
 
+# Bytes per activation element for each precision a node's weights are stored in.
+_ACTIVATION_BYTES = {p: BYTES_PER_ELEMENT[compute_precision(p)] for p in BYTES_PER_ELEMENT}
+
+
 def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPlan()
                 ) -> list[NodeCount]:
     """One NodeCount per graph node (the input node excluded), in topological order."""
@@ -48,22 +52,24 @@ def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPla
     elements = {node.name: math.prod(node.shape) * batch for node in graph.nodes}
     shapes = {node.name: node.shape for node in graph.nodes}
     uniform = plan.default if not plan.rules else None  # the common case: one precision
+    ceil = math.ceil
     for node in graph.nodes:
         op = node.op
         if op.name == "input":
             continue
         precision = uniform or plan.of(node.name)
-        act_size = BYTES_PER_ELEMENT[compute_precision(precision)]
-        in_shapes = [shapes[i] for i in node.inputs]
-        cost = op.cost(in_shapes, node.shape, node.attrs)
-        input_bytes = tuple(math.ceil(elements[i] * act_size) for i in node.inputs)
-        out_bytes = math.ceil(elements[node.name] * act_size)
+        act_size = _ACTIVATION_BYTES[precision]
+        inputs, attrs = node.inputs, node.attrs
+        in_shapes = [shapes[i] for i in inputs]
+        cost = op.cost(in_shapes, node.shape, attrs)
+        input_bytes = tuple([ceil(elements[i] * act_size) for i in inputs])
+        out_bytes = ceil(elements[node.name] * act_size)
         view = op.is_view
         counts.append(NodeCount(
-            node.name, op.name, op.op_class(in_shapes, node.attrs), node.stage, node.block,
-            node.block_kind, node.layer, node.shape, view, precision, node.inputs, input_bytes,
+            node.name, op.name, op.op_class(in_shapes, attrs), node.stage, node.block,
+            node.block_kind, node.layer, node.shape, view, precision, inputs, input_bytes,
             cost.params, cost.macs * batch, cost.ops * batch,
-            math.ceil(cost.params * BYTES_PER_ELEMENT[precision]),
+            ceil(cost.params * BYTES_PER_ELEMENT[precision]),
             0 if view else sum(input_bytes), 0 if view else out_bytes, out_bytes,
         ))
     return counts

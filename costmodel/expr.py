@@ -183,6 +183,13 @@ def compile_expression(text: str) -> Compiled:
         raise ExpressionError("expression nested too deeply") from None
 
 
+@lru_cache(maxsize=4096)
+def names(text: str) -> frozenset[str]:
+    """The names `text` may read (every Name in it, whichever branch runs); call after it compiled."""
+    return frozenset(node.id for node in ast.walk(ast.parse(text.strip(), mode="eval"))
+                     if isinstance(node, ast.Name))
+
+
 def evaluate(text: str, scope: Scope) -> Any:
     """Evaluate `text` in `scope`; any failure becomes an ExpressionError with a clear message."""
     compiled = compile_expression(text)

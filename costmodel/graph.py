@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +41,7 @@ MAX_CHANNELS = 65_536  # also the cap on any integer attribute (attrs.MAX_INT)
 MAX_SPATIAL = 16_384
 MAX_TENSOR_ELEMENTS = 2**34  # per sample
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_SPATIAL_NAMES = frozenset({"in_h", "in_w"})  # see _shape_vars
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,9 @@ class Graph:
     by_name: dict[str, Node]
     nodes: list[Node] = field(default_factory=list)  # topological order
     output: str = ""
+    # Whether any expression read the spatial size (in_h, in_w). If none did, the nodes and their
+    # attributes cannot depend on the resolution, and `with_resolution` only re-infers shapes.
+    reads_spatial: bool = True
 
     def node(self, name: str) -> Node:
         return self.by_name[name]
@@ -116,6 +120,7 @@ class _Builder:
         self.vars: dict[str, Any] = {**spec.vars, "width": options.width}
         self.divisor = int(spec.vars.get("width_divisor", 8))
         self.visits = 0
+        self.reads_spatial = False
 
     # -- nodes --------------------------------------------------------------------------------
 
@@ -127,25 +132,13 @@ class _Builder:
         if len(self.nodes) >= MAX_NODES:
             raise CostModelError(ErrorCode.LIMIT, f"the graph has more than {MAX_NODES} nodes",
                                  pos=pos, node=name)
-        in_shapes = [self.by_name[i].shape for i in inputs]
         if not op.min_inputs <= len(inputs) <= op.max_inputs:
             want = (str(op.min_inputs) if op.min_inputs == op.max_inputs
                     else f"{op.min_inputs} to {op.max_inputs}")
             raise CostModelError(ErrorCode.BAD_VALUE,
                                  f"op '{op.name}' takes {want} inputs, got {len(inputs)}",
                                  pos=pos, node=name)
-        try:
-            shape = op.shape(in_shapes, attrs)
-        except ShapeError as exc:
-            raise CostModelError(ErrorCode.SHAPE_MISMATCH, str(exc), pos=pos, node=name) from None
-        if min(shape) <= 0:
-            raise CostModelError(ErrorCode.SHAPE_MISMATCH,
-                                 f"output shape {list(shape)} has an empty dimension", pos=pos,
-                                 node=name)
-        if math.prod(shape) > MAX_TENSOR_ELEMENTS:
-            raise CostModelError(ErrorCode.LIMIT,
-                                 f"output tensor {list(shape)} has more than "
-                                 f"{MAX_TENSOR_ELEMENTS} elements", pos=pos, node=name)
+        shape = _infer_shape(op, [self.by_name[i].shape for i in inputs], attrs, pos, name)
         node = Node(name, op, attrs, inputs, shape, layer, block, block_kind, stage, pos)
         self.by_name[name] = node
         self.nodes.append(node)
@@ -165,9 +158,12 @@ class _Builder:
     def evaluate(self, raw: Any, env: dict[str, Any], pos: SourcePos, node: str) -> Any:
         if isinstance(raw, str):
             try:
-                return expr.evaluate(raw, env)
+                value = expr.evaluate(raw, env)
             except expr.ExpressionError as exc:
                 raise CostModelError(ErrorCode.EXPRESSION, str(exc), pos=pos, node=node) from None
+            if not self.reads_spatial and not _SPATIAL_NAMES.isdisjoint(expr.names(raw)):
+                self.reads_spatial = True
+            return value
         return raw
 
     def attr_value(self, key: str, spec: AttrSpec, raw: Any, env: dict[str, Any], pos: SourcePos,
@@ -370,6 +366,22 @@ class _Builder:
         return outputs[output_key]
 
 
+def _infer_shape(op: OpType, in_shapes: list[Shape], attrs: dict[str, Any], pos: SourcePos,
+                 name: str) -> Shape:
+    """The op's output shape, checked: no empty dimension, no tensor beyond the size limit."""
+    try:
+        shape = op.shape(in_shapes, attrs)
+    except ShapeError as exc:
+        raise CostModelError(ErrorCode.SHAPE_MISMATCH, str(exc), pos=pos, node=name) from None
+    if min(shape) <= 0:
+        raise CostModelError(ErrorCode.SHAPE_MISMATCH,
+                             f"output shape {list(shape)} has an empty dimension", pos=pos, node=name)
+    if math.prod(shape) > MAX_TENSOR_ELEMENTS:
+        raise CostModelError(ErrorCode.LIMIT, f"output tensor {list(shape)} has more than "
+                             f"{MAX_TENSOR_ELEMENTS} elements", pos=pos, node=name)
+    return shape
+
+
 def _is_word(text: str) -> bool:
     """A bare identifier that is not an expression over names (e.g. 'relu', 'hardswish')."""
     return bool(_NAME.match(text)) and ops.lookup(text) is not None or text in NONE_WORDS
@@ -412,8 +424,8 @@ def _keyed_layers(layers: list[Layer], stage: str | None = None) -> list[tuple[s
     return keyed
 
 
-def build_graph(spec: Spec, options: BuildOptions = BuildOptions()) -> Graph:
-    """The spec's primitive-op graph under `options`, with a shape on every node."""
+def _input_shape(spec: Spec, options: BuildOptions) -> Shape:
+    """The input's (C, H, W) under `options`, within the limits."""
     if not (0.0 < options.width <= 16.0) or not math.isfinite(options.width):
         raise CostModelError(ErrorCode.OPTION, f"width must be in (0, 16], got {options.width}")
     channels, height, width = spec.input
@@ -425,8 +437,13 @@ def build_graph(spec: Spec, options: BuildOptions = BuildOptions()) -> Graph:
     if max(height, width) > MAX_SPATIAL or channels > MAX_CHANNELS:
         raise CostModelError(ErrorCode.LIMIT, f"input {list(spec.input)} exceeds the limits "
                              f"({MAX_CHANNELS} channels, {MAX_SPATIAL} pixels a side)")
+    return channels, height, width
+
+
+def build_graph(spec: Spec, options: BuildOptions = BuildOptions()) -> Graph:
+    """The spec's primitive-op graph under `options`, with a shape on every node."""
+    input_shape = _input_shape(spec, options)
     builder = _Builder(spec, options)
-    input_shape = (channels, height, width)
     first_pos = spec.stages[next(iter(spec.stages))][0].pos
     builder.add_node("input", ops.REGISTRY["input"], {"shape": input_shape}, (),
                      layer="input", block="input", block_kind="input", stage="input", pos=first_pos)
@@ -445,4 +462,29 @@ def build_graph(spec: Spec, options: BuildOptions = BuildOptions()) -> Graph:
     outputs = builder.expand_scope(keyed, scope, stage_of)
     last_stage = list(spec.stages)[-1]
     output = outputs[[key for key, _ in keyed if stage_of[key] == last_stage][-1]]
-    return Graph(spec, options, input_shape, builder.by_name, builder.nodes, output)
+    return Graph(spec, options, input_shape, builder.by_name, builder.nodes, output,
+                 builder.reads_spatial)
+
+
+def with_resolution(graph: Graph, resolution: int | None) -> Graph:
+    """`graph` at another input resolution: the same as `build_graph` with that resolution.
+
+    When no expression read the spatial size, the nodes and attributes are the same at every
+    resolution, so only the shapes are inferred again (a width x resolution sweep expands each
+    width once); otherwise the spec is expanded again.
+    """
+    options = replace(graph.options, resolution=resolution)
+    if graph.reads_spatial:
+        return build_graph(graph.spec, options)
+    input_shape = _input_shape(graph.spec, options)
+    by_name: dict[str, Node] = {}
+    nodes: list[Node] = []
+    for node in graph.nodes:
+        attrs = {"shape": input_shape} if node.op.name == "input" else node.attrs
+        shape = _infer_shape(node.op, [by_name[i].shape for i in node.inputs], attrs, node.pos,
+                             node.name)
+        new = Node(node.name, node.op, attrs, node.inputs, shape, node.layer, node.block,
+                   node.block_kind, node.stage, node.pos)
+        by_name[node.name] = new
+        nodes.append(new)
+    return Graph(graph.spec, options, input_shape, by_name, nodes, graph.output, False)

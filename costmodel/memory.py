@@ -82,6 +82,7 @@ class MemoryPlan:
     min_peak_bytes: int  # the best order found
     min_peak_exact: bool  # True when the search was exhaustive
     weights_resident: bool = False  # the weights stayed on chip (no weight bytes from DRAM)
+    kernel_plan: KernelPlan | None = None  # the fusion this plan used (a sweep reuses it)
 
 
 def _node_ids(counts: list[NodeCount]) -> list[tuple[int, ...]]:
@@ -121,26 +122,56 @@ def _base_tensors(counts: list[NodeCount], inputs: list[tuple[int, ...]]) -> lis
     return base
 
 
-@dataclass(frozen=True)
-class _KernelGraph:
+class KernelPlan(NamedTuple):
+    """Fusion and the dataflow between kernels: which kernel each node runs in, which tensors each
+    kernel reads and materialises, which hand-overs go to the very next kernel. It depends on the
+    graph's structure, not on tensor sizes, so a sweep over resolutions works it out once per
+    graph and passes it to `plan_memory`."""
+
+    signature: tuple[tuple[str, bool, bool], ...]  # per node: name, is a view, is elementwise
+    fusion: bool
+    kernel_names: tuple[str, ...]  # per node: the kernel it runs in, named after its first node
     order: tuple[int, ...]  # kernels in declared order
     reads: dict[int, tuple[int, ...]]  # kernel -> external tensors it reads
     writes: dict[int, tuple[int, ...]]  # kernel -> tensors it materialises
-    size: dict[int, int]  # materialised tensor -> bytes
-    producer: dict[int, int]  # tensor -> kernel (the graph input has none)
+    producer: dict[int, int]  # tensor -> the kernel computing it (the graph input has none)
     outputs: frozenset[int]  # tensors that must survive to the end (the model's outputs)
+    materialised: tuple[int, ...]  # tensors some kernel reads from outside, or outputs
+    graph_input_reads: tuple[tuple[int, int], ...]  # (node, input slot) reading the graph input
+    # Per node, the inputs it reads from outside its kernel: (input slot, tensor, whether the
+    # tensor's producer is the kernel just before, so that it may still be on chip).
+    external_reads: tuple[tuple[tuple[int, int, bool], ...], ...]
+    # Per node, its output: 0 not materialised, 1 materialised, 2 materialised and handed to one
+    # reader, the next kernel (it may stay on chip).
+    output_handover: tuple[int, ...]
+
+    def fits(self, counts: list[NodeCount], fusion: bool) -> bool:
+        return fusion == self.fusion and self.signature == _signature(counts)
 
 
-def _kernel_graph(counts: list[NodeCount], inputs: list[tuple[int, ...]], kernel: list[int],
-                  base: list[int]) -> _KernelGraph:
+class _KernelGraph(NamedTuple):
+    """A kernel plan with the size of every materialised tensor: what schedules are scored on."""
+
+    order: tuple[int, ...]
+    reads: dict[int, tuple[int, ...]]
+    writes: dict[int, tuple[int, ...]]
+    size: dict[int, int]  # materialised tensor -> bytes
+    producer: dict[int, int]
+    outputs: frozenset[int]
+
+
+def _signature(counts: list[NodeCount]) -> tuple[tuple[str, bool, bool], ...]:
+    return tuple((c.name, c.is_view, c.op_class == "elementwise") for c in counts)
+
+
+def kernel_plan(counts: list[NodeCount], fusion: bool = True) -> KernelPlan:
+    inputs = _node_ids(counts)
+    kernel = _kernel_of(counts, inputs, fusion)
+    base = _base_tensors(counts, inputs)
     order: list[int] = []
     reads: dict[int, list[int]] = {}
-    size: dict[int, int] = {}
     producer: dict[int, int] = {}
     for i, count in enumerate(counts):
-        for source, nbytes in zip(inputs[i], count.input_bytes, strict=True):
-            if (base[source] if source >= 0 else GRAPH_INPUT) == GRAPH_INPUT:
-                size[GRAPH_INPUT] = max(size.get(GRAPH_INPUT, 0), nbytes)
         if count.is_view:
             continue
         k = kernel[i]
@@ -151,73 +182,102 @@ def _kernel_graph(counts: list[NodeCount], inputs: list[tuple[int, ...]], kernel
             tensor = base[source] if source >= 0 else GRAPH_INPUT
             if producer.get(tensor) != k and tensor not in reads[k]:
                 reads[k].append(tensor)
-        size[i] = count.out_bytes
         producer[i] = k
     # Tensors produced inside a kernel and read only there are not materialised. The graph's
     # sinks (the logits, and auxiliary heads' logits when they are built) are its outputs.
     read_anywhere = {t for ts in reads.values() for t in ts}
     consumed = {source for sources in inputs for source in sources}
     outputs = frozenset(base[i] for i in range(len(counts)) if i not in consumed)
-    size = {t: s for t, s in size.items() if t in read_anywhere or t in outputs}
+    materialised = tuple(t for t in (GRAPH_INPUT, *producer) if t in read_anywhere or t in outputs)
     writes: dict[int, list[int]] = {k: [] for k in order}
-    for tensor in size:
+    for tensor in materialised:
         if tensor in producer:
             writes[producer[tensor]].append(tensor)
-    return _KernelGraph(tuple(order), {k: tuple(v) for k, v in reads.items()},
-                        {k: tuple(v) for k, v in writes.items()}, size, producer, outputs)
+
+    position = {k: i for i, k in enumerate(order)}
+    readers: dict[int, list[int]] = {}
+    for k, tensors in reads.items():
+        for t in tensors:
+            readers.setdefault(t, []).append(k)
+
+    def next_kernel_reads(tensor: int, reader: int) -> bool:
+        return tensor in producer and position[reader] == position[producer[tensor]] + 1
+
+    external: list[tuple[tuple[int, int, bool], ...]] = []
+    handover: list[int] = []
+    materialised_set = set(materialised)
+    for i, count in enumerate(counts):
+        k = kernel[i]
+        tensors = [(slot, base[source] if source >= 0 else GRAPH_INPUT)
+                   for slot, source in enumerate(inputs[i])]
+        external.append(() if count.is_view else tuple(
+            (slot, tensor, next_kernel_reads(tensor, k)) for slot, tensor in tensors
+            if producer.get(tensor) != k))  # produced inside this kernel: stays in registers
+        its_readers = readers.get(i, [])
+        handover.append(0 if count.is_view or i not in materialised_set else
+                        2 if (i not in outputs and len(its_readers) == 1
+                              and next_kernel_reads(i, its_readers[0])) else 1)
+    graph_input_reads = tuple((i, slot) for i, sources in enumerate(inputs)
+                              for slot, source in enumerate(sources)
+                              if source < 0 or base[source] == GRAPH_INPUT)
+    return KernelPlan(_signature(counts), fusion, tuple(counts[k].name for k in kernel),
+                      tuple(order), {k: tuple(v) for k, v in reads.items()},
+                      {k: tuple(v) for k, v in writes.items()}, producer, outputs, materialised,
+                      graph_input_reads, tuple(external), tuple(handover))
+
+
+def _kernel_graph(counts: list[NodeCount], kernels: KernelPlan) -> _KernelGraph:
+    size: dict[int, int] = {}
+    for tensor in kernels.materialised:
+        if tensor == GRAPH_INPUT:  # as large as the largest read of it
+            size[GRAPH_INPUT] = max((counts[i].input_bytes[slot]
+                                     for i, slot in kernels.graph_input_reads), default=0)
+        else:
+            size[tensor] = counts[tensor].out_bytes
+    return _KernelGraph(kernels.order, kernels.reads, kernels.writes, size, kernels.producer,
+                        kernels.outputs)
 
 
 def plan_memory(counts: list[NodeCount], onchip_capacity: int,
-                options: MemoryOptions = MemoryOptions()) -> MemoryPlan:
+                options: MemoryOptions = MemoryOptions(), kernels: KernelPlan | None = None,
+                search_schedule: bool = True) -> MemoryPlan:
+    """Traffic per node and peak activation memory. `kernels` (from `kernel_plan`) saves working
+    out the fusion again for a graph of the same structure; without `search_schedule` the best
+    order is not searched for and `min_peak_bytes` is the declared order's peak."""
     options.check()
-    inputs = _node_ids(counts)
-    kernel = _kernel_of(counts, inputs, options.fusion)
-    base = _base_tensors(counts, inputs)
-    graph = _kernel_graph(counts, inputs, kernel, base)
-    position = {k: i for i, k in enumerate(graph.order)}
+    if kernels is None or not kernels.fits(counts, options.fusion):
+        kernels = kernel_plan(counts, options.fusion)
+    graph = _kernel_graph(counts, kernels)
+    size = graph.size
     limit = options.cache_fraction * onchip_capacity if options.cache else 0
     weights_resident = (options.resident_weights and sum(c.weight_bytes for c in counts)
                         <= (1 - options.cache_fraction) * onchip_capacity)
 
-    readers: dict[int, list[int]] = {}
-    for k, tensors in graph.reads.items():
-        for t in tensors:
-            readers.setdefault(t, []).append(k)
-
-    def stays_on_chip(tensor: int, reader: int) -> bool:
-        producer = graph.producer.get(tensor)
-        return (producer is not None and graph.size.get(tensor, 0) <= limit
-                and position[reader] == position[producer] + 1)
-
     traffic: list[Traffic] = []
-    for i, count in enumerate(counts):
-        k = kernel[i]
-        name = counts[k].name
+    for count, name, external, handover in zip(counts, kernels.kernel_names,
+                                               kernels.external_reads, kernels.output_handover,
+                                               strict=True):
         if count.is_view:
             traffic.append(Traffic(name, 0, 0))
             continue
         onchip = count.weight_bytes
-        dram = 0 if weights_resident else count.weight_bytes
-        for source, nbytes in zip(inputs[i], count.input_bytes, strict=True):
-            tensor = base[source] if source >= 0 else GRAPH_INPUT
-            if graph.producer.get(tensor) == k:
-                continue  # produced inside this kernel: stays in registers
+        dram = 0 if weights_resident else onchip
+        input_bytes = count.input_bytes
+        for slot, tensor, from_previous_kernel in external:
+            nbytes = input_bytes[slot]
             onchip += nbytes
-            if not stays_on_chip(tensor, k):
+            if not (from_previous_kernel and size[tensor] <= limit):
                 dram += nbytes
-        if i in graph.size:  # materialised: somebody outside the kernel reads it
+        if handover:  # materialised: somebody outside the kernel reads it
             onchip += count.out_bytes
-            its_readers = readers.get(i, [])
-            kept = (i not in graph.outputs and len(its_readers) == 1
-                    and stays_on_chip(i, its_readers[0]))
-            if not kept:
+            if not (handover == 2 and count.out_bytes <= limit):
                 dram += count.out_bytes
         traffic.append(Traffic(name, dram, onchip))
 
     declared_peak = peak_memory(graph.order, graph)
-    best_peak, exact = min_peak_schedule(graph)
+    best_peak, exact = min_peak_schedule(graph) if search_schedule else (declared_peak, False)
     return MemoryPlan(tuple(traffic), tuple(counts[k].name for k in graph.order), declared_peak,
-                      min(best_peak, declared_peak), exact, weights_resident)
+                      min(best_peak, declared_peak), exact, weights_resident, kernels)
 
 
 def peak_memory(schedule: Iterable[int], graph: _KernelGraph) -> int:

@@ -41,7 +41,9 @@ class NodeEstimate(NamedTuple):
 def estimate(counts: list[NodeCount], traffic: tuple[Traffic, ...] | list[Traffic],
              hw: HardwareProfile) -> list[NodeEstimate]:
     precisions = {p: hw.precision(compute_precision(p)) for p in {c.precision for c in counts}}
-    efficiency = hw.efficiency
+    # Attainable MAC/s of each (precision, op class) a node can have, worked out once.
+    rate = {(p, op_class): prec.peak_macs_per_s * efficiency * prec.scale
+            for p, prec in precisions.items() for op_class, efficiency in hw.efficiency.items()}
     bandwidth = hw.memory.dram_bytes_per_s
     dram_j, onchip_j = hw.memory.dram_pj_per_byte * PJ, hw.memory.onchip_pj_per_byte * PJ
     compute: list[float] = []
@@ -53,28 +55,28 @@ def estimate(counts: list[NodeCount], traffic: tuple[Traffic, ...] | list[Traffi
             compute.append(0.0)
             memory.append(0.0)
             continue
-        prec = precisions[count.precision]
-        c = (count.macs + count.ops) / (prec.peak_macs_per_s * efficiency[count.op_class]
-                                        * prec.scale)
+        c = (count.macs + count.ops) / rate[count.precision, count.op_class]
         m = moved.dram_bytes / bandwidth
         compute.append(c)
         memory.append(m)
-        kernel_compute[moved.kernel] = kernel_compute.get(moved.kernel, 0.0) + c
-        kernel_memory[moved.kernel] = kernel_memory.get(moved.kernel, 0.0) + m
+        kernel = moved.kernel
+        kernel_compute[kernel] = kernel_compute.get(kernel, 0.0) + c
+        kernel_memory[kernel] = kernel_memory.get(kernel, 0.0) + m
 
     view = NodeEstimate(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, "-")
+    overhead_per_kernel, static_w = hw.overhead_s_per_kernel, hw.static_power_w
     estimates: list[NodeEstimate] = []
     for count, moved, c, m in zip(counts, traffic, compute, memory, strict=True):
         if count.is_view:
             estimates.append(view)
             continue
         memory_bound = kernel_memory[moved.kernel] > kernel_compute[moved.kernel]
-        overhead = hw.overhead_s_per_kernel if moved.kernel == count.name else 0.0
+        overhead = overhead_per_kernel if moved.kernel == count.name else 0.0
         latency = (m if memory_bound else c) + overhead
         prec = precisions[count.precision]
         compute_energy = (count.macs * prec.energy_pj_per_mac + count.ops * prec.energy_pj_per_op) * PJ
         data_energy = moved.dram_bytes * dram_j + moved.onchip_bytes * onchip_j
-        static_energy = hw.static_power_w * latency
+        static_energy = static_w * latency
         estimates.append(NodeEstimate(c, m, overhead, latency,
                                       compute_energy + data_energy + static_energy,
                                       compute_energy, data_energy, static_energy,

@@ -13,11 +13,9 @@ from costmodel.counting import count_nodes
 from costmodel.graph import build_graph
 from costmodel.memory import (
     MemoryOptions,
-    _base_tensors,
     _greedy_schedule,
     _kernel_graph,
-    _kernel_of,
-    _node_ids,
+    kernel_plan,
     peak_memory,
     plan_memory,
 )
@@ -77,9 +75,7 @@ def test_views_alias_their_input_and_fusion_hides_intermediates() -> None:
 
 
 def _kernel_graph_of(counts):
-    inputs = _node_ids(counts)
-    return _kernel_graph(counts, inputs, _kernel_of(counts, inputs, True),
-                         _base_tensors(counts, inputs))
+    return _kernel_graph(counts, kernel_plan(counts, fusion=True))
 
 
 def _brute_force_min_peak(counts) -> int:
