@@ -208,10 +208,10 @@ def kernel_plan(counts: list[NodeCount], fusion: bool = True) -> KernelPlan:
     materialised_set = set(materialised)
     for i, count in enumerate(counts):
         k = kernel[i]
-        tensors = [(slot, base[source] if source >= 0 else GRAPH_INPUT)
-                   for slot, source in enumerate(inputs[i])]
+        read = [(slot, base[source] if source >= 0 else GRAPH_INPUT)
+                for slot, source in enumerate(inputs[i])]
         external.append(() if count.is_view else tuple(
-            (slot, tensor, next_kernel_reads(tensor, k)) for slot, tensor in tensors
+            (slot, tensor, next_kernel_reads(tensor, k)) for slot, tensor in read
             if producer.get(tensor) != k))  # produced inside this kernel: stays in registers
         its_readers = readers.get(i, [])
         handover.append(0 if count.is_view or i not in materialised_set else
