@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -511,6 +511,102 @@ def plot_command(
         options = _analysis_options(batch, precision, width, resolution, None, fusion, cache)
         results = [analyze(load_spec(resolve_spec_path(spec)), profile, options) for spec in specs]
         _write_output(output, roofline_plot(results, profile, fmt, group_by.value))
+
+    _run(body)
+
+
+class SweepFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command("sweep")
+def sweep_command(
+    spec: SpecArg,
+    hw: HwOpt = "snapdragon855",
+    widths: Annotated[str, typer.Option("--widths", help="Comma-separated width multipliers.")]
+    = "0.5,0.75,1.0",
+    resolutions: Annotated[str | None, typer.Option(
+        "--resolutions", help="Comma-separated input resolutions; default 128,160,192,224 "
+        "(MobileNet's grid) and the spec's own.", show_default=False)] = None,
+    batch: BatchOpt = 1,
+    precision: Annotated[Precision | None, typer.Option(
+        help="Numeric precision; default fp32, or the profile's only precision.",
+        show_default=False)] = None,
+    layer_precision: LayerPrecisionOpt = None,
+    fusion: FusionOpt = True,
+    cache: CacheOpt = True,
+    cache_fraction: CacheFractionOpt = 0.5,
+    output_format: Annotated[SweepFormat, typer.Option(
+        "--format", help="table for people; csv or json: exact numbers for machines.")]
+    = SweepFormat.table,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file "
+                                                "instead of standard output.")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Also write latency against MACs, "
+                                              "one line per width (.png or .svg).")] = None,
+) -> None:
+    """Totals of one spec at every width x resolution: params, MACs, DRAM, peak memory, latency.
+
+    Each variant's numbers equal `analyze`'s totals for it (the peak memory is the declared
+    order's); a sweep reuses work between variants and runs hundreds of variants per second.
+    """
+    import time
+
+    from costmodel import render_sweep
+    from costmodel.sweep import (
+        SweepPoint,
+        check_grid,
+        default_resolutions,
+        parse_resolutions,
+        parse_widths,
+    )
+    from costmodel.sweep import sweep as run_sweep
+
+    def body() -> None:
+        if plot is not None:
+            from costmodel.plots import plot_format
+
+            plot_format(plot)  # a bad suffix fails before any work
+        loaded = load_spec(resolve_spec_path(spec))
+        profile = load_profile(hw)
+        chosen = precision or Precision(
+            "fp32" if "fp32" in profile.precisions else next(iter(profile.precisions)))
+        options = _analysis_options(batch, chosen, 1.0, None, layer_precision, fusion, cache,
+                                    cache_fraction)
+        width_list = parse_widths(widths)
+        sides = parse_resolutions(resolutions) if resolutions else default_resolutions(loaded)
+        check_grid(width_list, sides)
+        start = time.perf_counter()
+        variants: Iterable[SweepPoint] = run_sweep(loaded, profile, width_list, sides, options)
+        total = len(width_list) * len(sides)
+        if sys.stderr.isatty() and total >= 200:  # a second or more: show progress
+            from rich.progress import track
+
+            variants = track(variants, total=total, description="sweeping",
+                             console=_console(stderr=True), transient=True)
+        points = list(variants)
+        elapsed = time.perf_counter() - start
+        title = (f"{loaded.title or loaded.name} on {profile.name}: {len(points)} variants "
+                 f"(precision {chosen.value}, batch {batch})")
+        if output_format is SweepFormat.table and output is None:
+            _console().print(render_sweep.sweep_table(points, title))
+            print(f"{len(points)} variants in {elapsed:.2f} s", file=sys.stderr)
+        else:
+            meta = {"spec": loaded.name, "hardware": profile.name,
+                    "options": options.to_dict() | {"width": None, "resolution": None}}
+            text = {SweepFormat.csv: lambda: render_sweep.sweep_csv(points),
+                    SweepFormat.json: lambda: render_sweep.sweep_json(points, meta),
+                    SweepFormat.table: lambda: render_sweep.sweep_text(points, title)
+                    }[output_format]()
+            if output is None:
+                sys.stdout.write(text)
+            else:
+                _write_output(output, text)
+        if plot is not None:
+            from costmodel.plots import plot_format, sweep_plot
+
+            _write_output(plot, sweep_plot(points, title, plot_format(plot)))
 
     _run(body)
 

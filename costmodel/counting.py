@@ -49,12 +49,13 @@ def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPla
         raise CostModelError(ErrorCode.OPTION, f"batch must be >= 1, got {batch}")
     plan.check()
     counts: list[NodeCount] = []
-    elements = {node.name: math.prod(node.shape) * batch for node in graph.nodes}
+    elements: dict[str, int] = {}  # per node: output elements, batch included
     shapes = {node.name: node.shape for node in graph.nodes}
     uniform = plan.default if not plan.rules else None  # the common case: one precision
     ceil = math.ceil
     for node in graph.nodes:
         op = node.op
+        elements[node.name] = math.prod(node.shape) * batch  # inputs come first: topological
         if op.name == "input":
             continue
         precision = uniform or plan.of(node.name)

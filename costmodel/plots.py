@@ -19,6 +19,7 @@ from costmodel.compare import DiffResult
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.hardware import HardwareProfile
 from costmodel.precision import compute_precision
+from costmodel.sweep import SweepPoint
 
 PLOT_FORMATS = ("png", "svg")
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
@@ -154,6 +155,36 @@ def diff_latency_plot(diff: DiffResult, fmt: str = "png") -> bytes:
     ax.legend(fontsize=8)
     ax.grid(True, axis="y", ls=":", lw=0.5)
     ax.set_axisbelow(True)
+    data = _save(fig, fmt)
+    plt.close(fig)
+    return data
+
+
+def sweep_plot(points: Sequence[SweepPoint], title: str, fmt: str = "png") -> bytes:
+    """Latency against MACs for every variant of a sweep: one line per width through its
+    resolutions (each point labelled with its resolution), as in MobileNet's Figures 4-5."""
+    if not points:
+        raise CostModelError(ErrorCode.OPTION, "a sweep plot needs at least one variant")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    widths = list(dict.fromkeys(p.width for p in points))
+    for k, width in enumerate(widths):
+        line = sorted((p for p in points if p.width == width), key=lambda p: p.macs)
+        xs = [p.macs / 1e6 for p in line]
+        ys = [p.latency_s * 1e3 for p in line]
+        ax.plot(xs, ys, marker="o", ms=4, lw=1.2, color=_COLOURS[k % len(_COLOURS)],
+                label=f"width {width:g}")
+        for x, y, p in zip(xs, ys, line, strict=True):
+            ax.annotate(str(p.resolution), (x, y), textcoords="offset points", xytext=(4, -9),
+                        fontsize=7, color="dimgrey")
+    ax.set_xlabel("MACs (millions)")
+    ax.set_ylabel("predicted latency (ms)")
+    ax.set_title(title, fontsize=11)
+    ax.text(0.01, 0.99, "point labels: input resolution", transform=ax.transAxes, fontsize=8,
+            color="dimgrey", va="top")
+    ax.grid(True, ls=":", lw=0.5)
+    ax.set_axisbelow(True)
+    ax.legend(fontsize=8, loc="lower right")
     data = _save(fig, fmt)
     plt.close(fig)
     return data

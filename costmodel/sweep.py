@@ -27,6 +27,8 @@ from costmodel.roofline import estimate
 from costmodel.spec import Spec
 
 MAX_VARIANTS = 100_000
+DEFAULT_WIDTHS = (0.5, 0.75, 1.0)
+MOBILENET_RESOLUTIONS = (128, 160, 192, 224)  # Howard et al. 2017, Table 7
 
 
 class SweepPoint(NamedTuple):
@@ -70,6 +72,38 @@ def _point(planned: Plan, hw: HardwareProfile, width: float) -> SweepPoint:
     )
 
 
+def parse_widths(text: str) -> tuple[float, ...]:
+    """'0.5,0.75,1' -> (0.5, 0.75, 1.0); each must be a number in (0, 16]."""
+    return tuple(_parse_list(text, "width", float))
+
+
+def parse_resolutions(text: str) -> tuple[int, ...]:
+    """'128,160,224' -> (128, 160, 224)."""
+    return tuple(_parse_list(text, "resolution", int))
+
+
+def _parse_list(text: str, what: str, kind: type[float] | type[int]) -> list[Any]:
+    values = []
+    for item in text.split(","):
+        try:
+            value = kind(item.strip())
+        except ValueError:
+            raise CostModelError(ErrorCode.OPTION, f"{what} list '{text}': '{item.strip()}' is not "
+                                 f"{'an integer' if kind is int else 'a number'}") from None
+        if value != value or not 0 < value < float("inf"):  # NaN, zero, negative, infinite
+            raise CostModelError(ErrorCode.OPTION, f"{what} list '{text}': {item.strip()} must be "
+                                 "positive")
+        values.append(value)
+    return values
+
+
+def default_resolutions(spec: Spec) -> tuple[int, ...]:
+    """MobileNet's grid, 128 to 224, with the spec's own side added (299 for Inception V3)."""
+    _, height, width = spec.input
+    extra = (height,) if height == width else ()
+    return tuple(sorted(set(MOBILENET_RESOLUTIONS + extra)))
+
+
 def check_grid(widths: Sequence[float], resolutions: Sequence[int | None]) -> None:
     if not widths or not resolutions:
         raise CostModelError(ErrorCode.OPTION, "a sweep needs at least one width and one resolution")
@@ -90,7 +124,12 @@ def sweep(spec: Spec, hw: HardwareProfile, widths: Iterable[float],
     for width in widths:
         for resolution in resolutions:
             variant = replace(options, width=width, resolution=resolution)
-            with cyclic_gc_paused():
-                previous = plan(spec, hw, variant, reuse=previous, search_schedule=False)
-                point = _point(previous, hw, width)
+            try:
+                with cyclic_gc_paused():
+                    previous = plan(spec, hw, variant, reuse=previous, search_schedule=False)
+                    point = _point(previous, hw, width)
+            except CostModelError as exc:  # say which variant failed
+                side = resolution or "the spec's"
+                raise CostModelError(exc.code, f"{exc.message} (at width {width:g}, resolution "
+                                     f"{side})", pos=exc.pos, node=exc.node) from None
             yield point
