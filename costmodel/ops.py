@@ -93,10 +93,6 @@ def _fixed_class(name: str) -> Callable[[list[Shape], Attrs], str]:
     return lambda inputs, attrs: name
 
 
-def _numel(shape: Shape) -> int:
-    return math.prod(shape)
-
-
 def _require_rank(shape: Shape, rank: int, what: str) -> None:
     if len(shape) != rank:
         layout = {3: "[C, H, W]", 1: "[features]"}.get(rank, f"rank {rank}")
@@ -158,7 +154,7 @@ def _conv_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
     cin_per_group = inputs[0][0] // attrs["groups"]
     weights = out[0] * cin_per_group * kh * kw
     bias = out[0] if attrs["bias"] else 0
-    return OpCost(params=weights + bias, macs=_numel(out) * cin_per_group * kh * kw)
+    return OpCost(params=weights + bias, macs=math.prod(out) * cin_per_group * kh * kw)
 
 
 def _conv_class(inputs: list[Shape], attrs: Attrs) -> str:
@@ -216,7 +212,7 @@ def _batchnorm_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
 def _batchnorm_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
     # gamma and beta are learnable; running mean/var are buffers (torchvision's count).
     # At inference BN is a per-channel scale and shift: 2 ops per element when not folded.
-    return OpCost(params=2 * out[0], ops=2 * _numel(out))
+    return OpCost(params=2 * out[0], ops=2 * math.prod(out))
 
 
 register(OpType("batchnorm", "batch normalisation (inference: per-channel scale and shift)",
@@ -236,7 +232,7 @@ ELEMENTWISE_OPS = {
 
 for _act, _ops_per_element in ELEMENTWISE_OPS.items():
     def _act_cost(inputs: list[Shape], out: Shape, attrs: Attrs, k: int = _ops_per_element) -> OpCost:
-        return OpCost(ops=k * _numel(out))
+        return OpCost(ops=k * math.prod(out))
 
     register(OpType(_act, f"{_act} activation ({_ops_per_element} ops per element)",
                     _same_shape, _act_cost, _fixed_class("elementwise")))
@@ -255,7 +251,7 @@ def _pool_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
 
 def _pool_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
     kh, kw = attrs["kernel"]
-    return OpCost(ops=_numel(out) * kh * kw)  # one compare or add per window element
+    return OpCost(ops=math.prod(out) * kh * kw)  # one compare or add per window element
 
 
 _POOL_ATTRS = {
@@ -276,7 +272,7 @@ def _global_pool_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
 
 
 def _global_pool_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
-    return OpCost(ops=_numel(inputs[0]))  # one add per input element
+    return OpCost(ops=math.prod(inputs[0]))  # one add per input element
 
 
 register(OpType("global_avgpool", "global average pooling to [C, 1, 1]", _global_pool_shape,
@@ -296,7 +292,7 @@ register(OpType("adaptive_avgpool", "adaptive average pooling to a fixed [h, w]"
 # --- views: free at inference ----------------------------------------------------------------
 
 def _flatten_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
-    return (_numel(inputs[0]),)
+    return (math.prod(inputs[0]),)
 
 
 def _no_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
@@ -324,7 +320,7 @@ def _add_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
 
 
 def _add_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
-    return OpCost(ops=(len(inputs) - 1) * _numel(out))
+    return OpCost(ops=(len(inputs) - 1) * math.prod(out))
 
 
 register(OpType("add", "elementwise sum of same-shape inputs (residual)", _add_shape, _add_cost,
@@ -347,7 +343,7 @@ def _mul_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
 
 
 register(OpType("mul", "elementwise product with broadcasting (squeeze-and-excitation scale)",
-                _mul_shape, lambda i, o, a: OpCost(ops=_numel(o)), _fixed_class("elementwise"),
+                _mul_shape, lambda i, o, a: OpCost(ops=math.prod(o)), _fixed_class("elementwise"),
                 min_inputs=2, max_inputs=2))
 
 
