@@ -21,7 +21,8 @@ from costmodel.yamlsrc import LocDict, position_of
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    # strict: a YAML `true` or "12" where a number belongs is an error, not 1.0 or 12.0
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 # Physical ranges: a rate of 1e-300 or an energy of 1e308 would turn latencies and energies into

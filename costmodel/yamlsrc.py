@@ -9,6 +9,7 @@ on the total number of values, so an alias bomb ("billion laughs") fails fast wi
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -20,6 +21,9 @@ MAX_VALUES = 200_000  # values after alias expansion: caps alias bombs
 MAX_DEPTH = 64  # nesting of mappings/sequences
 MAX_NUMBER_CHARS = 100  # a number literal; far longer ones are typos or attacks
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+# YAML 1.2 floats that PyYAML's YAML 1.1 resolver leaves as strings: an exponent without a dot or
+# without a sign (1e9, 9.75e12). Datasheet figures are written this way; read them as numbers.
+_YAML12_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+\Z")
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str",
@@ -89,6 +93,9 @@ class _Converter:
                 seq.append(self.convert(item, depth + 1))
                 seq.item_pos.append(_pos(self.file, item))
             return seq
+        if (node.tag == "tag:yaml.org,2002:str" and not node.style  # libyaml: "", PyYAML: None
+                and len(node.value) <= MAX_NUMBER_CHARS and _YAML12_FLOAT.match(node.value)):
+            return float(node.value)  # plain (unquoted) only: "1e9" in quotes stays a string
         if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
             # int('9' * 5000) raises and '1:2:3:...' (base 60) takes quadratic time: refuse early
             raise CostModelError(ErrorCode.LIMIT, f"number literal longer than {MAX_NUMBER_CHARS}"
