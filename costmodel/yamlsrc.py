@@ -93,7 +93,8 @@ class _Converter:
                 seq.append(self.convert(item, depth + 1))
                 seq.item_pos.append(_pos(self.file, item))
             return seq
-        if (node.tag == "tag:yaml.org,2002:str" and not node.style  # libyaml: "", PyYAML: None
+        if (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str"
+                and not node.style  # plain: libyaml gives "", PyYAML None
                 and len(node.value) <= MAX_NUMBER_CHARS and _YAML12_FLOAT.match(node.value)):
             return float(node.value)  # plain (unquoted) only: "1e9" in quotes stays a string
         if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
