@@ -11,7 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from costmodel import ops
@@ -42,9 +50,10 @@ class Layer(BaseModel):
     op: str | None = None
     block: str | None = None
     inputs: list[str] | None = None
-    repeat: int | str = 1
-    when: bool | str = True
-    fixed: bool = False  # width multiplier leaves this layer's channels alone
+    # Strict: pydantic would otherwise read `repeat: true` as 1 and `fixed: 1` as true.
+    repeat: StrictInt | str = 1
+    when: StrictBool | str = True
+    fixed: StrictBool = False  # width multiplier leaves this layer's channels alone
     norm: str | None = None
     act: str | None = None
     comment: str | None = None
@@ -86,7 +95,7 @@ class Spec(_Strict):
     title: str = ""
     source: str = ""
     notes: str = ""
-    input: tuple[int, int, int]
+    input: tuple[StrictInt, StrictInt, StrictInt]  # [3, true, 224] is not [3, 1, 224]
     defaults: Defaults = Defaults()
     vars: dict[str, Scalar] = {}
     precision: dict[str, str] = {}  # glob over node names -> precision (mixed-precision plans)

@@ -45,6 +45,11 @@ CASES = {
     "kernel_larger_than_input": (HEAD + "    - {op: conv2d, out: 8, kernel: 64, padding: 0}\n",
                                  "E203", 6),
     "linear_on_feature_map": (HEAD + "    - {op: linear, out: 10}\n", "E203", 6),
+    # YAML booleans are not numbers: pydantic's lax mode would read these as 1
+    "boolean_input_side": ("version: 1\nname: t\ninput: [3, true, 32]\nstages:\n  s1:\n"
+                           "    - {op: relu}\n", "E106", 3),
+    "boolean_repeat": (HEAD + "    - {op: relu, repeat: true}\n", "E106", 6),
+    "number_as_when": (HEAD + "    - {op: relu, when: 1}\n", "E106", 6),
 }
 
 runner = CliRunner()
