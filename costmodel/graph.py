@@ -33,8 +33,10 @@ from costmodel.spec import NONE_WORDS, BlockDef, Layer, Spec
 if TYPE_CHECKING:
     import networkx as nx
 
-MAX_NODES = 1_000_000
-MAX_LAYER_VISITS = 2_000_000  # layers expanded, skipped ones included: bounds recursive blocks
+# 250k nodes is 100x NASNet-A Large and is reached in ~2 s with ~100 MB; 1M took 8 s and 360 MB
+# to reject (benchmarks/bench_scale.py measures 100k-node graphs).
+MAX_NODES = 250_000
+MAX_LAYER_VISITS = 500_000  # layers expanded, skipped ones included: bounds recursive blocks
 MAX_REPEAT = 10_000
 MAX_BLOCK_DEPTH = 32
 MAX_CHANNELS = 65_536  # also the cap on any integer attribute (attrs.MAX_INT)
