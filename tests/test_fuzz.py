@@ -321,7 +321,8 @@ def mutated_specs(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
 
 # --- 1. structure-aware fuzzing of specs -----------------------------------------------------------
 
-COMMANDS = [["validate"], ["validate"], ["analyze", "--format", "json"], ["analyze", "--top", "2"]]
+COMMANDS = [["validate"], ["validate"], ["analyze", "--format", "json"], ["analyze", "--top", "2"],
+            ["sweep", "--widths", "0.5,1", "--resolutions", "8,16", "--format", "csv"]]
 
 
 @pytest.mark.usefixtures("small_limits")
