@@ -122,6 +122,9 @@ def _base_tensors(counts: list[NodeCount], inputs: list[tuple[int, ...]]) -> lis
     return base
 
 
+Lifetime = tuple[int, int, int]  # (tensor, step it is allocated at, step after which it is freed)
+
+
 class KernelPlan(NamedTuple):
     """Fusion and the dataflow between kernels: which kernel each node runs in, which tensors each
     kernel reads and materialises, which hand-overs go to the very next kernel. It depends on the
@@ -144,6 +147,7 @@ class KernelPlan(NamedTuple):
     # Per node, its output: 0 not materialised, 1 materialised, 2 materialised and handed to one
     # reader, the next kernel (it may stay on chip).
     output_handover: tuple[int, ...]
+    declared_lifetimes: tuple[Lifetime, ...]  # of the materialised tensors, in declared order
 
     def fits(self, counts: list[NodeCount], fusion: bool) -> bool:
         return fusion == self.fusion and self.signature == _signature(counts)
@@ -220,10 +224,11 @@ def kernel_plan(counts: list[NodeCount], fusion: bool = True) -> KernelPlan:
     graph_input_reads = tuple((i, slot) for i, sources in enumerate(inputs)
                               for slot, source in enumerate(sources)
                               if source < 0 or base[source] == GRAPH_INPUT)
+    reads_of = {k: tuple(v) for k, v in reads.items()}
     return KernelPlan(_signature(counts), fusion, tuple(counts[k].name for k in kernel),
-                      tuple(order), {k: tuple(v) for k, v in reads.items()},
-                      {k: tuple(v) for k, v in writes.items()}, producer, outputs, materialised,
-                      graph_input_reads, tuple(external), tuple(handover))
+                      tuple(order), reads_of, {k: tuple(v) for k, v in writes.items()}, producer,
+                      outputs, materialised, graph_input_reads, tuple(external), tuple(handover),
+                      lifetimes(order, reads_of, producer, outputs, materialised))
 
 
 def _kernel_graph(counts: list[NodeCount], kernels: KernelPlan) -> _KernelGraph:
@@ -274,34 +279,51 @@ def plan_memory(counts: list[NodeCount], onchip_capacity: int,
                 dram += count.out_bytes
         traffic.append(Traffic(name, dram, onchip))
 
-    declared_peak = peak_memory(graph.order, graph)
+    declared_peak = _peak(kernels.declared_lifetimes, size, len(graph.order))
     best_peak, exact = min_peak_schedule(graph) if search_schedule else (declared_peak, False)
     return MemoryPlan(tuple(traffic), tuple(counts[k].name for k in graph.order), declared_peak,
                       min(best_peak, declared_peak), exact, weights_resident, kernels)
 
 
-def peak_memory(schedule: Iterable[int], graph: _KernelGraph) -> int:
-    """Peak live activation bytes when kernels run in `schedule` order."""
+def lifetimes(schedule: Iterable[int], reads: dict[int, tuple[int, ...]], producer: dict[int, int],
+              outputs: frozenset[int], tensors: Iterable[int]) -> tuple[Lifetime, ...]:
+    """When each of `tensors` is live if kernels run in `schedule` order: from the step of its
+    producer (the graph input from the start) to the last step that reads it (outputs: the end)."""
     schedule = list(schedule)
     step = {k: i for i, k in enumerate(schedule)}
     last_use: dict[int, int] = {}
-    for k, tensors in graph.reads.items():
-        for t in tensors:
+    for k, read in reads.items():
+        for t in read:
             last_use[t] = max(last_use.get(t, -1), step[k])
     end = len(schedule)
-    allocated = [0] * (end + 1)
-    freed = [0] * (end + 1)  # freed after the step
-    for tensor, nbytes in graph.size.items():
-        start = step[graph.producer[tensor]] if tensor in graph.producer else 0
-        stop = end - 1 if tensor in graph.outputs else last_use.get(tensor, start)
+    spans: list[Lifetime] = []
+    for tensor in tensors:
+        start = step[producer[tensor]] if tensor in producer else 0
+        spans.append((tensor, start, end - 1 if tensor in outputs else last_use.get(tensor, start)))
+    return tuple(spans)
+
+
+def _peak(spans: tuple[Lifetime, ...], size: dict[int, int], steps: int) -> int:
+    allocated = [0] * (steps + 1)
+    freed = [0] * (steps + 1)  # freed after the step
+    for tensor, start, stop in spans:
+        nbytes = size[tensor]
         allocated[start] += nbytes
         freed[stop] += nbytes
     peak = live = 0
-    for i in range(end):
+    for i in range(steps):
         live += allocated[i]
-        peak = max(peak, live)
+        if live > peak:
+            peak = live
         live -= freed[i]
     return peak
+
+
+def peak_memory(schedule: Iterable[int], graph: _KernelGraph) -> int:
+    """Peak live activation bytes when kernels run in `schedule` order."""
+    schedule = list(schedule)
+    spans = lifetimes(schedule, graph.reads, graph.producer, graph.outputs, graph.size)
+    return _peak(spans, graph.size, len(schedule))
 
 
 def min_peak_schedule(graph: _KernelGraph) -> tuple[int, bool]:
