@@ -38,8 +38,11 @@ class NodeCount:
     out_bytes: int  # size of the output tensor (a view's equals its input's)
 
 
-# Bytes per activation element for each precision a node's weights are stored in.
-_ACTIVATION_BYTES = {p: BYTES_PER_ELEMENT[compute_precision(p)] for p in BYTES_PER_ELEMENT}
+# Bytes per activation element for each precision a node's weights are stored in. Activations are
+# whole bytes in every compute precision (int4 weights compute in int8), so their byte counts are
+# exact integer products; only packed int4 weights need rounding up.
+_ACTIVATION_BYTES = {p: int(BYTES_PER_ELEMENT[compute_precision(p)]) for p in BYTES_PER_ELEMENT}
+assert all(_ACTIVATION_BYTES[p] == BYTES_PER_ELEMENT[compute_precision(p)] for p in _ACTIVATION_BYTES)
 
 
 def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPlan()
@@ -52,10 +55,9 @@ def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPla
     elements: dict[str, int] = {}  # per node: output elements, batch included
     shapes = {node.name: node.shape for node in graph.nodes}
     uniform = plan.default if not plan.rules else None  # the common case: one precision
-    ceil = math.ceil
     for node in graph.nodes:
         op = node.op
-        elements[node.name] = math.prod(node.shape) * batch  # inputs come first: topological
+        out_elements = elements[node.name] = math.prod(node.shape) * batch  # topological order
         if op.name == "input":
             continue
         precision = uniform or plan.of(node.name)
@@ -63,14 +65,14 @@ def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPla
         inputs, attrs = node.inputs, node.attrs
         in_shapes = [shapes[i] for i in inputs]
         cost = op.cost(in_shapes, node.shape, attrs)
-        input_bytes = tuple([ceil(elements[i] * act_size) for i in inputs])
-        out_bytes = ceil(elements[node.name] * act_size)
+        input_bytes = tuple([elements[i] * act_size for i in inputs])
+        out_bytes = out_elements * act_size
         view = op.is_view
         counts.append(NodeCount(
             node.name, op.name, op.op_class(in_shapes, attrs), node.stage, node.block,
             node.block_kind, node.layer, node.shape, view, precision, inputs, input_bytes,
             cost.params, cost.macs * batch, cost.ops * batch,
-            ceil(cost.params * BYTES_PER_ELEMENT[precision]),
+            math.ceil(cost.params * BYTES_PER_ELEMENT[precision]),
             0 if view else sum(input_bytes), 0 if view else out_bytes, out_bytes,
         ))
     return counts
