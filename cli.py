@@ -19,7 +19,7 @@ from rich.console import Console
 from costmodel.analysis import AnalysisOptions, analyze
 from costmodel.errors import CostModelError
 from costmodel.graph import Graph
-from costmodel.hardware import list_profiles, load_profile
+from costmodel.hardware import HardwareProfile, list_profiles, load_profile
 from costmodel.spec import load_spec, resolve_spec_path
 
 app = typer.Typer(
@@ -118,6 +118,11 @@ AuxOpt = Annotated[bool, typer.Option("--aux", help="Include the spec's training
                                       "heads (GoogLeNet, Inception V3), left out by default.")]
 
 
+def _default_precision(profile: HardwareProfile) -> Precision:
+    """fp32, or the first precision of a unit that has no fp32 (int8-only NPUs, the Edge TPU)."""
+    return Precision("fp32" if "fp32" in profile.precisions else next(iter(profile.precisions)))
+
+
 def _analysis_options(batch: int, precision: Precision, width: float, resolution: int | None,
                       layer_precision: list[str] | None = None, fusion: bool = True,
                       cache: bool = True, cache_fraction: float = 0.5,
@@ -159,8 +164,7 @@ def analyze_command(
 
     def body() -> None:
         profile = load_profile(hw)
-        chosen = precision or Precision(
-            "fp32" if "fp32" in profile.precisions else next(iter(profile.precisions)))
+        chosen = precision or _default_precision(profile)
         options = _analysis_options(batch, chosen, width, resolution, layer_precision, fusion,
                                     cache, cache_fraction, aux, resident_weights)
         result = analyze(load_spec(resolve_spec_path(spec)), profile, options)
@@ -572,8 +576,7 @@ def sweep_command(
             plot_format(plot)  # a bad suffix fails before any work
         loaded = load_spec(resolve_spec_path(spec))
         profile = load_profile(hw)
-        chosen = precision or Precision(
-            "fp32" if "fp32" in profile.precisions else next(iter(profile.precisions)))
+        chosen = precision or _default_precision(profile)
         options = _analysis_options(batch, chosen, 1.0, None, layer_precision, fusion, cache,
                                     cache_fraction)
         width_list = parse_widths(widths)
