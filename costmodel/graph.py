@@ -360,7 +360,13 @@ class _Builder:
         try:
             outputs = self.expand_scope(keyed, inner, {})
         except CostModelError as exc:
-            raise exc.with_context(pos=layer.pos, node=name) from None
+            located = exc.with_context(pos=layer.pos, node=name)
+            if located.pos is not None and located.pos.file != layer.pos.file:
+                # The line is in a block library: say where this spec uses the block too.
+                raise CostModelError(located.code, f"{located.message} (in block '{layer.block}' "
+                                     f"used at {layer.pos})", pos=located.pos,
+                                     node=located.node) from None
+            raise located from None
         output_key = block.output or keyed[-1][0]
         if output_key not in outputs:
             raise CostModelError(ErrorCode.UNKNOWN_INPUT, f"block '{layer.block}' output "

@@ -122,3 +122,16 @@ def test_width_that_overflows_channels_is_a_located_limit_error(tmp_path: Path) 
     result = runner.invoke(app, ["analyze", str(spec), "--width", "16"])
     assert result.exit_code == 2
     assert "error[E301]" in result.stderr and "wide.yaml:6:" in result.stderr
+
+
+def test_error_inside_an_imported_block_also_names_the_use_site(tmp_path: Path) -> None:
+    spec = tmp_path / "s.yaml"
+    spec.write_text("version: 1\nname: t\nimports: [mobilenet]\ninput: [3, 32, 32]\nstages:\n  s:\n"
+                    "    - {op: conv2d, out: 16, kernel: 3}\n"
+                    "    - {block: inverted_residual, exp: -4, out: 24}\n")
+    result = runner.invoke(app, ["validate", str(spec)])
+    assert result.exit_code == 2
+    match = LINE.match(result.stderr)
+    assert match and match["file"].endswith("mobilenet.yaml") and match["code"] == "E106"
+    assert f"(in block 'inverted_residual' used at {spec}:8:7)" in result.stderr
+    assert result.stderr.count("\n") == 1
