@@ -177,12 +177,20 @@ def sweep_plot(points: Sequence[SweepPoint], title: str, fmt: str = "png") -> by
         for x, y, p in zip(xs, ys, line, strict=True):
             ax.annotate(str(p.resolution), (x, y), textcoords="offset points", xytext=(4, -9),
                         fontsize=7, color="dimgrey")
-    ax.set_xlabel("MACs (millions)")
-    ax.set_ylabel("predicted latency (ms)")
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_xscale("log")  # widths and resolutions scale MACs geometrically: log axes, labelled
+    ax.set_yscale("log")  # 1, 2, 5, 10, 20, ... rather than 2 x 10^1
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        axis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("MACs (millions, log scale)")
+    ax.set_ylabel("predicted latency (ms, log scale)")
     ax.set_title(title, fontsize=11)
     ax.text(0.01, 0.99, "point labels: input resolution", transform=ax.transAxes, fontsize=8,
             color="dimgrey", va="top")
-    ax.grid(True, ls=":", lw=0.5)
+    ax.grid(True, which="both", ls=":", lw=0.5)
     ax.set_axisbelow(True)
     ax.legend(fontsize=8, loc="lower right")
     data = _save(fig, fmt)
