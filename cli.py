@@ -536,10 +536,10 @@ def sweep_command(
     resolutions: Annotated[str | None, typer.Option(
         "--resolutions", help="Comma-separated input resolutions; default 128,160,192,224 "
         "(MobileNet's grid) and the spec's own.", show_default=False)] = None,
-    batch: BatchOpt = 1,
-    precision: Annotated[Precision | None, typer.Option(
-        help="Numeric precision; default fp32, or the profile's only precision.",
-        show_default=False)] = None,
+    batches: Annotated[str, typer.Option("--batches", help="Comma-separated batch sizes.")] = "1",
+    precisions: Annotated[str | None, typer.Option(
+        "--precisions", help="Comma-separated precisions (fp32, fp16, bf16, int8, int4); default "
+        "fp32, or the profile's only precision.", show_default=False)] = None,
     layer_precision: LayerPrecisionOpt = None,
     fusion: FusionOpt = True,
     cache: CacheOpt = True,
@@ -552,10 +552,11 @@ def sweep_command(
     plot: Annotated[Path | None, typer.Option("--plot", help="Also write latency against MACs, "
                                               "one line per width (.png or .svg).")] = None,
 ) -> None:
-    """Totals of one spec at every width x resolution: params, MACs, DRAM, peak memory, latency.
+    """Totals of one spec at every width x resolution (x batch x precision): params, MACs, DRAM,
+    peak memory, latency, energy.
 
-    Each variant's numbers equal `analyze`'s totals for it (the peak memory is the declared
-    order's); a sweep reuses work between variants and runs hundreds of variants per second.
+    Each variant's numbers equal `analyze`'s totals for it (peak memory: the declared order's). A
+    sweep reuses work between variants and runs hundreds of variants per second.
     """
     import time
 
@@ -564,6 +565,8 @@ def sweep_command(
         SweepPoint,
         check_grid,
         default_resolutions,
+        parse_batches,
+        parse_precisions,
         parse_resolutions,
         parse_widths,
     )
@@ -576,15 +579,17 @@ def sweep_command(
             plot_format(plot)  # a bad suffix fails before any work
         loaded = load_spec(resolve_spec_path(spec))
         profile = load_profile(hw)
-        chosen = precision or _default_precision(profile)
-        options = _analysis_options(batch, chosen, 1.0, None, layer_precision, fusion, cache,
-                                    cache_fraction)
+        options = _analysis_options(1, _default_precision(profile), 1.0, None, layer_precision,
+                                    fusion, cache, cache_fraction)
         width_list = parse_widths(widths)
         sides = parse_resolutions(resolutions) if resolutions else default_resolutions(loaded)
-        check_grid(width_list, sides)
+        batch_list = parse_batches(batches)
+        precision_list = parse_precisions(precisions) if precisions else (options.precision,)
+        check_grid(width_list, sides, batch_list, precision_list)
         start = time.perf_counter()
-        variants: Iterable[SweepPoint] = run_sweep(loaded, profile, width_list, sides, options)
-        total = len(width_list) * len(sides)
+        variants: Iterable[SweepPoint] = run_sweep(loaded, profile, width_list, sides, options,
+                                                   batches=batch_list, precisions=precision_list)
+        total = len(width_list) * len(sides) * len(batch_list) * len(precision_list)
         if sys.stderr.isatty() and total >= 200:  # a second or more: show progress
             from rich.progress import track
 
@@ -592,14 +597,14 @@ def sweep_command(
                              console=_console(stderr=True), transient=True)
         points = list(variants)
         elapsed = time.perf_counter() - start
-        title = (f"{loaded.title or loaded.name} on {profile.name}: {len(points)} variants "
-                 f"(precision {chosen.value}, batch {batch})")
+        title = f"{loaded.title or loaded.name} on {profile.name}: {len(points)} variants"
         if output_format is SweepFormat.table and output is None:
             _console().print(render_sweep.sweep_table(points, title))
             print(f"{len(points)} variants in {elapsed:.2f} s", file=sys.stderr)
         else:
             meta = {"spec": loaded.name, "hardware": profile.name,
-                    "options": options.to_dict() | {"width": None, "resolution": None}}
+                    "options": options.to_dict() | dict.fromkeys(
+                        ("width", "resolution", "batch", "precision"))}  # per point
             text = {SweepFormat.csv: lambda: render_sweep.sweep_csv(points),
                     SweepFormat.json: lambda: render_sweep.sweep_json(points, meta),
                     SweepFormat.table: lambda: render_sweep.sweep_text(points, title)

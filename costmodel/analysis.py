@@ -250,9 +250,9 @@ def plan(spec: Spec, hw: HardwareProfile, options: AnalysisOptions, *, reuse: Pl
          search_schedule: bool = True) -> Plan:
     """Graph, per-node counts and memory plan of `spec` on `hw` under `options`.
 
-    `reuse`: a plan of the same spec built with the same width (at any resolution); its graph is
-    re-shaped instead of expanded again and its fusion is kept (the results are the same, faster:
-    what a sweep over resolutions does). `search_schedule=False` skips the min-peak search.
+    `reuse`: a plan of the same spec built with the same width (at any resolution, batch and
+    precision); its graph is reused or re-shaped instead of expanded again and its fusion is kept
+    (the results are the same, faster: what a sweep does). `search_schedule=False` skips the min-peak search.
     """
     options.check()
     precisions = PrecisionPlan(options.precision,
@@ -260,7 +260,9 @@ def plan(spec: Spec, hw: HardwareProfile, options: AnalysisOptions, *, reuse: Pl
     precisions.check()
     build = BuildOptions(width=options.width, resolution=options.resolution,
                          include_aux=options.include_aux)
-    if (reuse is not None and reuse.graph.spec is spec
+    if reuse is not None and reuse.graph.spec is spec and reuse.graph.options == build:
+        graph = reuse.graph  # batch and precision change costs, not the graph
+    elif (reuse is not None and reuse.graph.spec is spec
             and replace(reuse.graph.options, resolution=build.resolution) == build):
         graph = with_resolution(reuse.graph, build.resolution)
     else:

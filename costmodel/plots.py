@@ -161,19 +161,25 @@ def diff_latency_plot(diff: DiffResult, fmt: str = "png") -> bytes:
 
 
 def sweep_plot(points: Sequence[SweepPoint], title: str, fmt: str = "png") -> bytes:
-    """Latency against MACs for every variant of a sweep: one line per width through its
-    resolutions (each point labelled with its resolution), as in MobileNet's Figures 4-5."""
+    """Latency against MACs for every variant of a sweep: one line per width (and precision and
+    batch, when those vary) through its resolutions, each point labelled with its resolution, as
+    in MobileNet's Figures 4-5."""
     if not points:
         raise CostModelError(ErrorCode.OPTION, "a sweep plot needs at least one variant")
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 5.5))
-    widths = list(dict.fromkeys(p.width for p in points))
-    for k, width in enumerate(widths):
-        line = sorted((p for p in points if p.width == width), key=lambda p: p.macs)
+    keys = [field for field in ("width", "precision", "batch")
+            if len({getattr(p, field) for p in points}) > 1] or ["width"]
+    series: dict[tuple[Any, ...], list[SweepPoint]] = {}
+    for point in points:
+        series.setdefault(tuple(getattr(point, k) for k in keys), []).append(point)
+    for k, (values, members) in enumerate(series.items()):
+        line = sorted(members, key=lambda p: p.macs)
         xs = [p.macs / 1e6 for p in line]
         ys = [p.latency_s * 1e3 for p in line]
-        ax.plot(xs, ys, marker="o", ms=4, lw=1.2, color=_COLOURS[k % len(_COLOURS)],
-                label=f"width {width:g}")
+        label = ", ".join(f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}"
+                          for key, value in zip(keys, values, strict=True))
+        ax.plot(xs, ys, marker="o", ms=4, lw=1.2, color=_COLOURS[k % len(_COLOURS)], label=label)
         for x, y, p in zip(xs, ys, line, strict=True):
             ax.annotate(str(p.resolution), (x, y), textcoords="offset points", xytext=(4, -9),
                         fontsize=7, color="dimgrey")

@@ -17,22 +17,36 @@ from costmodel.sweep import SweepPoint
 SWEEP_FORMATS = ("table", "csv", "json")
 
 
+def varied(points: Sequence[SweepPoint], field: str) -> bool:
+    """Whether the sweep has more than one value of `field` (batch, precision, ...)."""
+    return len({getattr(p, field) for p in points}) > 1
+
+
 def sweep_table(points: Sequence[SweepPoint], title: str) -> Table:
-    """One row per variant. `vs fastest` is the latency over the fastest variant's."""
+    """One row per variant. `vs fastest` is the latency over the fastest variant's; batch,
+    precision and samples/s appear when the sweep varies them."""
     table = Table(title=title, title_justify="left", header_style="bold")
-    headers = ("width", "resolution", "params", "MACs", "DRAM", "peak act.", "kernels", "latency",
-               "vs fastest", "MAC/s", "mem-bound", "energy")
+    by_batch, by_precision = varied(points, "batch"), varied(points, "precision")
+    headers = ["width", "resolution", *(["precision"] if by_precision else []),
+               *(["batch"] if by_batch else []), "params", "MACs", "DRAM", "peak act.", "kernels",
+               "latency", "vs fastest", *(["samples/s"] if by_batch else []), "MAC/s",
+               "mem-bound", "energy"]
     for header in headers:
-        table.add_column(header, justify="right")
+        table.add_column(header, justify="left" if header == "precision" else "right")
     fastest = min((p.latency_s for p in points if p.latency_s > 0), default=0.0)
     for p in points:
-        table.add_row(
-            f"{p.width:g}", str(p.resolution), human_count(p.params), human_count(p.macs),
-            human_bytes(p.dram_bytes), human_bytes(p.peak_activation_bytes), str(p.kernels),
-            human_seconds(p.latency_s), f"{p.latency_s / fastest:.2f}x" if fastest else "-",
-            human_count(p.macs / p.latency_s) if p.latency_s else "-",
-            f"{100 * p.memory_bound_s / p.latency_s:.0f}%" if p.latency_s else "-",
-            human_joules(p.energy_j))
+        cells = {
+            "width": f"{p.width:g}", "resolution": str(p.resolution), "precision": p.precision,
+            "batch": str(p.batch), "params": human_count(p.params), "MACs": human_count(p.macs),
+            "DRAM": human_bytes(p.dram_bytes), "peak act.": human_bytes(p.peak_activation_bytes),
+            "kernels": str(p.kernels), "latency": human_seconds(p.latency_s),
+            "vs fastest": f"{p.latency_s / fastest:.2f}x" if fastest else "-",
+            "samples/s": human_count(p.batch / p.latency_s) if p.latency_s else "-",
+            "MAC/s": human_count(p.macs / p.latency_s) if p.latency_s else "-",
+            "mem-bound": f"{100 * p.memory_bound_s / p.latency_s:.0f}%" if p.latency_s else "-",
+            "energy": human_joules(p.energy_j),
+        }
+        table.add_row(*(cells[h] for h in headers))
     return table
 
 

@@ -1,4 +1,5 @@
-"""Design-space sweeps: one spec at many widths and input resolutions, totals only.
+"""Design-space sweeps: one spec at many widths, input resolutions, batch sizes and precisions,
+totals only.
 
 The question a sweep answers is MobileNet's (Howard et al. 2017, Tables 6-7) and EfficientNet's
 (Tan & Le 2019, Section 3.3): which width multiplier and resolution give the best latency, energy
@@ -6,7 +7,8 @@ or memory for the MACs. Each variant is an analysis like `analyze`'s, and its to
 `analyze`'s total row exactly (tests/test_sweep.py). What makes a sweep several times faster per
 variant than separate analyses:
 - the spec is expanded once per width; the other resolutions re-infer the shapes over the same
-  nodes (`graph.with_resolution`, which expands again if an expression reads in_h or in_w);
+  nodes (`graph.with_resolution`, which expands again if an expression reads in_h or in_w), and
+  batch sizes and precisions reuse the graph as it is (they change costs, not the graph);
 - the fusion into kernels is worked out once, and again only when a variant's structure differs
   (`memory.kernel_plan`; widths usually keep the structure);
 - no per-node rows are built and the min-peak schedule is not searched for: a point's peak
@@ -15,6 +17,8 @@ variant than separate analyses:
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from operator import attrgetter
@@ -23,6 +27,7 @@ from typing import Any, NamedTuple
 from costmodel.analysis import AnalysisOptions, Plan, cyclic_gc_paused, plan
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.hardware import HardwareProfile
+from costmodel.precision import check_precision
 from costmodel.roofline import estimate
 from costmodel.spec import Spec
 
@@ -36,6 +41,8 @@ class SweepPoint(NamedTuple):
 
     width: float
     resolution: int  # the square input side analysed (the spec's own when none was asked for)
+    batch: int
+    precision: str
     params: int
     macs: int
     ops: int
@@ -57,11 +64,12 @@ _dram_bytes, _latency_s, _energy_j = (attrgetter(name) for name in ("dram_bytes"
                                                                      "energy_j"))
 
 
-def _point(planned: Plan, hw: HardwareProfile, width: float) -> SweepPoint:
+def _point(planned: Plan, hw: HardwareProfile, options: AnalysisOptions) -> SweepPoint:
     counts, traffic = planned.counts, planned.memory.traffic
     estimates = estimate(counts, traffic, hw)
     return SweepPoint(
-        width=width, resolution=planned.graph.input_shape[1],
+        width=options.width, resolution=planned.graph.input_shape[1], batch=options.batch,
+        precision=options.precision,
         params=sum(map(_params, counts)), macs=sum(map(_macs, counts)),
         ops=sum(map(_ops, counts)), weight_bytes=sum(map(_weight_bytes, counts)),
         dram_bytes=sum(map(_dram_bytes, traffic)),
@@ -80,6 +88,19 @@ def parse_widths(text: str) -> tuple[float, ...]:
 def parse_resolutions(text: str) -> tuple[int, ...]:
     """'128,160,224' -> (128, 160, 224)."""
     return tuple(_parse_list(text, "resolution", int))
+
+
+def parse_batches(text: str) -> tuple[int, ...]:
+    """'1,8,64' -> (1, 8, 64)."""
+    return tuple(_parse_list(text, "batch", int))
+
+
+def parse_precisions(text: str) -> tuple[str, ...]:
+    """'fp32,int8' -> ('fp32', 'int8'); each must be a known precision."""
+    names = tuple(item.strip() for item in text.split(","))
+    for name in names:
+        check_precision(name)
+    return names
 
 
 def _parse_list(text: str, what: str, kind: type[float] | type[int]) -> list[Any]:
@@ -104,32 +125,44 @@ def default_resolutions(spec: Spec) -> tuple[int, ...]:
     return tuple(sorted(set(MOBILENET_RESOLUTIONS + extra)))
 
 
-def check_grid(widths: Sequence[float], resolutions: Sequence[int | None]) -> None:
-    if not widths or not resolutions:
-        raise CostModelError(ErrorCode.OPTION, "a sweep needs at least one width and one resolution")
-    if len(widths) * len(resolutions) > MAX_VARIANTS:
-        raise CostModelError(ErrorCode.LIMIT, f"{len(widths)} widths x {len(resolutions)} "
-                             f"resolutions is more than {MAX_VARIANTS} variants")
+def check_grid(widths: Sequence[float], resolutions: Sequence[int | None],
+               batches: Sequence[int] = (1,), precisions: Sequence[str] = ("fp32",)) -> None:
+    sizes = {"widths": len(widths), "resolutions": len(resolutions), "batches": len(batches),
+             "precisions": len(precisions)}
+    if not all(sizes.values()):
+        raise CostModelError(ErrorCode.OPTION, "a sweep needs at least one width, resolution, "
+                             "batch and precision")
+    if math.prod(sizes.values()) > MAX_VARIANTS:
+        grid = " x ".join(f"{n} {what}" for what, n in sizes.items() if n > 1)
+        raise CostModelError(ErrorCode.LIMIT, f"{grid} is more than {MAX_VARIANTS} variants")
 
 
 def sweep(spec: Spec, hw: HardwareProfile, widths: Iterable[float],
-          resolutions: Iterable[int | None], options: AnalysisOptions = AnalysisOptions()
-          ) -> Iterator[SweepPoint]:
-    """Totals of `spec` on `hw` for every (width, resolution), widths outermost, in the order given.
-    `options` sets everything else (batch, precision, fusion, ...); None as a resolution is the
-    spec's own. A generator: a caller can show progress or stop early."""
+          resolutions: Iterable[int | None], options: AnalysisOptions = AnalysisOptions(), *,
+          batches: Iterable[int] = (), precisions: Iterable[str] = ()) -> Iterator[SweepPoint]:
+    """Totals of `spec` on `hw` for every (width, resolution, precision, batch), in the order given
+    with widths outermost and batches innermost. `options` sets everything else (fusion, cache,
+    ...), and the batch and precision when `batches` or `precisions` is empty; None as a
+    resolution is the spec's own. A generator: a caller can show progress or stop early."""
     widths, resolutions = list(widths), list(resolutions)
-    check_grid(widths, resolutions)
+    batch_list, precision_list = list(batches) or [options.batch], list(precisions) or [
+        options.precision]
+    check_grid(widths, resolutions, batch_list, precision_list)
     previous: Plan | None = None  # its graph is reused at the same width, its fusion if it fits
-    for width in widths:
-        for resolution in resolutions:
-            variant = replace(options, width=width, resolution=resolution)
-            try:
-                with cyclic_gc_paused():
-                    previous = plan(spec, hw, variant, reuse=previous, search_schedule=False)
-                    point = _point(previous, hw, width)
-            except CostModelError as exc:  # say which variant failed
-                side = resolution or "the spec's"
-                raise CostModelError(exc.code, f"{exc.message} (at width {width:g}, resolution "
-                                     f"{side})", pos=exc.pos, node=exc.node) from None
-            yield point
+    for width, resolution, precision, batch in itertools.product(widths, resolutions,
+                                                                 precision_list, batch_list):
+        variant = replace(options, width=width, resolution=resolution, batch=batch,
+                          precision=precision)
+        try:
+            with cyclic_gc_paused():
+                previous = plan(spec, hw, variant, reuse=previous, search_schedule=False)
+                point = _point(previous, hw, variant)
+        except CostModelError as exc:  # say which variant failed
+            where = [f"width {width:g}", f"resolution {resolution or 'of the spec'}"]
+            if len(batch_list) > 1:
+                where.append(f"batch {batch}")
+            if len(precision_list) > 1:
+                where.append(f"precision {precision}")
+            raise CostModelError(exc.code, f"{exc.message} (at {', '.join(where)})", pos=exc.pos,
+                                 node=exc.node) from None
+        yield point

@@ -39,27 +39,47 @@ def test_sweep_reproduces_mobilenet_v1_tables_6_and_7(sd855) -> None:
         assert round(point.params / 1e6, 1) == params_m, (width, resolution)
 
 
+FIELDS = ("params", "macs", "ops", "weight_bytes", "dram_bytes", "latency_s", "memory_bound_s",
+          "energy_j")
+
+
+def _assert_equals_analysis(point, spec, hw, name: str) -> None:
+    result = analyze(spec, hw, AnalysisOptions(precision=point.precision, batch=point.batch,
+                                               width=point.width, resolution=point.resolution))
+    where = (name, point.width, point.resolution, point.batch, point.precision)
+    assert tuple(getattr(point, f) for f in FIELDS) == tuple(
+        getattr(result.total, f) for f in FIELDS), where
+    assert point.peak_activation_bytes == result.peak_activation_bytes, where
+    assert point.kernels == result.kernels, where
+
+
 @pytest.mark.parametrize("profile", ["snapdragon855", "edgetpu"])
 def test_sweep_totals_equal_one_analysis_per_variant(profile: str) -> None:
-    """The shortcuts a sweep takes (shapes re-inferred, fusion reused, no rows) change nothing."""
+    """The shortcuts a sweep takes (shapes re-inferred, graph and fusion reused, no rows) change
+    nothing."""
     hw = load_profile(profile)
     precision = "fp32" if "fp32" in hw.precisions else next(iter(hw.precisions))
-    options = AnalysisOptions(precision=precision)
-    fields = ("params", "macs", "ops", "weight_bytes", "dram_bytes", "latency_s",
-              "memory_bound_s", "energy_j")
     for name in ZOO:
         spec = spec_named(name)
         widths, resolutions = [0.5, 1.0], [160, 224]
-        points = list(sweep(spec, hw, widths, resolutions, options))
+        points = list(sweep(spec, hw, widths, resolutions, AnalysisOptions(precision=precision)))
         assert [(p.width, p.resolution) for p in points] == [(w, r) for w in widths
                                                              for r in resolutions]
         for point in points:
-            result = analyze(spec, hw, AnalysisOptions(precision=precision, width=point.width,
-                                                       resolution=point.resolution))
-            assert tuple(getattr(point, f) for f in fields) == tuple(
-                getattr(result.total, f) for f in fields), (name, point.width, point.resolution)
-            assert point.peak_activation_bytes == result.peak_activation_bytes
-            assert point.kernels == result.kernels
+            _assert_equals_analysis(point, spec, hw, name)
+
+
+def test_sweep_over_batches_and_precisions_equals_one_analysis_per_variant(sd855) -> None:
+    for name in ("mbv3_small", "googlenet", "shufflenet_v2_x1_0"):
+        spec = spec_named(name)
+        points = list(sweep(spec, sd855, [0.75], [192, 224], batches=[1, 4],
+                            precisions=["fp32", "int8"]))
+        assert [(p.resolution, p.precision, p.batch) for p in points] == [
+            (r, q, b) for r in (192, 224) for q in ("fp32", "int8") for b in (1, 4)]
+        for point in points:
+            _assert_equals_analysis(point, spec, sd855, name)
+        one, four = points[0], points[1]  # MACs scale exactly with the batch, params do not
+        assert four.macs == 4 * one.macs and four.params == one.params
 
 
 def test_with_resolution_equals_building_again_for_every_zoo_spec() -> None:
@@ -112,6 +132,11 @@ def test_a_failing_variant_is_named(sd855) -> None:
     with pytest.raises(CostModelError) as err:
         list(sweep(spec_named("mbv1"), sd855, [], [224]))
     assert err.value.code is ErrorCode.OPTION
+    with pytest.raises(CostModelError) as err:  # the Edge TPU runs int8 only
+        list(sweep(spec_named("mbv1"), load_profile("edgetpu"), [1.0], [224],
+                   precisions=["int8", "fp16"]))
+    assert err.value.code is ErrorCode.OPTION
+    assert "(at width 1, resolution 224, precision fp16)" in str(err.value)
 
 
 def test_cli_sweep_csv_and_json_carry_exact_numbers() -> None:
@@ -121,6 +146,7 @@ def test_cli_sweep_csv_and_json_carry_exact_numbers() -> None:
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [(r["width"], r["resolution"]) for r in rows] == [("1.0", "224"), ("1.0", "128"),
                                                              ("0.5", "224"), ("0.5", "128")]
+    assert {(r["batch"], r["precision"]) for r in rows} == {("1", "fp32")}
     assert int(rows[0]["macs"]) == analyze(spec_named("mbv1"), load_profile("snapdragon855")
                                            ).total.macs
     result = runner.invoke(app, ["sweep", "mbv1", "--widths", "1", "--format", "json"])
@@ -128,6 +154,11 @@ def test_cli_sweep_csv_and_json_carry_exact_numbers() -> None:
     data = json.loads(result.stdout)
     assert [p["resolution"] for p in data["points"]] == [128, 160, 192, 224]  # the default grid
     assert data["spec"] == "mbv1" and data["hardware"] == "snapdragon855"
+    result = runner.invoke(app, ["sweep", "mbv2", "--hw", "edgetpu", "--widths", "1",
+                                 "--resolutions", "224", "--batches", "1,2", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    points = json.loads(result.stdout)["points"]  # int8: the profile's only precision
+    assert [(p["batch"], p["precision"]) for p in points] == [(1, "int8"), (2, "int8")]
 
 
 def test_cli_sweep_table_plot_and_errors(tmp_path) -> None:
@@ -137,8 +168,9 @@ def test_cli_sweep_table_plot_and_errors(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     assert "MobileNetV3-Small" in result.stdout and "56.5M" in result.stdout
     assert plot.read_bytes().startswith(b"\x89PNG")
-    result = runner.invoke(app, ["sweep", "mbv1", "--widths", "0.5,x"])
-    assert result.exit_code == 2 and "error[E403]" in result.output
+    for bad in (["--widths", "0.5,x"], ["--batches", "0"], ["--precisions", "fp8"]):
+        result = runner.invoke(app, ["sweep", "mbv1", *bad])
+        assert result.exit_code == 2 and "error[E403]" in result.output, bad
     assert "Traceback" not in result.output
     result = runner.invoke(app, ["sweep", "bn_inception", "--resolutions", "299"])
     assert result.exit_code == 2 and "resolution 299" in result.output
