@@ -32,7 +32,6 @@ from costmodel.roofline import estimate
 from costmodel.spec import Spec
 
 MAX_VARIANTS = 100_000
-DEFAULT_WIDTHS = (0.5, 0.75, 1.0)
 MOBILENET_RESOLUTIONS = (128, 160, 192, 224)  # Howard et al. 2017, Table 7
 
 
