@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from costmodel import expr, ops
 from costmodel.attrs import AttrError, parse_attr
 from costmodel.errors import CostModelError, ErrorCode, SourcePos, did_you_mean
-from costmodel.ops import AttrSpec, OpType, Shape, ShapeError
+from costmodel.ops import OpType, Shape, ShapeError
 from costmodel.spec import NONE_WORDS, BlockDef, Layer, Spec
 
 if TYPE_CHECKING:
@@ -168,13 +168,6 @@ class _Builder:
             return value
         return raw
 
-    def attr_value(self, key: str, spec: AttrSpec, raw: Any, env: dict[str, Any], pos: SourcePos,
-                   node: str) -> Any:
-        try:
-            return parse_attr(key, spec, raw, lambda value: self.evaluate(value, env, pos, node))
-        except AttrError as exc:
-            raise CostModelError(exc.code, str(exc), pos=pos, node=node) from None
-
     def word(self, raw: str | None, default: str, scope: _Scope) -> str | None:
         """A norm/act name, substituting block parameters; None for 'none'."""
         value: Any = default if raw is None else raw
@@ -284,14 +277,17 @@ class _Builder:
         op = ops.lookup(layer.op)
         assert op is not None  # checked at load time
         attrs: dict[str, Any] = {}
-        given = layer.extra
-        for key, spec in op.attrs.items():
-            if key in given:
-                attrs[key] = self.attr_value(key, spec, given[key], env, layer.pos, name)
-            elif spec.default is not None:
-                attrs[key] = spec.default
-            else:
-                attrs[key] = None
+        given = layer.model_extra or {}  # the op's attributes (read only)
+
+        def evaluate(value: Any) -> Any:
+            return self.evaluate(value, env, layer.pos, name)
+
+        try:
+            for key, spec in op.attrs.items():
+                attrs[key] = parse_attr(key, spec, given[key], evaluate) if key in given \
+                    else spec.default
+        except AttrError as exc:
+            raise CostModelError(exc.code, str(exc), pos=layer.pos, node=name) from None
         if not first_copy and "stride" in attrs and attrs["stride"] is not None:
             attrs["stride"] = (1, 1)  # stride applies to the first repeat only
         if "stride" in attrs and attrs["stride"] is None:
@@ -331,7 +327,7 @@ class _Builder:
             raise CostModelError(ErrorCode.LIMIT, f"blocks nested deeper than {MAX_BLOCK_DEPTH} "
                                  f"levels (does block '{layer.block}' use itself?)", pos=layer.pos,
                                  node=name)
-        given = dict(layer.extra)
+        given = dict(layer.model_extra or {})  # the block's arguments
         for sugar in ("norm", "act"):
             if getattr(layer, sugar) is not None:
                 given[sugar] = getattr(layer, sugar)
