@@ -552,11 +552,11 @@ def sweep_command(
     plot: Annotated[Path | None, typer.Option("--plot", help="Also write latency against MACs, "
                                               "one line per width (.png or .svg).")] = None,
 ) -> None:
-    """Totals of one spec at every width x resolution (x batch x precision): params, MACs, DRAM,
-    peak memory, latency, energy.
+    """Totals of one spec at every width x resolution (x batch x precision).
 
-    Each variant's numbers equal `analyze`'s totals for it (peak memory: the declared order's). A
-    sweep reuses work between variants and runs hundreds of variants per second.
+    Params, MACs, DRAM traffic, peak activation memory, latency and energy per variant, equal to
+    `analyze`'s totals for it (peak memory: the declared order's). A sweep reuses work between
+    variants and runs hundreds of variants per second.
     """
     import time
 
