@@ -563,7 +563,6 @@ def sweep_command(
     from costmodel import render_sweep
     from costmodel.sweep import (
         SweepPoint,
-        check_grid,
         default_resolutions,
         parse_batches,
         parse_precisions,
@@ -585,7 +584,6 @@ def sweep_command(
         sides = parse_resolutions(resolutions) if resolutions else default_resolutions(loaded)
         batch_list = parse_batches(batches)
         precision_list = parse_precisions(precisions) if precisions else (options.precision,)
-        check_grid(width_list, sides, batch_list, precision_list)
         start = time.perf_counter()
         variants: Iterable[SweepPoint] = run_sweep(loaded, profile, width_list, sides, options,
                                                    batches=batch_list, precisions=precision_list)

@@ -142,11 +142,18 @@ def sweep(spec: Spec, hw: HardwareProfile, widths: Iterable[float],
     """Totals of `spec` on `hw` for every (width, resolution, precision, batch), in the order given
     with widths outermost and batches innermost. `options` sets everything else (fusion, cache,
     ...), and the batch and precision when `batches` or `precisions` is empty; None as a
-    resolution is the spec's own. A generator: a caller can show progress or stop early."""
+    resolution is the spec's own. The grid is checked at once; the points come from an iterator,
+    so a caller can show progress or stop early."""
     widths, resolutions = list(widths), list(resolutions)
     batch_list, precision_list = list(batches) or [options.batch], list(precisions) or [
         options.precision]
     check_grid(widths, resolutions, batch_list, precision_list)
+    return _points(spec, hw, widths, resolutions, batch_list, precision_list, options)
+
+
+def _points(spec: Spec, hw: HardwareProfile, widths: list[float], resolutions: list[int | None],
+            batch_list: list[int], precision_list: list[str], options: AnalysisOptions
+            ) -> Iterator[SweepPoint]:
     previous: Plan | None = None  # its graph is reused at the same width, its fusion if it fits
     for width, resolution, precision, batch in itertools.product(widths, resolutions,
                                                                  precision_list, batch_list):
