@@ -16,11 +16,11 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from costmodel.analysis import AnalysisOptions, analyze
+from costmodel.cost.analysis import AnalysisOptions, analyze
 from costmodel.errors import CostModelError
-from costmodel.graph import Graph
-from costmodel.hardware import HardwareProfile, list_profiles, load_profile
-from costmodel.spec import load_spec, resolve_spec_path
+from costmodel.graph.build import Graph
+from costmodel.hw import HardwareProfile, list_profiles, load_profile
+from costmodel.spec.model import load_spec, resolve_spec_path
 
 app = typer.Typer(
     help="Analytical cost model for neural network architectures: params, MACs, memory traffic, "
@@ -127,7 +127,7 @@ def _analysis_options(batch: int, precision: Precision, width: float, resolution
                       layer_precision: list[str] | None = None, fusion: bool = True,
                       cache: bool = True, cache_fraction: float = 0.5,
                       include_aux: bool = False, resident_weights: bool = False) -> AnalysisOptions:
-    from costmodel.precision import parse_rule
+    from costmodel.cost.precision import parse_rule
 
     rules = tuple(parse_rule(text) for text in layer_precision or ())
     return AnalysisOptions(batch=batch, precision=precision.value, width=width,
@@ -160,7 +160,7 @@ def analyze_command(
     top: Annotated[int, typer.Option(min=0, help="How many top latency contributors to list.")] = 5,
 ) -> None:
     """Params, MACs, memory traffic, roofline latency and energy, per row and in total."""
-    from costmodel import render
+    from costmodel.present import terminal as render
 
     def body() -> None:
         profile = load_profile(hw)
@@ -182,7 +182,7 @@ def validate_command(
                                                show_default=False)],
 ) -> None:
     """Check specs (YAML, keys, ops, blocks, shapes) without analysing them."""
-    from costmodel.graph import build_graph
+    from costmodel.graph.build import build_graph
 
     def build(spec: str) -> Graph:
         return build_graph(load_spec(resolve_spec_path(spec)))
@@ -209,8 +209,8 @@ MeasurementsArg = Annotated[Path, typer.Argument(help="CSV of measured latencies
 @app.command("validate-latency")
 def validate_latency_command(measurements: MeasurementsArg, hw: HwOpt = "snapdragon855") -> None:
     """Predicted vs measured latency: MAPE, share within ±10% and ±25%, Spearman rank correlation."""
-    from costmodel import render
-    from costmodel.calibrate import validate_latency
+    from costmodel.hw.calibrate import validate_latency
+    from costmodel.present import terminal as render
 
     _run(lambda: _console().print(render.latency_report_view(
         validate_latency(measurements, load_profile(hw)))))
@@ -236,8 +236,8 @@ def calibrate_command(
     """
     import yaml
 
-    from costmodel import render
-    from costmodel.calibrate import calibrate, calibrated_profile_dict
+    from costmodel.hw.calibrate import calibrate, calibrated_profile_dict
+    from costmodel.present import terminal as render
 
     def body() -> None:
         profile = load_profile(hw)
@@ -275,9 +275,9 @@ def measure_command(
     """
     import json
 
-    from costmodel.graph import BuildOptions, build_graph
-    from costmodel.measure import measure_latency
-    from costmodel.render import human_seconds
+    from costmodel.graph.build import BuildOptions, build_graph
+    from costmodel.measure.runner import measure_latency
+    from costmodel.present.terminal import human_seconds
 
     def body() -> None:
         loaded = load_spec(resolve_spec_path(spec))
@@ -307,7 +307,7 @@ def zoo_command() -> None:
     """The bundled specs: name, model, and the paper and reference each reproduces."""
     from rich.table import Table
 
-    from costmodel.spec import bundled_specs
+    from costmodel.spec.model import bundled_specs
 
     def body() -> None:
         table = Table(header_style="bold")
@@ -401,8 +401,8 @@ def diff_command(
     """
     import dataclasses
 
-    from costmodel import render_tables
-    from costmodel.compare import build_diff
+    from costmodel.present import tables as render_tables
+    from costmodel.present.compare import build_diff
 
     def body() -> None:
         options_a = _analysis_options(batch, precision, width, resolution, layer_precision, fusion,
@@ -417,7 +417,7 @@ def diff_command(
         spec_a_model = load_spec(resolve_spec_path(spec_a))
         spec_b_model = load_spec(resolve_spec_path(spec_b)) if spec_b else spec_a_model
         if plot is not None:
-            from costmodel.plots import plot_format
+            from costmodel.present.plots import plot_format
 
             plot_format(plot)  # a bad suffix fails before any work
         result = build_diff(analyze(spec_a_model, profile_a, options_a),
@@ -427,7 +427,7 @@ def diff_command(
         else:
             _console().print(render_tables.diff_view(result, changed_only))
         if plot is not None:
-            from costmodel.plots import diff_latency_plot, plot_format
+            from costmodel.present.plots import diff_latency_plot, plot_format
 
             _write_output(plot, diff_latency_plot(result, plot_format(plot)))
 
@@ -465,8 +465,8 @@ def report_command(
                                                 "instead of standard output.")] = None,
 ) -> None:
     """A table for a paper: one row per (spec, hardware profile, options), in that order."""
-    from costmodel import render_tables
-    from costmodel.report import build_report, parse_columns
+    from costmodel.present import tables as render_tables
+    from costmodel.present.report import build_report, parse_columns
 
     def body() -> None:
         keys = parse_columns(columns)
@@ -509,7 +509,7 @@ def plot_command(
     Arithmetic intensity against attained MAC/s under the profile's compute and DRAM roofs; a
     point's area is its share of the latency. Needs matplotlib: pip install 'costmodel\\[plot]'.
     """
-    from costmodel.plots import plot_format, roofline_plot
+    from costmodel.present.plots import plot_format, roofline_plot
 
     def body() -> None:
         fmt = plot_format(output)
@@ -560,8 +560,7 @@ def sweep_command(
     """
     import time
 
-    from costmodel import render_sweep
-    from costmodel.sweep import (
+    from costmodel.cost.sweep import (
         SweepPoint,
         default_resolutions,
         parse_batches,
@@ -569,11 +568,12 @@ def sweep_command(
         parse_resolutions,
         parse_widths,
     )
-    from costmodel.sweep import sweep as run_sweep
+    from costmodel.cost.sweep import sweep as run_sweep
+    from costmodel.present import sweep_view as render_sweep
 
     def body() -> None:
         if plot is not None:
-            from costmodel.plots import plot_format
+            from costmodel.present.plots import plot_format
 
             plot_format(plot)  # a bad suffix fails before any work
         loaded = load_spec(resolve_spec_path(spec))
@@ -612,7 +612,7 @@ def sweep_command(
             else:
                 _write_output(output, text)
         if plot is not None:
-            from costmodel.plots import plot_format, sweep_plot
+            from costmodel.present.plots import plot_format, sweep_plot
 
             _write_output(plot, sweep_plot(points, title, plot_format(plot)))
 
@@ -624,7 +624,7 @@ def hw_list() -> None:
     """The bundled hardware profiles, and `host` (this machine, detected at run time)."""
     from rich.table import Table
 
-    from costmodel.hardware import HOST
+    from costmodel.hw import HOST
 
     def body() -> None:
         table = Table(header_style="bold")
@@ -641,7 +641,7 @@ def hw_list() -> None:
 @hw_app.command("show")
 def hw_show(name: Annotated[str, typer.Argument(help="Profile name or YAML path.")]) -> None:
     """Every number of a profile with its source."""
-    from costmodel import render
+    from costmodel.present import terminal as render
 
     _run(lambda: _console().print(render.profile_view(load_profile(name))))
 

@@ -17,10 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from costmodel.analysis import AnalysisOptions, analyze  # noqa: E402
-from costmodel.hardware import load_profile  # noqa: E402
-from costmodel.spec import load_spec  # noqa: E402
-from costmodel.sweep import sweep  # noqa: E402
+from costmodel.cost.analysis import AnalysisOptions, analyze  # noqa: E402
+from costmodel.cost.sweep import sweep  # noqa: E402
+from costmodel.hw import load_profile  # noqa: E402
+from costmodel.spec.model import load_spec  # noqa: E402
 
 
 def best_of(fn, repeat: int) -> tuple[float, float]:
@@ -71,7 +71,7 @@ def main() -> None:
 
     print(f"\nwidth x resolution sweep of mbv3_small ({len(widths)} widths x {len(resolutions)} "
           f"resolutions = {variants} variants, one process)")
-    for label, run in (("costmodel.sweep (costmodel sweep)", sweep_api),
+    for label, run in (("costmodel.cost.sweep (costmodel sweep)", sweep_api),
                        ("analyze() once per variant (full rows)", one_analysis_per_variant)):
         run()  # warm up
         best, median = best_of(run, max(5, args.repeat // 2))

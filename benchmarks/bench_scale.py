@@ -66,9 +66,9 @@ def branchy_spec(nodes: int) -> str:
 CHILD = r"""
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
-from costmodel.analysis import analyze
-from costmodel.hardware import load_profile
-from costmodel.spec import parse_spec
+from costmodel.cost.analysis import analyze
+from costmodel.hw import load_profile
+from costmodel.spec.model import parse_spec
 spec = parse_spec(sys.stdin.read(), "generated.yaml")
 hw = load_profile("snapdragon855")
 start = time.perf_counter()

@@ -7,7 +7,7 @@ Usage:
 Runs each tree's code in its own subprocess, alternating between the trees `--rounds` times, and
 prints per tree the best and median of: the CLI end to end (mbv3_small table), one analysis of
 mbv3_small, and the width x resolution sweep of mbv3_small in variants per second (with
-`costmodel.sweep` when the tree has it, else one `analyze()` per variant). This VM's speed drifts
+`costmodel.cost.sweep` when the tree has it, else one `analyze()` per variant). This VM's speed drifts
 by up to 1.7x between minutes, so only figures from one interleaved run are comparable.
 """
 
@@ -24,15 +24,15 @@ from pathlib import Path
 PROBE = r'''
 import sys, time
 sys.path.insert(0, ".")
-from costmodel.analysis import AnalysisOptions, analyze
-from costmodel.hardware import load_profile
-from costmodel.spec import load_spec
+from costmodel.cost.analysis import AnalysisOptions, analyze
+from costmodel.hw import load_profile
+from costmodel.spec.model import load_spec
 
 hw = load_profile("snapdragon855")
 spec = load_spec("archspecs/mbv3_small.yaml")
 widths, resolutions = [0.35, 0.5, 0.75, 1.0, 1.25], [96, 128, 160, 192, 224, 256]
 try:
-    from costmodel.sweep import sweep
+    from costmodel.cost.sweep import sweep
     def run_sweep():
         list(sweep(spec, hw, widths, resolutions))
 except ImportError:  # a tree from before sweeps existed

@@ -23,12 +23,12 @@ sys.path.insert(0, str(ROOT))
 
 from rich.console import Console  # noqa: E402
 
-from costmodel.calibrate import calibrate, calibrated_profile_dict  # noqa: E402
-from costmodel.graph import build_graph  # noqa: E402
-from costmodel.hardware import load_profile  # noqa: E402
-from costmodel.measure import measure_latency  # noqa: E402
-from costmodel.render import latency_report_view  # noqa: E402
-from costmodel.spec import bundled_specs, load_spec  # noqa: E402
+from costmodel.graph.build import build_graph  # noqa: E402
+from costmodel.hw import load_profile  # noqa: E402
+from costmodel.hw.calibrate import calibrate, calibrated_profile_dict  # noqa: E402
+from costmodel.measure.runner import measure_latency  # noqa: E402
+from costmodel.present.terminal import latency_report_view  # noqa: E402
+from costmodel.spec.model import bundled_specs, load_spec  # noqa: E402
 
 
 def main() -> None:

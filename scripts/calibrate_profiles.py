@@ -21,8 +21,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from costmodel.calibrate import calibrate, calibrated_profile_dict, transfer  # noqa: E402
-from costmodel.hardware import HardwareProfile, load_profile  # noqa: E402
+from costmodel.hw import HardwareProfile, load_profile  # noqa: E402
+from costmodel.hw.calibrate import calibrate, calibrated_profile_dict, transfer  # noqa: E402
 
 DATASETS = [  # (measurements, profile fitted on them, profiles that take the fit)
     ("pixel1_sd821.csv", "snapdragon821", []),

@@ -11,8 +11,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from costmodel.errors import CostModelError  # noqa: E402
-from costmodel.graph import BuildOptions, build_graph  # noqa: E402
-from costmodel.spec import load_spec  # noqa: E402
+from costmodel.graph.build import BuildOptions, build_graph  # noqa: E402
+from costmodel.spec.model import load_spec  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

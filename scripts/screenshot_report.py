@@ -18,11 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from costmodel.analysis import AnalysisOptions, analyze  # noqa: E402
-from costmodel.hardware import load_profile  # noqa: E402
-from costmodel.render_tables import render_report  # noqa: E402
-from costmodel.report import build_report  # noqa: E402
-from costmodel.spec import load_spec, resolve_spec_path  # noqa: E402
+from costmodel.cost.analysis import AnalysisOptions, analyze  # noqa: E402
+from costmodel.hw import load_profile  # noqa: E402
+from costmodel.present.report import build_report  # noqa: E402
+from costmodel.present.tables import render_report  # noqa: E402
+from costmodel.spec.model import load_spec, resolve_spec_path  # noqa: E402
 
 DEFAULT_SPECS = ("mbv3_small", "mbv3_large", "mbv2", "mnasnet_a1", "efficientnet_b0")
 

@@ -8,9 +8,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from costmodel.analysis import AnalysisOptions, AnalysisResult, analyze  # noqa: E402
-from costmodel.hardware import HardwareProfile, load_profile  # noqa: E402
-from costmodel.spec import Spec, load_spec, parse_spec  # noqa: E402
+from costmodel.cost.analysis import AnalysisOptions, AnalysisResult, analyze  # noqa: E402
+from costmodel.hw import HardwareProfile, load_profile  # noqa: E402
+from costmodel.spec.model import Spec, load_spec, parse_spec  # noqa: E402
 
 ARCHSPECS = ROOT / "archspecs"
 

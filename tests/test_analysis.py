@@ -7,7 +7,7 @@ import math
 import pytest
 from conftest import run
 
-from costmodel.analysis import GROUP_BY, Row
+from costmodel.cost.analysis import GROUP_BY, Row
 
 ADDITIVE = ("params", "macs", "ops", "weight_bytes", "act_in_bytes", "act_out_bytes", "dram_bytes",
             "latency_s", "energy_j")
@@ -123,7 +123,7 @@ def test_graph_is_a_dag_with_one_source_and_the_declared_output() -> None:
     import networkx as nx
     from conftest import spec_named
 
-    from costmodel.graph import build_graph
+    from costmodel.graph.build import build_graph
 
     for name in ("mbv3_small", "googlenet", "nasnet_a_mobile"):
         graph = build_graph(spec_named(name))
@@ -139,7 +139,7 @@ def test_graph_is_a_dag_with_one_source_and_the_declared_output() -> None:
 def test_mixed_precision_rules(sd855) -> None:
     from conftest import spec_named
 
-    from costmodel.analysis import AnalysisOptions, analyze
+    from costmodel.cost.analysis import AnalysisOptions, analyze
 
     spec = spec_named("mbv3_small")
     options = AnalysisOptions(precision="int8", layer_precision=(("stem.*", "fp32"),))

@@ -11,8 +11,10 @@ from conftest import ROOT
 from typer.testing import CliRunner
 
 from cli import app
-from costmodel.analysis import AnalysisOptions
-from costmodel.calibrate import (
+from costmodel.cost.analysis import AnalysisOptions
+from costmodel.errors import CostModelError, ErrorCode, SourcePos
+from costmodel.hw import load_profile
+from costmodel.hw.calibrate import (
     Measurement,
     Parameters,
     features,
@@ -22,8 +24,6 @@ from costmodel.calibrate import (
     profile_parameters,
     scores,
 )
-from costmodel.errors import CostModelError, ErrorCode, SourcePos
-from costmodel.hardware import load_profile
 
 CONFIGS = [("mbv3_small", 1.0, None), ("mbv3_large", 1.0, None), ("mbv2", 1.0, None),
            ("mbv2", 0.5, 160), ("resnet18", 1.0, None), ("squeezenet1_1", 1.0, None),

@@ -9,10 +9,10 @@ from conftest import ROOT, parse, run
 from typer.testing import CliRunner
 
 from cli import app
-from costmodel.analysis import GROUP_BY, AnalysisOptions, AnalysisResult, analyze
-from costmodel.compare import ROW_KEYS, build_diff
-from costmodel.hardware import HardwareProfile
-from costmodel.metrics import DIFF_TOTALS, METRICS
+from costmodel.cost.analysis import GROUP_BY, AnalysisOptions, AnalysisResult, analyze
+from costmodel.hw.profile import HardwareProfile
+from costmodel.present.compare import ROW_KEYS, build_diff
+from costmodel.present.metrics import DIFF_TOTALS, METRICS
 
 runner = CliRunner()
 

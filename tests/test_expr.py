@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from costmodel.expr import ExpressionError, evaluate, make_divisible
+from costmodel.spec.expr import ExpressionError, evaluate, make_divisible
 
 
 @pytest.mark.parametrize("text,expected", [

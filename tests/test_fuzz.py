@@ -33,7 +33,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from cli import app
-from costmodel import graph, ops
+from costmodel import limits
+from costmodel.ops import registry as ops
 
 runner = CliRunner()
 
@@ -62,8 +63,8 @@ def _watchdog() -> Iterator[None]:
 def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reaching the graph limits (1M nodes, 2M layer visits) takes ~20 s; a fuzzer that makes blocks
     use themselves reaches them often. Lower limits exercise the same checks in milliseconds."""
-    monkeypatch.setattr(graph, "MAX_NODES", 20_000)
-    monkeypatch.setattr(graph, "MAX_LAYER_VISITS", 40_000)
+    monkeypatch.setattr(limits, "MAX_NODES", 20_000)
+    monkeypatch.setattr(limits, "MAX_LAYER_VISITS", 40_000)
 
 
 def check(result: Result, *, unlocated: tuple[str, ...] = ()) -> tuple[str, int | None] | None:
@@ -609,7 +610,7 @@ def test_dev_zero_as_a_spec_is_bounded() -> None:
 def test_recursion_guarded_by_when_is_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Two uses of itself per level, stopped by `when: d > 0` at depth 30: 2^31 expansions of no
     nodes. The layer-visit cap stops it (lowered here so the test is fast)."""
-    monkeypatch.setattr(graph, "MAX_LAYER_VISITS", 5_000)
+    monkeypatch.setattr(limits, "MAX_LAYER_VISITS", 5_000)
     text = (BLOCKS + "  b:\n    params: {d: null}\n    layers:\n"
             "      - {block: b, d: d - 1, when: d > 0}\n      - {block: b, d: d - 1, when: d > 0}\n"
             "stages:\n  s1:\n    - {block: b, d: 30}\n")

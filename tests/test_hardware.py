@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.hardware import list_profiles, load_profile, numeric_paths
+from costmodel.hw import list_profiles, load_profile, numeric_paths
 
 
 @pytest.mark.parametrize("path", list_profiles(), ids=lambda p: p.stem)

@@ -9,9 +9,8 @@ import networkx as nx
 import pytest
 from conftest import parse, run, spec_text
 
-from costmodel.counting import count_nodes
-from costmodel.graph import build_graph
-from costmodel.memory import (
+from costmodel.cost.counting import count_nodes
+from costmodel.cost.memory import (
     MemoryOptions,
     _greedy_schedule,
     _kernel_graph,
@@ -19,6 +18,7 @@ from costmodel.memory import (
     peak_memory,
     plan_memory,
 )
+from costmodel.graph.build import build_graph
 
 # Input [1, 4, 4] in fp32 is 64 bytes; a 1x1 conv to c channels makes a tensor of 64 * c bytes.
 INPUT = "[1, 4, 4]"
@@ -141,7 +141,7 @@ def test_fused_kernels_count_their_output_in_the_schedule_search() -> None:
 
 
 def test_resident_weights_leave_dram_only_when_they_fit() -> None:
-    from costmodel.hardware import load_profile
+    from costmodel.hw import load_profile
 
     tpu = load_profile("edgetpu")  # 8 MiB SRAM: half of it may hold weights
     small = run("mbv2", tpu, precision="int8")

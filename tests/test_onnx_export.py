@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from conftest import ROOT, parse, spec_named
 
-from costmodel.counting import count_nodes
+from costmodel.cost.counting import count_nodes
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.graph import Graph, build_graph
-from costmodel.ops import REGISTRY
+from costmodel.graph.build import Graph, build_graph
+from costmodel.ops.registry import REGISTRY
 
 HANDMADE = """\
 version: 1
@@ -108,7 +108,7 @@ def test_export_is_valid_and_matches_every_shape(name: str, batch: int) -> None:
     import onnx
     import onnxruntime as ort
 
-    from costmodel.onnx_export import export_onnx
+    from costmodel.measure.onnx_export import export_onnx
 
     graph = graph_named(name)
     model = export_onnx(graph, batch=batch)
@@ -142,7 +142,7 @@ def test_export_is_valid_and_matches_every_shape(name: str, batch: int) -> None:
 def test_ops_compute_what_pytorch_and_tensorflow_compute() -> None:
     import numpy as np
 
-    from costmodel.onnx_export import export_onnx
+    from costmodel.measure.onnx_export import export_onnx
 
     graph = graph_named("handmade")
     model = export_onnx(graph, batch=2)
@@ -187,7 +187,7 @@ def test_ops_compute_what_pytorch_and_tensorflow_compute() -> None:
 
 @pytest.mark.usefixtures("onnx_modules")
 def test_same_seed_same_model_and_other_seed_other_weights() -> None:
-    from costmodel.onnx_export import export_onnx
+    from costmodel.measure.onnx_export import export_onnx
 
     graph = graph_named("handmade")
     first = export_onnx(graph, seed=0).SerializeToString()
@@ -197,7 +197,7 @@ def test_same_seed_same_model_and_other_seed_other_weights() -> None:
 
 @pytest.mark.usefixtures("onnx_modules")
 def test_uneven_adaptive_pool_is_a_clear_error() -> None:
-    from costmodel.onnx_export import export_onnx
+    from costmodel.measure.onnx_export import export_onnx
 
     spec = parse("version: 1\nname: t\ninput: [3, 7, 7]\nstages:\n  s1:\n"
                  "    - {name: pool, op: adaptive_avgpool, size: 2}\n")
@@ -209,7 +209,7 @@ def test_uneven_adaptive_pool_is_a_clear_error() -> None:
 
 
 def test_every_registered_op_has_an_exporter() -> None:
-    from costmodel.onnx_export import EXPORTERS
+    from costmodel.measure.onnx_export import EXPORTERS
 
     assert set(EXPORTERS) == set(REGISTRY) - {"input"}
 
@@ -218,7 +218,7 @@ def test_every_registered_op_has_an_exporter() -> None:
 def test_measure_latency_reports_percentiles_and_setup() -> None:
     import onnxruntime as ort
 
-    from costmodel.measure import MeasuredLatency, measure_latency
+    from costmodel.measure.runner import MeasuredLatency, measure_latency
 
     result = measure_latency(graph_named("handmade"), batch=2, threads=1, warmup=1, runs=5)
     assert isinstance(result, MeasuredLatency)
@@ -231,7 +231,7 @@ def test_measure_latency_reports_percentiles_and_setup() -> None:
 
 @pytest.mark.parametrize("options", [{"runs": 0}, {"batch": 0}, {"threads": 0}, {"warmup": -1}])
 def test_measure_latency_rejects_bad_counts(options: dict[str, int]) -> None:
-    from costmodel.measure import measure_latency
+    from costmodel.measure.runner import measure_latency
 
     with pytest.raises(CostModelError) as caught:
         measure_latency(graph_named("handmade"), **options)
@@ -239,7 +239,7 @@ def test_measure_latency_rejects_bad_counts(options: dict[str, int]) -> None:
 
 
 def test_percentile_interpolates_like_numpy() -> None:
-    from costmodel.measure import percentile
+    from costmodel.measure.runner import percentile
 
     values = [1.0, 2.0, 3.0, 4.0, 10.0]
     assert percentile(values, 50) == 3.0
@@ -258,15 +258,15 @@ class Block:
             raise ImportError('blocked ' + name)
 sys.meta_path.insert(0, Block())
 import cli
-import costmodel.measure, costmodel.onnx_export
-from costmodel.analysis import AnalysisOptions, analyze
+import costmodel.measure.runner, costmodel.measure.onnx_export
+from costmodel.cost.analysis import AnalysisOptions, analyze
 from costmodel.errors import CostModelError
-from costmodel.graph import build_graph
-from costmodel.hardware import load_profile
-from costmodel.spec import load_spec
+from costmodel.graph.build import build_graph
+from costmodel.hw import load_profile
+from costmodel.spec.model import load_spec
 spec = load_spec('archspecs/mbv3_small.yaml')
 assert analyze(spec, load_profile('snapdragon855'), AnalysisOptions()).total.params == 2542856
-for call in (costmodel.onnx_export.export_onnx, costmodel.measure.measure_latency):
+for call in (costmodel.measure.onnx_export.export_onnx, costmodel.measure.runner.measure_latency):
     try:
         call(build_graph(spec))
     except CostModelError as exc:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import parse, spec_text
 
-from costmodel.counting import count_nodes
-from costmodel.graph import build_graph
+from costmodel.cost.counting import count_nodes
+from costmodel.graph.build import build_graph
 
 
 def one_layer(layer: str, input_shape: str = "[3, 32, 32]", extra: str = "") -> dict:

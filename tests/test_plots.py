@@ -12,10 +12,10 @@ from conftest import run
 from typer.testing import CliRunner
 
 from cli import app
-from costmodel.compare import build_diff
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.hardware import HardwareProfile
-from costmodel.plots import diff_latency_plot, plot_format, roofline_plot
+from costmodel.hw.profile import HardwareProfile
+from costmodel.present.compare import build_diff
+from costmodel.present.plots import diff_latency_plot, plot_format, roofline_plot
 
 runner = CliRunner()
 SVG = "{http://www.w3.org/2000/svg}svg"

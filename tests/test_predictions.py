@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import ROOT, run
 
-from costmodel.calibrate import calibrate
-from costmodel.hardware import load_profile
+from costmodel.hw import load_profile
+from costmodel.hw.calibrate import calibrate
 
 
 def test_efficient_last_stage_saves_5_to_20_percent_on_snapdragon855(sd855) -> None:

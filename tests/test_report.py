@@ -26,12 +26,12 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from cli import app
-from costmodel.analysis import AnalysisOptions, AnalysisResult, analyze
-from costmodel.compare import build_diff
+from costmodel.cost.analysis import AnalysisOptions, AnalysisResult, analyze
 from costmodel.errors import CostModelError
-from costmodel.hardware import HardwareProfile, load_profile
-from costmodel.render_tables import diff_json, diff_view, render_report, three_digits
-from costmodel.report import FORMATS, build_report
+from costmodel.hw import HardwareProfile, load_profile
+from costmodel.present.compare import build_diff
+from costmodel.present.report import FORMATS, build_report
+from costmodel.present.tables import diff_json, diff_view, render_report, three_digits
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 REGEN = bool(os.environ.get("COSTMODEL_REGEN_GOLDEN"))

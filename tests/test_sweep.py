@@ -11,11 +11,11 @@ from conftest import ARCHSPECS, parse, spec_named, spec_text
 from typer.testing import CliRunner
 
 from cli import app
-from costmodel.analysis import AnalysisOptions, analyze
+from costmodel.cost.analysis import AnalysisOptions, analyze
+from costmodel.cost.sweep import parse_resolutions, parse_widths, sweep
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.graph import BuildOptions, build_graph, with_resolution
-from costmodel.hardware import load_profile
-from costmodel.sweep import parse_resolutions, parse_widths, sweep
+from costmodel.graph.build import BuildOptions, build_graph, with_resolution
+from costmodel.hw import load_profile
 
 runner = CliRunner()
 ZOO = sorted(path.stem for path in ARCHSPECS.glob("*.yaml"))

@@ -7,9 +7,9 @@ from conftest import run, spec_named
 from typer.testing import CliRunner
 
 from cli import app
-from costmodel.analysis import AnalysisOptions, analyze
-from costmodel.hardware import list_profiles, load_profile
-from costmodel.spec import bundled_specs
+from costmodel.cost.analysis import AnalysisOptions, analyze
+from costmodel.hw import list_profiles, load_profile
+from costmodel.spec.model import bundled_specs
 
 SPECS = [p.stem for p in bundled_specs()]
 PROFILES = [p.stem for p in list_profiles()]

@@ -10,11 +10,11 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from costmodel.analysis import CONVENTIONS, AnalysisResult, Row
-from costmodel.hardware import HardwareProfile
+from costmodel.cost.analysis import CONVENTIONS, AnalysisResult, Row
+from costmodel.hw.profile import HardwareProfile
 
 if TYPE_CHECKING:  # calibration is imported only by the commands that use it
-    from costmodel.calibrate import LatencyReport
+    from costmodel.hw.calibrate import LatencyReport
 
 _SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
 
@@ -163,7 +163,7 @@ def profile_view(hw: HardwareProfile) -> RenderableType:
     table.add_column("field")
     table.add_column("value", justify="right")
     table.add_column("source")
-    from costmodel.hardware import numeric_paths  # local: only this view needs it
+    from costmodel.hw.profile import numeric_paths  # local: only this view needs it
 
     for path in numeric_paths(hw):
         table.add_row(path, f"{_value_at(hw, path):g}", hw.sources.get(path, "MISSING"))

@@ -24,14 +24,14 @@ from dataclasses import replace
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from costmodel.analysis import AnalysisOptions, Plan, cyclic_gc_paused, plan
+from costmodel import limits
+from costmodel.cost.analysis import AnalysisOptions, Plan, cyclic_gc_paused, plan
+from costmodel.cost.precision import check_precision
+from costmodel.cost.roofline import estimate
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.hardware import HardwareProfile
-from costmodel.precision import check_precision
-from costmodel.roofline import estimate
-from costmodel.spec import Spec
+from costmodel.hw.profile import HardwareProfile
+from costmodel.spec.model import Spec
 
-MAX_VARIANTS = 100_000
 MOBILENET_RESOLUTIONS = (128, 160, 192, 224)  # Howard et al. 2017, Table 7
 
 
@@ -131,9 +131,9 @@ def check_grid(widths: Sequence[float], resolutions: Sequence[int | None],
     if not all(sizes.values()):
         raise CostModelError(ErrorCode.OPTION, "a sweep needs at least one width, resolution, "
                              "batch and precision")
-    if math.prod(sizes.values()) > MAX_VARIANTS:
+    if math.prod(sizes.values()) > limits.MAX_VARIANTS:
         grid = " x ".join(f"{n} {what}" for what, n in sizes.items() if n > 1)
-        raise CostModelError(ErrorCode.LIMIT, f"{grid} is more than {MAX_VARIANTS} variants")
+        raise CostModelError(ErrorCode.LIMIT, f"{grid} is more than {limits.MAX_VARIANTS} variants")
 
 
 def sweep(spec: Spec, hw: HardwareProfile, widths: Iterable[float],

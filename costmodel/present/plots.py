@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from costmodel.analysis import AnalysisResult
-from costmodel.compare import DiffResult
+from costmodel.cost.analysis import AnalysisResult
+from costmodel.cost.precision import compute_precision
+from costmodel.cost.sweep import SweepPoint
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.hardware import HardwareProfile
-from costmodel.precision import compute_precision
-from costmodel.sweep import SweepPoint
+from costmodel.hw.profile import HardwareProfile
+from costmodel.present.compare import DiffResult
 
 PLOT_FORMATS = ("png", "svg")
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from costmodel import limits
 from costmodel.errors import CostModelError, ErrorCode, SourcePos
-from costmodel.yamlsrc import MAX_FILE_BYTES, LocDict, load_yaml_text
+from costmodel.spec.yamlsrc import LocDict, load_yaml_text
 
 
 def read_text(path: Path) -> str:
     try:
         with path.open("rb") as stream:  # bounded: /dev/zero or a huge file must not fill memory
-            data = stream.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            raise CostModelError(ErrorCode.LIMIT, f"file is larger than the {MAX_FILE_BYTES} bytes "
+            data = stream.read(limits.MAX_FILE_BYTES + 1)
+        if len(data) > limits.MAX_FILE_BYTES:
+            raise CostModelError(ErrorCode.LIMIT, f"file is larger than the {limits.MAX_FILE_BYTES} bytes "
                                  "allowed", pos=SourcePos(str(path), 1, 1))
         return data.decode("utf-8")
     except FileNotFoundError:
@@ -46,7 +47,7 @@ def parse_yaml_mapping(text: str, file: str, what: str) -> LocDict:
 def bundled_dir(kind: str) -> Path:
     """Where the bundled `archspecs/` or `hardware/` live: beside the package when installed,
     or at the top of a source checkout (an editable install)."""
-    package_dir = Path(__file__).resolve().parent
+    package_dir = Path(__file__).resolve().parent.parent  # costmodel/
     for candidate in (package_dir / "bundled" / kind, package_dir.parent / kind):
         if candidate.is_dir():
             return candidate

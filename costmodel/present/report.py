@@ -1,7 +1,7 @@
 """Report tables for papers: one row per (spec, hardware profile, options), exact values with units.
 
 `build_report` only selects: every value is a field or property of an `AnalysisResult` (through
-`costmodel.metrics`) or a name. Renderers (`costmodel.render_tables`) humanize the values for people
+`costmodel.present.metrics`) or a name. Renderers (`costmodel.present.tables`) humanize the values for people
 (markdown, LaTeX, HTML) or write them exactly for machines (csv, json).
 """
 
@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from costmodel.analysis import CONVENTIONS, AnalysisResult
+from costmodel.cost.analysis import CONVENTIONS, AnalysisResult
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean
-from costmodel.metrics import METRICS, describe_options, varying_options
+from costmodel.present.metrics import METRICS, describe_options, varying_options
 
 FORMATS = ("markdown", "csv", "latex", "html", "json")
 
@@ -22,7 +22,7 @@ FORMATS = ("markdown", "csv", "latex", "html", "json")
 class Column:
     key: str  # machine header, unit-suffixed (latency_s, weight_bytes)
     label: str  # people's header, before the unit
-    kind: str  # costmodel.metrics.KINDS
+    kind: str  # costmodel.present.metrics.KINDS
     unit: str
     value: Callable[[AnalysisResult], Any]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import platform
 from pathlib import Path
 
-from costmodel.hardware import HardwareProfile, MemorySpec, OnChipLevel, PrecisionSpec
+from costmodel.hw.profile import HardwareProfile, MemorySpec, OnChipLevel, PrecisionSpec
 
 FMA_UNITS_PER_CORE = 2
 DEFAULT_CLOCK_HZ = 2.5e9

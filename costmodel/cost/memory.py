@@ -32,11 +32,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
-from costmodel.counting import NodeCount
+from costmodel import limits
+from costmodel.cost.counting import NodeCount
 from costmodel.errors import CostModelError, ErrorCode
 
 GRAPH_INPUT = -1  # the tensor id of the graph's input
-EXACT_SCHEDULE_MAX_KERNELS = 16
 
 
 @dataclass(frozen=True)
@@ -328,7 +328,7 @@ def peak_memory(schedule: Iterable[int], graph: _KernelGraph) -> int:
 
 def min_peak_schedule(graph: _KernelGraph) -> tuple[int, bool]:
     """(peak bytes of the best schedule found, whether the search was exhaustive)."""
-    if len(graph.order) <= EXACT_SCHEDULE_MAX_KERNELS:
+    if len(graph.order) <= limits.EXACT_SCHEDULE_MAX_KERNELS:
         return _exact_min_peak(graph), True
     return peak_memory(_greedy_schedule(graph), graph), False
 

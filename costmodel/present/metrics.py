@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from costmodel.analysis import AnalysisOptions, AnalysisResult, Row
+from costmodel.cost.analysis import AnalysisOptions, AnalysisResult, Row
 
 KINDS = ("count", "bytes", "seconds", "joules", "share", "text")
 

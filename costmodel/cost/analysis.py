@@ -17,14 +17,14 @@ from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from costmodel.counting import NodeCount, count_nodes
+from costmodel.cost.counting import NodeCount, count_nodes
+from costmodel.cost.memory import MemoryOptions, MemoryPlan, plan_memory
+from costmodel.cost.precision import PrecisionPlan, check_precision, compute_precision
+from costmodel.cost.roofline import estimate
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.graph import BuildOptions, Graph, build_graph, with_resolution
-from costmodel.hardware import HardwareProfile
-from costmodel.memory import MemoryOptions, MemoryPlan, plan_memory
-from costmodel.precision import PrecisionPlan, check_precision, compute_precision
-from costmodel.roofline import estimate
-from costmodel.spec import Spec
+from costmodel.graph.build import BuildOptions, Graph, build_graph, with_resolution
+from costmodel.hw.profile import HardwareProfile
+from costmodel.spec.model import Spec
 
 GROUP_BY = ("node", "layer", "block", "stage", "op")
 

@@ -39,9 +39,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from costmodel import limits
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.graph import Graph, Node
-from costmodel.ops import Shape, _padding_totals
+from costmodel.graph.build import Graph, Node
+from costmodel.ops.registry import Shape, _padding_totals
 
 if TYPE_CHECKING:
     import numpy as np
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
 
 OPSET = 17
 LEARNABLE_SUFFIXES = ("/weight", "/bias")  # initializers that are learnable params
-MAX_MODEL_BYTES = 2**31 - 2**26  # protobuf's 2 GB limit, less room for the graph itself
 INSTALL_HINT = "pip install 'costmodel[measure]' (or: pip install onnx onnxruntime numpy)"
 
 
@@ -114,7 +114,7 @@ class _Export:
 
     def reserve(self, node: Node, shape: tuple[int, ...]) -> None:
         self.total_bytes += 4 * math.prod(shape)
-        if self.total_bytes > MAX_MODEL_BYTES:
+        if self.total_bytes > limits.MAX_MODEL_BYTES:
             raise CostModelError(ErrorCode.LIMIT, "the weights exceed ONNX's 2 GB protobuf limit "
                                  "(try a smaller --width)", pos=node.pos, node=node.name)
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from costmodel.counting import NodeCount
-from costmodel.hardware import HardwareProfile
-from costmodel.memory import Traffic
-from costmodel.precision import compute_precision
+from costmodel.cost.counting import NodeCount
+from costmodel.cost.memory import Traffic
+from costmodel.cost.precision import compute_precision
+from costmodel.hw.profile import HardwareProfile
 
 PJ = 1e-12
 

@@ -22,12 +22,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from costmodel.analysis import GROUP_BY, AnalysisResult, Row
+from costmodel import limits
+from costmodel.cost.analysis import GROUP_BY, AnalysisResult, Row
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.metrics import DIFF_TOTALS, METRICS, side_labels
+from costmodel.present.metrics import DIFF_TOTALS, METRICS, side_labels
 
 STATUSES = ("same", "changed", "added", "removed")
-MAX_DP_CELLS = 400_000  # above this a gap is aligned by difflib alone (still order-keeping)
 
 Number = int | float
 
@@ -251,7 +251,7 @@ def _align_gap(sa: list[_Sig], sb: list[_Sig], score: _Scorer) -> list[Step]:
     n, m = len(sa), len(sb)
     if n == 0 or m == 0:
         return [(i, None) for i in range(n)] + [(None, j) for j in range(m)]
-    if n * m > MAX_DP_CELLS:
+    if n * m > limits.MAX_DP_CELLS:
         matcher = difflib.SequenceMatcher(None, [s.coarse for s in sa], [s.coarse for s in sb],
                                           autojunk=False)
         matches = [(blk.a + k, blk.b + k) for blk in matcher.get_matching_blocks()

@@ -24,24 +24,19 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from costmodel import expr, ops
-from costmodel.attrs import AttrError, parse_attr
+from costmodel import limits
 from costmodel.errors import CostModelError, ErrorCode, SourcePos, did_you_mean
-from costmodel.ops import OpType, Shape, ShapeError
-from costmodel.spec import NONE_WORDS, BlockDef, Layer, Spec
+from costmodel.ops import registry as ops
+from costmodel.ops.attrs import AttrError, parse_attr
+from costmodel.ops.registry import OpType, Shape, ShapeError
+from costmodel.spec import expr
+from costmodel.spec.model import NONE_WORDS, BlockDef, Layer, Spec
 
 if TYPE_CHECKING:
     import networkx as nx
 
 # 250k nodes is 100x NASNet-A Large and is reached in ~2 s with ~100 MB; 1M took 8 s and 360 MB
 # to reject (benchmarks/bench_scale.py measures 100k-node graphs).
-MAX_NODES = 250_000
-MAX_LAYER_VISITS = 500_000  # layers expanded, skipped ones included: bounds recursive blocks
-MAX_REPEAT = 10_000
-MAX_BLOCK_DEPTH = 32
-MAX_CHANNELS = 65_536  # also the cap on any integer attribute (attrs.MAX_INT)
-MAX_SPATIAL = 16_384
-MAX_TENSOR_ELEMENTS = 2**34  # per sample
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SPATIAL_NAMES = frozenset({"in_h", "in_w"})  # see _shape_vars
 
@@ -131,8 +126,8 @@ class _Builder:
         if name in self.by_name:
             raise CostModelError(ErrorCode.BAD_VALUE, f"two nodes are named '{name}'", pos=pos,
                                  node=name)
-        if len(self.nodes) >= MAX_NODES:
-            raise CostModelError(ErrorCode.LIMIT, f"the graph has more than {MAX_NODES} nodes",
+        if len(self.nodes) >= limits.MAX_NODES:
+            raise CostModelError(ErrorCode.LIMIT, f"the graph has more than {limits.MAX_NODES} nodes",
                                  pos=pos, node=name)
         if not op.min_inputs <= len(inputs) <= op.max_inputs:
             want = (str(op.min_inputs) if op.min_inputs == op.max_inputs
@@ -181,10 +176,10 @@ class _Builder:
         if self.options.width == 1.0 or not isinstance(channels, int) or isinstance(channels, bool):
             return channels
         scaled = expr.make_divisible(channels * self.options.width, self.divisor)
-        if scaled > MAX_CHANNELS:
+        if scaled > limits.MAX_CHANNELS:
             raise CostModelError(ErrorCode.LIMIT, f"{channels} channels x width "
                                  f"{self.options.width:g} = {scaled} is larger than the limit "
-                                 f"{MAX_CHANNELS}", pos=pos, node=node)
+                                 f"{limits.MAX_CHANNELS}", pos=pos, node=node)
         return scaled
 
     # -- layers -------------------------------------------------------------------------------
@@ -198,9 +193,9 @@ class _Builder:
         for key, layer in layers:
             node_name = scope.prefix + key
             self.visits += 1
-            if self.visits > MAX_LAYER_VISITS:  # blocks that use each other under `when:`
+            if self.visits > limits.MAX_LAYER_VISITS:  # blocks that use each other under `when:`
                 raise CostModelError(ErrorCode.LIMIT, f"the spec expands to more than "
-                                     f"{MAX_LAYER_VISITS} layers", pos=layer.pos, node=node_name)
+                                     f"{limits.MAX_LAYER_VISITS} layers", pos=layer.pos, node=node_name)
             refs = layer.inputs if layer.inputs is not None else None
             if refs is not None and not refs:
                 raise CostModelError(ErrorCode.BAD_VALUE, "'inputs' is empty", pos=layer.pos,
@@ -223,9 +218,9 @@ class _Builder:
                 raise CostModelError(ErrorCode.BAD_VALUE,
                                      f"'repeat' expects an integer >= 1, got {repeat!r}",
                                      pos=layer.pos, node=node_name)
-            if repeat > MAX_REPEAT:
+            if repeat > limits.MAX_REPEAT:
                 raise CostModelError(ErrorCode.LIMIT, f"repeat {repeat} is larger than the limit "
-                                     f"{MAX_REPEAT}", pos=layer.pos, node=node_name)
+                                     f"{limits.MAX_REPEAT}", pos=layer.pos, node=node_name)
             current = in_nodes
             for copy in range(1, repeat + 1):
                 name = node_name if repeat == 1 else f"{node_name}.{copy}"
@@ -323,8 +318,8 @@ class _Builder:
                      env: dict[str, Any], *, first_copy: bool) -> str:
         assert layer.block is not None
         block: BlockDef = self.spec.blocks[layer.block]
-        if scope.depth >= MAX_BLOCK_DEPTH:
-            raise CostModelError(ErrorCode.LIMIT, f"blocks nested deeper than {MAX_BLOCK_DEPTH} "
+        if scope.depth >= limits.MAX_BLOCK_DEPTH:
+            raise CostModelError(ErrorCode.LIMIT, f"blocks nested deeper than {limits.MAX_BLOCK_DEPTH} "
                                  f"levels (does block '{layer.block}' use itself?)", pos=layer.pos,
                                  node=name)
         given = dict(layer.model_extra or {})  # the block's arguments
@@ -380,9 +375,9 @@ def _infer_shape(op: OpType, in_shapes: list[Shape], attrs: dict[str, Any], pos:
     if min(shape) <= 0:
         raise CostModelError(ErrorCode.SHAPE_MISMATCH,
                              f"output shape {list(shape)} has an empty dimension", pos=pos, node=name)
-    if math.prod(shape) > MAX_TENSOR_ELEMENTS:
+    if math.prod(shape) > limits.MAX_TENSOR_ELEMENTS:
         raise CostModelError(ErrorCode.LIMIT, f"output tensor {list(shape)} has more than "
-                             f"{MAX_TENSOR_ELEMENTS} elements", pos=pos, node=name)
+                             f"{limits.MAX_TENSOR_ELEMENTS} elements", pos=pos, node=name)
     return shape
 
 
@@ -434,13 +429,13 @@ def _input_shape(spec: Spec, options: BuildOptions) -> Shape:
         raise CostModelError(ErrorCode.OPTION, f"width must be in (0, 16], got {options.width}")
     channels, height, width = spec.input
     if options.resolution is not None:
-        if not 1 <= options.resolution <= MAX_SPATIAL:
-            raise CostModelError(ErrorCode.OPTION, f"resolution must be 1..{MAX_SPATIAL}, "
+        if not 1 <= options.resolution <= limits.MAX_SPATIAL:
+            raise CostModelError(ErrorCode.OPTION, f"resolution must be 1..{limits.MAX_SPATIAL}, "
                                  f"got {options.resolution}")
         height = width = options.resolution
-    if max(height, width) > MAX_SPATIAL or channels > MAX_CHANNELS:
+    if max(height, width) > limits.MAX_SPATIAL or channels > limits.MAX_CHANNELS:
         raise CostModelError(ErrorCode.LIMIT, f"input {list(spec.input)} exceeds the limits "
-                             f"({MAX_CHANNELS} channels, {MAX_SPATIAL} pixels a side)")
+                             f"({limits.MAX_CHANNELS} channels, {limits.MAX_SPATIAL} pixels a side)")
     return channels, height, width
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from rich.table import Table
 
-from costmodel.render import human_bytes, human_count, human_joules, human_seconds
-from costmodel.sweep import SweepPoint
+from costmodel.cost.sweep import SweepPoint
+from costmodel.present.terminal import human_bytes, human_count, human_joules, human_seconds
 
 SWEEP_FORMATS = ("table", "csv", "json")
 

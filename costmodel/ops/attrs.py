@@ -11,11 +11,10 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from costmodel import limits
 from costmodel.errors import ErrorCode
-from costmodel.ops import AttrSpec
+from costmodel.ops.registry import AttrSpec
 
-MAX_INT = 65_536  # channels, kernel sizes, groups: anything larger is a typo or an attack
-MAX_PADDING = 16_384
 PADDING_MODES = ("auto", "same", "valid")
 Evaluate = Callable[[Any], Any]
 
@@ -40,8 +39,8 @@ def _integer(key: str, spec: AttrSpec, raw: Any, evaluate: Evaluate) -> int:
         value = int(value)
     if value < spec.minimum:
         raise _bad(key, f"an integer >= {spec.minimum}", value)
-    if value > MAX_INT:
-        raise AttrError(ErrorCode.LIMIT, f"'{key}' = {value} is larger than the limit {MAX_INT}")
+    if value > limits.MAX_INT:
+        raise AttrError(ErrorCode.LIMIT, f"'{key}' = {value} is larger than the limit {limits.MAX_INT}")
     return int(value)
 
 
@@ -73,7 +72,7 @@ def _one_padding(key: str, raw: Any, evaluate: Evaluate) -> int | str:
     value = raw if raw in PADDING_MODES else evaluate(raw)
     if value in PADDING_MODES:
         return str(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PADDING:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= limits.MAX_PADDING:
         raise _bad(key, "an integer >= 0, [h, w], 'auto', 'same' or 'valid'", value)
     return value
 

@@ -27,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from costmodel.analysis import AnalysisOptions, plan
+from costmodel.cost.analysis import AnalysisOptions, plan
+from costmodel.cost.precision import compute_precision
 from costmodel.errors import CostModelError, ErrorCode, SourcePos
-from costmodel.hardware import HardwareProfile
-from costmodel.ops import OP_CLASSES
-from costmodel.precision import compute_precision
-from costmodel.spec import load_spec, resolve_spec_path
+from costmodel.hw.profile import HardwareProfile
+from costmodel.ops.registry import OP_CLASSES
+from costmodel.spec.model import load_spec, resolve_spec_path
 
 MEASUREMENT_SD = 0.1  # log-latency noise of one published figure (runtime versions, thermal state)
 PRIOR_SD = 1.0  # the prior allows a factor of e either way before it costs as much as a 10% miss

@@ -22,10 +22,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from costmodel import ops
+from costmodel import limits
 from costmodel.errors import CostModelError, ErrorCode, SourcePos, did_you_mean
-from costmodel.files import bundled_dir, parse_yaml_mapping, read_text
-from costmodel.yamlsrc import LocDict, LocList, position_of
+from costmodel.ops import registry as ops
+from costmodel.spec.files import bundled_dir, parse_yaml_mapping, read_text
+from costmodel.spec.yamlsrc import LocDict, LocList, position_of
 
 POS_KEY = "__pos__"  # injected into every layer/block mapping; users cannot write it
 Scalar = int | float | bool | str
@@ -109,13 +110,11 @@ class Spec(_Strict):
     @field_validator("input")
     @classmethod
     def _positive(cls, value: tuple[int, int, int]) -> tuple[int, int, int]:
-        from costmodel.graph import MAX_CHANNELS, MAX_SPATIAL  # graph imports this module
-
         if any(v <= 0 for v in value):
             raise ValueError(f"input dimensions must be positive, got {list(value)}")
-        if value[0] > MAX_CHANNELS or max(value[1:]) > MAX_SPATIAL:
+        if value[0] > limits.MAX_CHANNELS or max(value[1:]) > limits.MAX_SPATIAL:
             raise PydanticCustomError(LIMIT_ERROR, f"{list(value)} exceeds the limits "
-                                      f"({MAX_CHANNELS} channels, {MAX_SPATIAL} pixels a side)")
+                                      f"({limits.MAX_CHANNELS} channels, {limits.MAX_SPATIAL} pixels a side)")
         return value
 
     @field_validator("vars")

@@ -21,12 +21,12 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from costmodel.analysis import CONVENTIONS, AnalysisResult
-from costmodel.compare import DiffResult, RowPair
+from costmodel.cost.analysis import CONVENTIONS, AnalysisResult
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.metrics import METRICS
-from costmodel.render import _options_line, human_bytes, human_count, human_joules, human_seconds
-from costmodel.report import FORMATS, ReportTable
+from costmodel.present.compare import DiffResult, RowPair
+from costmodel.present.metrics import METRICS
+from costmodel.present.report import FORMATS, ReportTable
+from costmodel.present.terminal import _options_line, human_bytes, human_count, human_joules, human_seconds
 
 BETTER, WORSE = "green", "red"
 

@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.graph import Graph
-from costmodel.onnx_export import export_onnx, require
+from costmodel.graph.build import Graph
+from costmodel.measure.onnx_export import export_onnx, require
 
 PROVIDER = "CPUExecutionProvider"
 

@@ -16,14 +16,12 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from costmodel import limits
+
 Value = int | float | bool | str
 Scope = Mapping[str, Any]
 Compiled = Callable[[Scope], Any]
 
-MAX_EXPRESSION_CHARS = 500
-MAX_POWER_EXPONENT = 64  # 2 ** 64 is plenty for a channel count; 10 ** 10**9 would hang
-MAX_INT_BITS = 1024  # integer results; ((10**64)**64)**64... would otherwise grow without bound
-MAX_ROUND_DIGITS = 64  # round(5, -10**9) takes forever
 
 
 def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
@@ -42,8 +40,8 @@ def make_divisible(value: float, divisor: int = 8, min_value: int | None = None)
 
 
 def _safe_pow(base: Any, exponent: Any) -> Any:
-    if isinstance(exponent, (int, float)) and abs(exponent) > MAX_POWER_EXPONENT:
-        raise ValueError(f"exponent {exponent} is larger than {MAX_POWER_EXPONENT}")
+    if isinstance(exponent, (int, float)) and abs(exponent) > limits.MAX_POWER_EXPONENT:
+        raise ValueError(f"exponent {exponent} is larger than {limits.MAX_POWER_EXPONENT}")
     return operator.pow(base, exponent)
 
 
@@ -58,16 +56,16 @@ def _arithmetic(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         result = fn(left, right)
         if not isinstance(result, (int, float)):
             raise ValueError(f"the result is not a real number ({type(result).__name__})")
-        if isinstance(result, int) and result.bit_length() > MAX_INT_BITS:
-            raise ValueError(f"the result has more than {MAX_INT_BITS} bits")
+        if isinstance(result, int) and result.bit_length() > limits.MAX_INT_BITS:
+            raise ValueError(f"the result has more than {limits.MAX_INT_BITS} bits")
         return result
 
     return apply
 
 
 def _safe_round(value: Any, digits: Any = None) -> Any:
-    if isinstance(digits, int) and abs(digits) > MAX_ROUND_DIGITS:
-        raise ValueError(f"round to more than {MAX_ROUND_DIGITS} digits")
+    if isinstance(digits, int) and abs(digits) > limits.MAX_ROUND_DIGITS:
+        raise ValueError(f"round to more than {limits.MAX_ROUND_DIGITS} digits")
     return round(value) if digits is None else round(value, digits)
 
 
@@ -169,8 +167,8 @@ def _compile(node: ast.AST) -> Compiled:  # noqa: C901 - one case per syntax for
 @lru_cache(maxsize=4096)
 def compile_expression(text: str) -> Compiled:
     """Parse and compile once; raises ExpressionError on anything outside the whitelist."""
-    if len(text) > MAX_EXPRESSION_CHARS:
-        raise ExpressionError(f"expression longer than {MAX_EXPRESSION_CHARS} characters")
+    if len(text) > limits.MAX_EXPRESSION_CHARS:
+        raise ExpressionError(f"expression longer than {limits.MAX_EXPRESSION_CHARS} characters")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:

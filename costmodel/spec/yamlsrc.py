@@ -14,12 +14,9 @@ from typing import Any
 
 import yaml
 
+from costmodel import limits
 from costmodel.errors import CostModelError, ErrorCode, SourcePos
 
-MAX_FILE_BYTES = 4 * 1024 * 1024  # a hand-written spec is a few KB; 4 MB leaves room for generated ones
-MAX_VALUES = 200_000  # values after alias expansion: caps alias bombs
-MAX_DEPTH = 64  # nesting of mappings/sequences
-MAX_NUMBER_CHARS = 100  # a number literal; far longer ones are typos or attacks
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 # YAML 1.2 floats that PyYAML's YAML 1.1 resolver leaves as strings: an exponent without a dot or
 # without a sign (1e9, 9.75e12). Datasheet figures are written this way; read them as numbers.
@@ -67,15 +64,15 @@ class _Converter:
 
     def convert(self, node: yaml.Node, depth: int = 0) -> Any:
         self.count += 1
-        if self.count > MAX_VALUES:
+        if self.count > limits.MAX_VALUES:
             raise CostModelError(
                 ErrorCode.LIMIT,
-                f"document expands to more than {MAX_VALUES} values (alias bomb?)",
+                f"document expands to more than {limits.MAX_VALUES} values (alias bomb?)",
                 pos=_pos(self.file, node),
             )
-        if depth > MAX_DEPTH:
+        if depth > limits.MAX_DEPTH:
             raise CostModelError(
-                ErrorCode.LIMIT, f"nesting deeper than {MAX_DEPTH} levels", pos=_pos(self.file, node)
+                ErrorCode.LIMIT, f"nesting deeper than {limits.MAX_DEPTH} levels", pos=_pos(self.file, node)
             )
         if node.tag not in _STANDARD_TAGS:
             raise CostModelError(
@@ -95,11 +92,11 @@ class _Converter:
             return seq
         if (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str"
                 and not node.style  # plain: libyaml gives "", PyYAML None
-                and len(node.value) <= MAX_NUMBER_CHARS and _YAML12_FLOAT.match(node.value)):
+                and len(node.value) <= limits.MAX_NUMBER_CHARS and _YAML12_FLOAT.match(node.value)):
             return float(node.value)  # plain (unquoted) only: "1e9" in quotes stays a string
-        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+        if node.tag in _NUMBER_TAGS and len(node.value) > limits.MAX_NUMBER_CHARS:
             # int('9' * 5000) raises and '1:2:3:...' (base 60) takes quadratic time: refuse early
-            raise CostModelError(ErrorCode.LIMIT, f"number literal longer than {MAX_NUMBER_CHARS}"
+            raise CostModelError(ErrorCode.LIMIT, f"number literal longer than {limits.MAX_NUMBER_CHARS}"
                                  " characters", pos=_pos(self.file, node))
         try:
             return self.constructor.construct_object(node, deep=False)
@@ -139,10 +136,10 @@ class _Converter:
 
 def load_yaml_text(text: str, file: str) -> Any:
     """Parse YAML text into LocDict/LocList/scalars; every problem is a CostModelError."""
-    if len(text) > MAX_FILE_BYTES:
+    if len(text) > limits.MAX_FILE_BYTES:
         raise CostModelError(
             ErrorCode.LIMIT,
-            f"file is {len(text)} bytes, more than the {MAX_FILE_BYTES} allowed",
+            f"file is {len(text)} bytes, more than the {limits.MAX_FILE_BYTES} allowed",
             pos=SourcePos(file, 1, 1),
         )
     try:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from costmodel.cost.precision import BYTES_PER_ELEMENT, PrecisionPlan, compute_precision
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.graph import Graph
-from costmodel.precision import BYTES_PER_ELEMENT, PrecisionPlan, compute_precision
+from costmodel.graph.build import Graph
 
 
 @dataclass(slots=True)  # read-only by convention; frozen dataclasses cost 2x to build

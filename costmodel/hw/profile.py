@@ -9,15 +9,12 @@ path to where the number comes from; a test checks that none is missing.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from costmodel.errors import CostModelError, ErrorCode, did_you_mean
-from costmodel.files import bundled_dir, parse_yaml_mapping, read_text
-from costmodel.ops import OP_CLASSES
-from costmodel.yamlsrc import LocDict, position_of
+from costmodel import limits
+from costmodel.errors import CostModelError, ErrorCode
 
 
 class _Strict(BaseModel):
@@ -27,18 +24,15 @@ class _Strict(BaseModel):
 
 # Physical ranges: a rate of 1e-300 or an energy of 1e308 would turn latencies and energies into
 # divisions by zero, inf and nan; every real unit is far inside these bounds.
-MAX_RATE = 1e18  # MAC/s or B/s
-MIN_EFFICIENCY = 1e-6
-MAX_PJ = 1e6  # energy per MAC, op or byte
 
 
 class PrecisionSpec(_Strict):
-    peak_macs_per_s: float = Field(ge=1, le=MAX_RATE)  # 1 MAC = 2 FLOP
-    energy_pj_per_mac: float = Field(ge=0, le=MAX_PJ)
-    energy_pj_per_op: float = Field(ge=0, le=MAX_PJ)  # one elementwise op (add, compare, multiply)
+    peak_macs_per_s: float = Field(ge=1, le=limits.MAX_RATE)  # 1 MAC = 2 FLOP
+    energy_pj_per_mac: float = Field(ge=0, le=limits.MAX_PJ)
+    energy_pj_per_op: float = Field(ge=0, le=limits.MAX_PJ)  # one elementwise op (add, compare, multiply)
     # Kernels of this precision reach `efficiency_scale` x the op classes' efficiencies (e.g. int8
     # kernels of an older runtime that use far less of the int8 peak than fp32 kernels do of theirs).
-    efficiency_scale: float | None = Field(default=None, ge=MIN_EFFICIENCY, le=1)
+    efficiency_scale: float | None = Field(default=None, ge=limits.MIN_EFFICIENCY, le=1)
 
     @property
     def scale(self) -> float:
@@ -51,9 +45,9 @@ class OnChipLevel(_Strict):
 
 
 class MemorySpec(_Strict):
-    dram_bytes_per_s: float = Field(ge=1, le=MAX_RATE)
-    dram_pj_per_byte: float = Field(ge=0, le=MAX_PJ)
-    onchip_pj_per_byte: float = Field(ge=0, le=MAX_PJ)
+    dram_bytes_per_s: float = Field(ge=1, le=limits.MAX_RATE)
+    dram_pj_per_byte: float = Field(ge=0, le=limits.MAX_PJ)
+    onchip_pj_per_byte: float = Field(ge=0, le=limits.MAX_PJ)
     onchip: list[OnChipLevel] = []
 
 
@@ -65,7 +59,7 @@ class HardwareProfile(_Strict):
     precisions: dict[str, PrecisionSpec]
     memory: MemorySpec
     # fraction of peak reached per op class (ops.OP_CLASSES)
-    efficiency: dict[str, Annotated[float, Field(ge=MIN_EFFICIENCY, le=1)]]
+    efficiency: dict[str, Annotated[float, Field(ge=limits.MIN_EFFICIENCY, le=1)]]
     overhead_s_per_kernel: float = Field(ge=0, le=1)
     static_power_w: float = Field(ge=0, le=1e6)
     sources: dict[str, str]
@@ -107,60 +101,3 @@ def numeric_paths(value: Any, prefix: str = "") -> list[str]:
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         paths.append(prefix.rstrip("."))  # None (an optional number left out) needs no source
     return paths
-
-
-def list_profiles() -> list[Path]:
-    return sorted(bundled_dir("hardware").glob("*.yaml"))
-
-
-def resolve_profile_path(name_or_path: str) -> Path:
-    path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        return path
-    bundled = bundled_dir("hardware") / f"{name_or_path}.yaml"
-    if bundled.exists():
-        return bundled
-    names = [p.stem for p in list_profiles()] + [HOST]
-    raise CostModelError(ErrorCode.HARDWARE, f"unknown hardware profile '{name_or_path}'"
-                         f"{did_you_mean(name_or_path, names)} (bundled: {', '.join(names)})")
-
-
-def _check_efficiency_keys(data: LocDict) -> None:
-    """Op classes are keys of a mapping, so pydantic cannot name a misspelt one: check here."""
-    efficiency = data.get("efficiency")
-    if not isinstance(efficiency, LocDict):
-        return
-    for key in efficiency:
-        if key not in OP_CLASSES:
-            raise CostModelError(ErrorCode.UNKNOWN_KEY, f"efficiency: unknown op class '{key}'"
-                                 f"{did_you_mean(key, OP_CLASSES)} (op classes: "
-                                 f"{', '.join(OP_CLASSES)})", pos=efficiency.key_pos[key])
-    for op_class in OP_CLASSES:
-        if op_class not in efficiency:
-            raise CostModelError(ErrorCode.MISSING_KEY, f"efficiency has no entry for op class "
-                                 f"'{op_class}'", pos=efficiency.pos)
-
-
-HOST = "host"  # detected at run time (costmodel/host.py), not a file
-
-
-def load_profile(name_or_path: str) -> HardwareProfile:
-    if name_or_path == HOST:
-        from costmodel.host import detect_host_profile
-
-        return detect_host_profile()
-    path = resolve_profile_path(name_or_path)
-    data = parse_yaml_mapping(read_text(path), str(path), "hardware profile")
-    _check_efficiency_keys(data)
-    try:
-        return HardwareProfile.model_validate({**data, "file": str(path)})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        where = ".".join(str(p) for p in loc)
-        code = ErrorCode.UNKNOWN_KEY if err["type"] == "extra_forbidden" else ErrorCode.HARDWARE
-        message = err["msg"].removeprefix("Value error, ")
-        got = err.get("input")
-        got_text = f", got {got!r}" if isinstance(got, (int, float, str)) else ""
-        raise CostModelError(code, f"{where}: {message}{got_text}" if where else message,
-                             pos=position_of(data, loc)) from None

@@ -1,0 +1,72 @@
+"""Finding and loading hardware profiles: bundled names, YAML paths, and `host` (this machine,
+detected at run time by costmodel/hw/host.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from costmodel.errors import CostModelError, ErrorCode, did_you_mean
+from costmodel.hw.host import detect_host_profile
+from costmodel.hw.profile import HardwareProfile
+from costmodel.ops.registry import OP_CLASSES
+from costmodel.spec.files import bundled_dir, parse_yaml_mapping, read_text
+from costmodel.spec.yamlsrc import LocDict, position_of
+
+HOST = "host"  # detected at run time (costmodel/hw/host.py), not a file
+
+
+def list_profiles() -> list[Path]:
+    return sorted(bundled_dir("hardware").glob("*.yaml"))
+
+
+def resolve_profile_path(name_or_path: str) -> Path:
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    bundled = bundled_dir("hardware") / f"{name_or_path}.yaml"
+    if bundled.exists():
+        return bundled
+    names = [p.stem for p in list_profiles()] + [HOST]
+    raise CostModelError(ErrorCode.HARDWARE, f"unknown hardware profile '{name_or_path}'"
+                         f"{did_you_mean(name_or_path, names)} (bundled: {', '.join(names)})")
+
+
+def _check_efficiency_keys(data: LocDict) -> None:
+    """Op classes are keys of a mapping, so pydantic cannot name a misspelt one: check here."""
+    efficiency = data.get("efficiency")
+    if not isinstance(efficiency, LocDict):
+        return
+    for key in efficiency:
+        if key not in OP_CLASSES:
+            raise CostModelError(ErrorCode.UNKNOWN_KEY, f"efficiency: unknown op class '{key}'"
+                                 f"{did_you_mean(key, OP_CLASSES)} (op classes: "
+                                 f"{', '.join(OP_CLASSES)})", pos=efficiency.key_pos[key])
+    for op_class in OP_CLASSES:
+        if op_class not in efficiency:
+            raise CostModelError(ErrorCode.MISSING_KEY, f"efficiency has no entry for op class "
+                                 f"'{op_class}'", pos=efficiency.pos)
+
+
+HOST = "host"  # detected at run time (costmodel/host.py), not a file
+
+
+def load_profile(name_or_path: str) -> HardwareProfile:
+    if name_or_path == HOST:
+        return detect_host_profile()
+    path = resolve_profile_path(name_or_path)
+    data = parse_yaml_mapping(read_text(path), str(path), "hardware profile")
+    _check_efficiency_keys(data)
+    try:
+        return HardwareProfile.model_validate({**data, "file": str(path)})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        where = ".".join(str(p) for p in loc)
+        code = ErrorCode.UNKNOWN_KEY if err["type"] == "extra_forbidden" else ErrorCode.HARDWARE
+        message = err["msg"].removeprefix("Value error, ")
+        got = err.get("input")
+        got_text = f", got {got!r}" if isinstance(got, (int, float, str)) else ""
+        raise CostModelError(code, f"{where}: {message}{got_text}" if where else message,
+                             pos=position_of(data, loc)) from None
