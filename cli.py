@@ -51,8 +51,9 @@ def _run(action: Callable[[], T]) -> T:
     try:
         return action()
     except CostModelError as exc:
-        _console(stderr=True).print(f"costmodel: {exc}", markup=False, highlight=False,
-                                    soft_wrap=True, emoji=False)  # ':smile:' in a name stays text
+        _console(stderr=True).print(
+            f"costmodel: {exc}", markup=False, highlight=False, soft_wrap=True, emoji=False
+        )  # ':smile:' in a name stays text
         raise typer.Exit(EXIT_USER_ERROR) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
@@ -62,7 +63,10 @@ def _run(action: Callable[[], T]) -> T:
         _console(stderr=True).print(
             f"costmodel: internal error: {type(exc).__name__}: {exc} "
             "(a bug: please report it; COSTMODEL_DEBUG=1 shows the traceback)",
-            markup=False, highlight=False, soft_wrap=True)
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(EXIT_INTERNAL_ERROR) from None
 
 
@@ -87,35 +91,75 @@ class Precision(str, Enum):
     int4 = "int4"
 
 
-SpecArg = Annotated[str, typer.Argument(help="Spec file, or the name of a bundled spec "
-                                        "(e.g. mbv3_small).", show_default=False)]
-HwOpt = Annotated[str, typer.Option("--hw", help="Hardware profile: a bundled name (see "
-                                    "`costmodel hw list`) or a YAML path.")]
+SpecArg = Annotated[
+    str,
+    typer.Argument(help="Spec file, or the name of a bundled spec (e.g. mbv3_small).", show_default=False),
+]
+HwOpt = Annotated[
+    str,
+    typer.Option("--hw", help="Hardware profile: a bundled name (see `costmodel hw list`) or a YAML path."),
+]
 BatchOpt = Annotated[int, typer.Option(min=1, max=1_000_000, help="Batch size.")]
-PrecisionOpt = Annotated[Precision, typer.Option(help="Numeric precision of weights and "
-                                                 "activations (int4: weights only).")]
-WidthOpt = Annotated[float, typer.Option(help="Width multiplier: channels scaled and rounded "
-                                         "with make_divisible(c*w, 8), except layers marked fixed.")]
-ResolutionOpt = Annotated[int | None, typer.Option(min=1, max=16384, help="Input resolution "
-                                                   "(square side in pixels); default: the spec's.")]
+PrecisionOpt = Annotated[
+    Precision, typer.Option(help="Numeric precision of weights and activations (int4: weights only).")
+]
+WidthOpt = Annotated[
+    float,
+    typer.Option(
+        help="Width multiplier: channels scaled and rounded "
+        "with make_divisible(c*w, 8), except layers marked fixed."
+    ),
+]
+ResolutionOpt = Annotated[
+    int | None,
+    typer.Option(min=1, max=16384, help="Input resolution (square side in pixels); default: the spec's."),
+]
 
 
-LayerPrecisionOpt = Annotated[list[str] | None, typer.Option(
-    "--layer-precision", help="PATTERN=PRECISION for layers matching a glob over node names, "
-    "e.g. 'stem.*=fp32' (repeatable; first match wins; before the spec's own `precision:`).")]
-FusionOpt = Annotated[bool, typer.Option("--fusion/--no-fusion", help="Fuse conv/linear with the "
-                                         "elementwise ops that follow into one kernel.")]
-CacheOpt = Annotated[bool, typer.Option("--cache/--no-cache", help="Keep an activation on chip "
-                                        "when it fits and the next kernel reads it.")]
-CacheFractionOpt = Annotated[float, typer.Option(min=0.01, max=1.0, help="Share of the largest "
-                                                 "on-chip memory an activation may use to stay on chip.")]
+LayerPrecisionOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--layer-precision",
+        help="PATTERN=PRECISION for layers matching a glob over node names, "
+        "e.g. 'stem.*=fp32' (repeatable; first match wins; before the spec's own `precision:`).",
+    ),
+]
+FusionOpt = Annotated[
+    bool,
+    typer.Option(
+        "--fusion/--no-fusion", help="Fuse conv/linear with the elementwise ops that follow into one kernel."
+    ),
+]
+CacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--cache/--no-cache", help="Keep an activation on chip when it fits and the next kernel reads it."
+    ),
+]
+CacheFractionOpt = Annotated[
+    float,
+    typer.Option(
+        min=0.01, max=1.0, help="Share of the largest on-chip memory an activation may use to stay on chip."
+    ),
+]
 
 
-ResidentWeightsOpt = Annotated[bool, typer.Option(
-    "--resident-weights", help="Keep the weights on chip across inferences when they all fit "
-    "beside the activations (Edge TPU SRAM, large GPU L2).")]
-AuxOpt = Annotated[bool, typer.Option("--aux", help="Include the spec's training-only auxiliary "
-                                      "heads (GoogLeNet, Inception V3), left out by default.")]
+ResidentWeightsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--resident-weights",
+        help="Keep the weights on chip across inferences when they all fit "
+        "beside the activations (Edge TPU SRAM, large GPU L2).",
+    ),
+]
+AuxOpt = Annotated[
+    bool,
+    typer.Option(
+        "--aux",
+        help="Include the spec's training-only auxiliary "
+        "heads (GoogLeNet, Inception V3), left out by default.",
+    ),
+]
 
 
 def _default_precision(profile: HardwareProfile) -> Precision:
@@ -123,17 +167,33 @@ def _default_precision(profile: HardwareProfile) -> Precision:
     return Precision("fp32" if "fp32" in profile.precisions else next(iter(profile.precisions)))
 
 
-def _analysis_options(batch: int, precision: Precision, width: float, resolution: int | None,
-                      layer_precision: list[str] | None = None, fusion: bool = True,
-                      cache: bool = True, cache_fraction: float = 0.5,
-                      include_aux: bool = False, resident_weights: bool = False) -> AnalysisOptions:
+def _analysis_options(
+    batch: int,
+    precision: Precision,
+    width: float,
+    resolution: int | None,
+    layer_precision: list[str] | None = None,
+    fusion: bool = True,
+    cache: bool = True,
+    cache_fraction: float = 0.5,
+    include_aux: bool = False,
+    resident_weights: bool = False,
+) -> AnalysisOptions:
     from costmodel.cost.precision import parse_rule
 
     rules = tuple(parse_rule(text) for text in layer_precision or ())
-    return AnalysisOptions(batch=batch, precision=precision.value, width=width,
-                           resolution=resolution, layer_precision=rules, fusion=fusion,
-                           cache=cache, cache_fraction=cache_fraction, include_aux=include_aux,
-                           resident_weights=resident_weights)
+    return AnalysisOptions(
+        batch=batch,
+        precision=precision.value,
+        width=width,
+        resolution=resolution,
+        layer_precision=rules,
+        fusion=fusion,
+        cache=cache,
+        cache_fraction=cache_fraction,
+        include_aux=include_aux,
+        resident_weights=resident_weights,
+    )
 
 
 @app.command("analyze")
@@ -141,9 +201,14 @@ def analyze_command(
     spec: SpecArg,
     hw: HwOpt = "snapdragon855",
     batch: BatchOpt = 1,
-    precision: Annotated[Precision | None, typer.Option(
-        help="Numeric precision of weights and activations (int4: weights only); default fp32, "
-        "or the profile's only precision for int8-only units.", show_default=False)] = None,
+    precision: Annotated[
+        Precision | None,
+        typer.Option(
+            help="Numeric precision of weights and activations (int4: weights only); default fp32, "
+            "or the profile's only precision for int8-only units.",
+            show_default=False,
+        ),
+    ] = None,
     width: WidthOpt = 1.0,
     resolution: ResolutionOpt = None,
     layer_precision: LayerPrecisionOpt = None,
@@ -152,11 +217,15 @@ def analyze_command(
     cache_fraction: CacheFractionOpt = 0.5,
     aux: AuxOpt = False,
     resident_weights: ResidentWeightsOpt = False,
-    group_by: Annotated[GroupBy, typer.Option("--group-by", help="Rows per node, spec layer "
-                                              "(conv+bn+act), block use, stage or op type.")]
-    = GroupBy.block,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="table for people, "
-                                                        "json for machines.")] = OutputFormat.table,
+    group_by: Annotated[
+        GroupBy,
+        typer.Option(
+            "--group-by", help="Rows per node, spec layer (conv+bn+act), block use, stage or op type."
+        ),
+    ] = GroupBy.block,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="table for people, json for machines.")
+    ] = OutputFormat.table,
     top: Annotated[int, typer.Option(min=0, help="How many top latency contributors to list.")] = 5,
 ) -> None:
     """Params, MACs, memory traffic, roofline latency and energy, per row and in total."""
@@ -165,8 +234,18 @@ def analyze_command(
     def body() -> None:
         profile = load_profile(hw)
         chosen = precision or _default_precision(profile)
-        options = _analysis_options(batch, chosen, width, resolution, layer_precision, fusion,
-                                    cache, cache_fraction, aux, resident_weights)
+        options = _analysis_options(
+            batch,
+            chosen,
+            width,
+            resolution,
+            layer_precision,
+            fusion,
+            cache,
+            cache_fraction,
+            aux,
+            resident_weights,
+        )
         result = analyze(load_spec(resolve_spec_path(spec)), profile, options)
         if output_format is OutputFormat.json:
             sys.stdout.write(render.analysis_json(result, group_by.value) + "\n")
@@ -178,8 +257,7 @@ def analyze_command(
 
 @app.command("validate")
 def validate_command(
-    specs: Annotated[list[str], typer.Argument(help="Spec files or bundled names.",
-                                               show_default=False)],
+    specs: Annotated[list[str], typer.Argument(help="Spec files or bundled names.", show_default=False)],
 ) -> None:
     """Check specs (YAML, keys, ops, blocks, shapes) without analysing them."""
     from costmodel.graph.build import build_graph
@@ -201,9 +279,14 @@ def validate_command(
         raise typer.Exit(EXIT_USER_ERROR)
 
 
-MeasurementsArg = Annotated[Path, typer.Argument(help="CSV of measured latencies: columns spec, "
-                                                "latency_ms, and optionally width, resolution, "
-                                                "precision, batch, label; '#' lines are comments.")]
+MeasurementsArg = Annotated[
+    Path,
+    typer.Argument(
+        help="CSV of measured latencies: columns spec, "
+        "latency_ms, and optionally width, resolution, "
+        "precision, batch, label; '#' lines are comments."
+    ),
+]
 
 
 @app.command("validate-latency")
@@ -212,21 +295,33 @@ def validate_latency_command(measurements: MeasurementsArg, hw: HwOpt = "snapdra
     from costmodel.hw.calibrate import validate_latency
     from costmodel.present import terminal as render
 
-    _run(lambda: _console().print(render.latency_report_view(
-        validate_latency(measurements, load_profile(hw)))))
+    _run(
+        lambda: _console().print(render.latency_report_view(validate_latency(measurements, load_profile(hw))))
+    )
 
 
 @app.command("calibrate")
 def calibrate_command(
     measurements: MeasurementsArg,
     hw: HwOpt = "snapdragon855",
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the calibrated "
-                                                "profile here (YAML).")] = None,
-    loo: Annotated[bool, typer.Option("--loo/--no-loo", help="Also score leave-one-model-out "
-                                      "predictions (one fit per model).")] = True,
-    prior: Annotated[str | None, typer.Option("--prior", help="Profile whose efficiencies, "
-                                              "overhead and bandwidth the fit starts from "
-                                              "(default: --hw itself).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the calibrated profile here (YAML).")
+    ] = None,
+    loo: Annotated[
+        bool,
+        typer.Option(
+            "--loo/--no-loo", help="Also score leave-one-model-out predictions (one fit per model)."
+        ),
+    ] = True,
+    prior: Annotated[
+        str | None,
+        typer.Option(
+            "--prior",
+            help="Profile whose efficiencies, "
+            "overhead and bandwidth the fit starts from "
+            "(default: --hw itself).",
+        ),
+    ] = None,
 ) -> None:
     """Fit a profile to measured latencies.
 
@@ -245,8 +340,9 @@ def calibrate_command(
         _console().print(render.latency_report_view(report))
         if output is not None:
             assert report.params is not None and report.fitted is not None
-            data = calibrated_profile_dict(profile, report.params, str(measurements),
-                                           report.fitted, report.loo)
+            data = calibrated_profile_dict(
+                profile, report.params, str(measurements), report.fitted, report.loo
+            )
             data["name"] = output.stem
             output.write_text(yaml.safe_dump(data, sort_keys=False, width=100), encoding="utf-8")
             load_profile(str(output))  # what we wrote must load
@@ -258,8 +354,10 @@ def calibrate_command(
 @app.command("measure")
 def measure_command(
     spec: SpecArg,
-    hw: Annotated[str, typer.Option("--hw", help="Profile to predict with (default: this "
-                                    "machine, detected at run time).")] = "host",
+    hw: Annotated[
+        str,
+        typer.Option("--hw", help="Profile to predict with (default: this machine, detected at run time)."),
+    ] = "host",
     batch: BatchOpt = 1,
     width: WidthOpt = 1.0,
     resolution: ResolutionOpt = None,
@@ -288,16 +386,26 @@ def measure_command(
         measured = measure_latency(graph, batch=batch, threads=threads, warmup=warmup, runs=runs)
         error = (predicted - measured.median_s) / measured.median_s
         if output_format is OutputFormat.json:
-            print(json.dumps({"spec": loaded.name, "hardware": profile.name,
-                              "predicted_s": predicted, "measured": measured.to_dict(),
-                              "error": error}, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "spec": loaded.name,
+                        "hardware": profile.name,
+                        "predicted_s": predicted,
+                        "measured": measured.to_dict(),
+                        "error": error,
+                    },
+                    indent=2,
+                )
+            )
             return
         _console().print(
             f"[bold]{loaded.title or loaded.name}[/] batch {batch}, width {width:g}, "
             f"onnxruntime {measured.onnxruntime_version}, {threads} thread(s), {runs} runs\n"
             f"measured  median {human_seconds(measured.median_s)} "
             f"(p10 {human_seconds(measured.p10_s)}, p90 {human_seconds(measured.p90_s)})\n"
-            f"predicted {human_seconds(predicted)} on {profile.name} ({error:+.0%})")
+            f"predicted {human_seconds(predicted)} on {profile.name} ({error:+.0%})"
+        )
 
     _run(body)
 
@@ -323,6 +431,7 @@ def zoo_command() -> None:
 
 # -- diff, report, plot ---------------------------------------------------------------------------
 
+
 class ReportFormat(str, Enum):
     markdown = "markdown"
     csv = "csv"
@@ -331,8 +440,10 @@ class ReportFormat(str, Enum):
     json = "json"
 
 
-PlotOpt = Annotated[Path | None, typer.Option("--plot", help="Also write a bar chart of latency "
-                                              "per row of A and B (.png or .svg).")]
+PlotOpt = Annotated[
+    Path | None,
+    typer.Option("--plot", help="Also write a bar chart of latency per row of A and B (.png or .svg)."),
+]
 
 
 def _write_output(path: Path, data: str | bytes) -> None:
@@ -351,11 +462,13 @@ def _write_output(path: Path, data: str | bytes) -> None:
 
 @app.command("diff")
 def diff_command(
-    spec_a: Annotated[str, typer.Argument(help="Design A: spec file or bundled name.",
-                                          show_default=False)],
-    spec_b: Annotated[str | None, typer.Argument(
-        help="Design B (default: A again, analysed with the --*-b options).",
-        show_default=False)] = None,
+    spec_a: Annotated[str, typer.Argument(help="Design A: spec file or bundled name.", show_default=False)],
+    spec_b: Annotated[
+        str | None,
+        typer.Argument(
+            help="Design B (default: A again, analysed with the --*-b options).", show_default=False
+        ),
+    ] = None,
     hw: HwOpt = "snapdragon855",
     batch: BatchOpt = 1,
     precision: PrecisionOpt = Precision.fp32,
@@ -365,30 +478,41 @@ def diff_command(
     fusion: FusionOpt = True,
     cache: CacheOpt = True,
     cache_fraction: CacheFractionOpt = 0.5,
-    hw_b: Annotated[str | None, typer.Option("--hw-b", help="B's hardware profile (default: --hw)"
-                                             ".")] = None,
-    batch_b: Annotated[int | None, typer.Option("--batch-b", min=1, max=1_000_000,
-                                                help="B's batch size (default: --batch).")] = None,
-    precision_b: Annotated[Precision | None, typer.Option("--precision-b", help="B's precision "
-                                                          "(default: --precision).")] = None,
-    width_b: Annotated[float | None, typer.Option("--width-b", help="B's width multiplier "
-                                                  "(default: --width).")] = None,
-    resolution_b: Annotated[int | None, typer.Option("--resolution-b", min=1, max=16384,
-                                                     help="B's input resolution (default: "
-                                                     "--resolution).")] = None,
-    fusion_b: Annotated[bool | None, typer.Option("--fusion-b/--no-fusion-b", help="B's fusion "
-                                                  "(default: as A).", show_default=False)] = None,
-    cache_b: Annotated[bool | None, typer.Option("--cache-b/--no-cache-b", help="B's on-chip "
-                                                 "cache (default: as A).", show_default=False)]
-    = None,
-    group_by: Annotated[GroupBy, typer.Option("--group-by", help="Align and compare rows per "
-                                              "layer, block, stage, op type or node.")]
-    = GroupBy.stage,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="table for people "
-                                                        "(green better, red worse), json for "
-                                                        "machines.")] = OutputFormat.table,
-    changed_only: Annotated[bool, typer.Option("--changed-only", help="Leave out rows that are "
-                                               "the same in A and B.")] = False,
+    hw_b: Annotated[str | None, typer.Option("--hw-b", help="B's hardware profile (default: --hw).")] = None,
+    batch_b: Annotated[
+        int | None, typer.Option("--batch-b", min=1, max=1_000_000, help="B's batch size (default: --batch).")
+    ] = None,
+    precision_b: Annotated[
+        Precision | None, typer.Option("--precision-b", help="B's precision (default: --precision).")
+    ] = None,
+    width_b: Annotated[
+        float | None, typer.Option("--width-b", help="B's width multiplier (default: --width).")
+    ] = None,
+    resolution_b: Annotated[
+        int | None,
+        typer.Option(
+            "--resolution-b", min=1, max=16384, help="B's input resolution (default: --resolution)."
+        ),
+    ] = None,
+    fusion_b: Annotated[
+        bool | None,
+        typer.Option("--fusion-b/--no-fusion-b", help="B's fusion (default: as A).", show_default=False),
+    ] = None,
+    cache_b: Annotated[
+        bool | None,
+        typer.Option("--cache-b/--no-cache-b", help="B's on-chip cache (default: as A).", show_default=False),
+    ] = None,
+    group_by: Annotated[
+        GroupBy,
+        typer.Option("--group-by", help="Align and compare rows per layer, block, stage, op type or node."),
+    ] = GroupBy.stage,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option("--format", help="table for people (green better, red worse), json for machines."),
+    ] = OutputFormat.table,
+    changed_only: Annotated[
+        bool, typer.Option("--changed-only", help="Leave out rows that are the same in A and B.")
+    ] = False,
     plot: PlotOpt = None,
 ) -> None:
     """Compare two designs, or one design on two profiles or under two option sets.
@@ -405,13 +529,18 @@ def diff_command(
     from costmodel.present.compare import build_diff
 
     def body() -> None:
-        options_a = _analysis_options(batch, precision, width, resolution, layer_precision, fusion,
-                                      cache, cache_fraction)
-        changes: dict[str, Any] = {"batch": batch_b, "width": width_b, "resolution": resolution_b,
-                                   "fusion": fusion_b, "cache": cache_b,
-                                   "precision": precision_b.value if precision_b else None}
-        options_b = dataclasses.replace(options_a, **{k: v for k, v in changes.items()
-                                                      if v is not None})
+        options_a = _analysis_options(
+            batch, precision, width, resolution, layer_precision, fusion, cache, cache_fraction
+        )
+        changes: dict[str, Any] = {
+            "batch": batch_b,
+            "width": width_b,
+            "resolution": resolution_b,
+            "fusion": fusion_b,
+            "cache": cache_b,
+            "precision": precision_b.value if precision_b else None,
+        }
+        options_b = dataclasses.replace(options_a, **{k: v for k, v in changes.items() if v is not None})
         profile_a = load_profile(hw)
         profile_b = load_profile(hw_b) if hw_b else profile_a
         spec_a_model = load_spec(resolve_spec_path(spec_a))
@@ -420,8 +549,11 @@ def diff_command(
             from costmodel.present.plots import plot_format
 
             plot_format(plot)  # a bad suffix fails before any work
-        result = build_diff(analyze(spec_a_model, profile_a, options_a),
-                            analyze(spec_b_model, profile_b, options_b), group_by.value)
+        result = build_diff(
+            analyze(spec_a_model, profile_a, options_a),
+            analyze(spec_b_model, profile_b, options_b),
+            group_by.value,
+        )
         if output_format is OutputFormat.json:
             sys.stdout.write(render_tables.diff_json(result) + "\n")
         else:
@@ -436,33 +568,51 @@ def diff_command(
 
 @app.command("report")
 def report_command(
-    specs: Annotated[list[str], typer.Argument(help="Spec files or bundled names.",
-                                               show_default=False)],
-    hw: Annotated[list[str] | None, typer.Option("--hw", help="Hardware profile, bundled name or "
-                                                 "path (repeatable; default snapdragon855).")]
-    = None,
+    specs: Annotated[list[str], typer.Argument(help="Spec files or bundled names.", show_default=False)],
+    hw: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--hw", help="Hardware profile, bundled name or path (repeatable; default snapdragon855)."
+        ),
+    ] = None,
     batch: BatchOpt = 1,
-    precision: Annotated[list[Precision] | None, typer.Option(
-        "--precision", help="Precision (repeatable; default fp32).")] = None,
-    width: Annotated[list[float] | None, typer.Option(
-        "--width", help="Width multiplier (repeatable; default 1.0).")] = None,
-    resolution: Annotated[list[int] | None, typer.Option(
-        "--resolution", min=1, max=16384, help="Input resolution (repeatable; default the "
-        "spec's).")] = None,
+    precision: Annotated[
+        list[Precision] | None, typer.Option("--precision", help="Precision (repeatable; default fp32).")
+    ] = None,
+    width: Annotated[
+        list[float] | None, typer.Option("--width", help="Width multiplier (repeatable; default 1.0).")
+    ] = None,
+    resolution: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--resolution", min=1, max=16384, help="Input resolution (repeatable; default the spec's)."
+        ),
+    ] = None,
     fusion: FusionOpt = True,
     cache: CacheOpt = True,
     cache_fraction: CacheFractionOpt = 0.5,
-    output_format: Annotated[ReportFormat, typer.Option(
-        "--format", help="markdown, latex (booktabs) or html (a standalone page): numbers for "
-        "people; csv or json: exact numbers under unit-suffixed keys.")] = ReportFormat.markdown,
-    columns: Annotated[str | None, typer.Option(
-        "--columns", help="Comma-separated columns, e.g. name,params,macs,latency_s. Available: "
-        "name, title, hardware, options, precision, batch, width, resolution, params, macs, ops, "
-        "weight_bytes, act_in_bytes, act_out_bytes, dram_bytes, naive_dram_bytes, "
-        "peak_activation_bytes, min_peak_activation_bytes, kernels, latency_s, energy_j, "
-        "memory_bound_share.")] = None,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file "
-                                                "instead of standard output.")] = None,
+    output_format: Annotated[
+        ReportFormat,
+        typer.Option(
+            "--format",
+            help="markdown, latex (booktabs) or html (a standalone page): numbers for "
+            "people; csv or json: exact numbers under unit-suffixed keys.",
+        ),
+    ] = ReportFormat.markdown,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            help="Comma-separated columns, e.g. name,params,macs,latency_s. Available: "
+            "name, title, hardware, options, precision, batch, width, resolution, params, macs, ops, "
+            "weight_bytes, act_in_bytes, act_out_bytes, dram_bytes, naive_dram_bytes, "
+            "peak_activation_bytes, min_peak_activation_bytes, kernels, latency_s, energy_j, "
+            "memory_bound_share.",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file instead of standard output.")
+    ] = None,
 ) -> None:
     """A table for a paper: one row per (spec, hardware profile, options), in that order."""
     from costmodel.present import tables as render_tables
@@ -475,10 +625,16 @@ def report_command(
         resolutions: list[int | None] = list(resolution) if resolution else [None]
         option_sets = [
             _analysis_options(batch, p, w, r, None, fusion, cache, cache_fraction)
-            for p in (precision or [Precision.fp32]) for w in (width or [1.0]) for r in resolutions
+            for p in (precision or [Precision.fp32])
+            for w in (width or [1.0])
+            for r in resolutions
         ]
-        results = [analyze(spec, profile, options) for spec in loaded for profile in profiles
-                   for options in option_sets]
+        results = [
+            analyze(spec, profile, options)
+            for spec in loaded
+            for profile in profiles
+            for options in option_sets
+        ]
         text = render_tables.render_report(build_report(results, keys), output_format.value)
         if output is None:
             sys.stdout.write(text)
@@ -490,10 +646,10 @@ def report_command(
 
 @app.command("plot")
 def plot_command(
-    specs: Annotated[list[str], typer.Argument(help="Spec files or bundled names.",
-                                               show_default=False)],
-    output: Annotated[Path, typer.Option("-o", "--output", help="The plot file: .png or .svg.",
-                                         show_default=False)],
+    specs: Annotated[list[str], typer.Argument(help="Spec files or bundled names.", show_default=False)],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="The plot file: .png or .svg.", show_default=False)
+    ],
     hw: HwOpt = "snapdragon855",
     batch: BatchOpt = 1,
     precision: PrecisionOpt = Precision.fp32,
@@ -501,8 +657,10 @@ def plot_command(
     resolution: ResolutionOpt = None,
     fusion: FusionOpt = True,
     cache: CacheOpt = True,
-    group_by: Annotated[GroupBy, typer.Option("--group-by", help="One point per layer (a fused "
-                                              "conv+bn+act), block, node, ...")] = GroupBy.layer,
+    group_by: Annotated[
+        GroupBy,
+        typer.Option("--group-by", help="One point per layer (a fused conv+bn+act), block, node, ..."),
+    ] = GroupBy.layer,
 ) -> None:
     """Roofline plot of every row of the specs on a profile (PNG or SVG).
 
@@ -531,26 +689,43 @@ class SweepFormat(str, Enum):
 def sweep_command(
     spec: SpecArg,
     hw: HwOpt = "snapdragon855",
-    widths: Annotated[str, typer.Option("--widths", help="Comma-separated width multipliers.")]
-    = "0.5,0.75,1.0",
-    resolutions: Annotated[str | None, typer.Option(
-        "--resolutions", help="Comma-separated input resolutions; default 128,160,192,224 "
-        "(MobileNet's grid) and the spec's own.", show_default=False)] = None,
+    widths: Annotated[
+        str, typer.Option("--widths", help="Comma-separated width multipliers.")
+    ] = "0.5,0.75,1.0",
+    resolutions: Annotated[
+        str | None,
+        typer.Option(
+            "--resolutions",
+            help="Comma-separated input resolutions; default 128,160,192,224 "
+            "(MobileNet's grid) and the spec's own.",
+            show_default=False,
+        ),
+    ] = None,
     batches: Annotated[str, typer.Option("--batches", help="Comma-separated batch sizes.")] = "1",
-    precisions: Annotated[str | None, typer.Option(
-        "--precisions", help="Comma-separated precisions (fp32, fp16, bf16, int8, int4); default "
-        "fp32, or the profile's only precision.", show_default=False)] = None,
+    precisions: Annotated[
+        str | None,
+        typer.Option(
+            "--precisions",
+            help="Comma-separated precisions (fp32, fp16, bf16, int8, int4); default "
+            "fp32, or the profile's only precision.",
+            show_default=False,
+        ),
+    ] = None,
     layer_precision: LayerPrecisionOpt = None,
     fusion: FusionOpt = True,
     cache: CacheOpt = True,
     cache_fraction: CacheFractionOpt = 0.5,
-    output_format: Annotated[SweepFormat, typer.Option(
-        "--format", help="table for people; csv or json: exact numbers for machines.")]
-    = SweepFormat.table,
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file "
-                                                "instead of standard output.")] = None,
-    plot: Annotated[Path | None, typer.Option("--plot", help="Also write latency against MACs, "
-                                              "one line per width (.png or .svg).")] = None,
+    output_format: Annotated[
+        SweepFormat,
+        typer.Option("--format", help="table for people; csv or json: exact numbers for machines."),
+    ] = SweepFormat.table,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file instead of standard output.")
+    ] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Also write latency against MACs, one line per width (.png or .svg)."),
+    ] = None,
 ) -> None:
     """Totals of one spec at every width x resolution (x batch x precision).
 
@@ -578,21 +753,24 @@ def sweep_command(
             plot_format(plot)  # a bad suffix fails before any work
         loaded = load_spec(resolve_spec_path(spec))
         profile = load_profile(hw)
-        options = _analysis_options(1, _default_precision(profile), 1.0, None, layer_precision,
-                                    fusion, cache, cache_fraction)
+        options = _analysis_options(
+            1, _default_precision(profile), 1.0, None, layer_precision, fusion, cache, cache_fraction
+        )
         width_list = parse_widths(widths)
         sides = parse_resolutions(resolutions) if resolutions else default_resolutions(loaded)
         batch_list = parse_batches(batches)
         precision_list = parse_precisions(precisions) if precisions else (options.precision,)
         start = time.perf_counter()
-        variants: Iterable[SweepPoint] = run_sweep(loaded, profile, width_list, sides, options,
-                                                   batches=batch_list, precisions=precision_list)
+        variants: Iterable[SweepPoint] = run_sweep(
+            loaded, profile, width_list, sides, options, batches=batch_list, precisions=precision_list
+        )
         total = len(width_list) * len(sides) * len(batch_list) * len(precision_list)
         if sys.stderr.isatty() and total >= 200:  # a second or more: show progress
             from rich.progress import track
 
-            variants = track(variants, total=total, description="sweeping",
-                             console=_console(stderr=True), transient=True)
+            variants = track(
+                variants, total=total, description="sweeping", console=_console(stderr=True), transient=True
+            )
         points = list(variants)
         elapsed = time.perf_counter() - start
         title = f"{loaded.title or loaded.name} on {profile.name}: {len(points)} variants"
@@ -600,13 +778,16 @@ def sweep_command(
             _console().print(render_sweep.sweep_table(points, title))
             print(f"{len(points)} variants in {elapsed:.2f} s", file=sys.stderr)
         else:
-            meta = {"spec": loaded.name, "hardware": profile.name,
-                    "options": options.to_dict() | dict.fromkeys(
-                        ("width", "resolution", "batch", "precision"))}  # per point
-            text = {SweepFormat.csv: lambda: render_sweep.sweep_csv(points),
-                    SweepFormat.json: lambda: render_sweep.sweep_json(points, meta),
-                    SweepFormat.table: lambda: render_sweep.sweep_text(points, title)
-                    }[output_format]()
+            meta = {
+                "spec": loaded.name,
+                "hardware": profile.name,
+                "options": options.to_dict() | dict.fromkeys(("width", "resolution", "batch", "precision")),
+            }  # per point
+            text = {
+                SweepFormat.csv: lambda: render_sweep.sweep_csv(points),
+                SweepFormat.json: lambda: render_sweep.sweep_json(points, meta),
+                SweepFormat.table: lambda: render_sweep.sweep_text(points, title),
+            }[output_format]()
             if output is None:
                 sys.stdout.write(text)
             else:

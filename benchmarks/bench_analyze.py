@@ -38,14 +38,24 @@ def main() -> None:
     args = parser.parse_args()
     hw = load_profile("snapdragon855")
 
-    cli = [sys.executable, str(ROOT / "cli.py"), "analyze", "archspecs/mbv3_small.yaml", "--hw",
-           "snapdragon855"]
+    cli = [
+        sys.executable,
+        str(ROOT / "cli.py"),
+        "analyze",
+        "archspecs/mbv3_small.yaml",
+        "--hw",
+        "snapdragon855",
+    ]
     floor = [sys.executable, "-c", "import pydantic.main, typer, rich.console, rich.table, yaml"]
-    for label, command in (("CLI end to end (mbv3_small, table)", cli),
-                           ("  of which: importing the libraries", floor),
-                           ("  of which: starting Python", [sys.executable, "-c", "pass"])):
-        best, median = best_of(lambda command=command: subprocess.run(
-            command, cwd=ROOT, capture_output=True, check=True), max(5, args.repeat // 2))
+    for label, command in (
+        ("CLI end to end (mbv3_small, table)", cli),
+        ("  of which: importing the libraries", floor),
+        ("  of which: starting Python", [sys.executable, "-c", "pass"]),
+    ):
+        best, median = best_of(
+            lambda command=command: subprocess.run(command, cwd=ROOT, capture_output=True, check=True),
+            max(5, args.repeat // 2),
+        )
         print(f"{label:45s} best {best * 1e3:8.1f} ms   median {median * 1e3:8.1f} ms")
 
     print(f"\n{'analysis alone (spec parsed once)':45s} {'nodes':>6s} {'best':>10s} {'median':>10s}")
@@ -69,14 +79,19 @@ def main() -> None:
         for _ in sweep(spec, hw, widths, resolutions):
             pass
 
-    print(f"\nwidth x resolution sweep of mbv3_small ({len(widths)} widths x {len(resolutions)} "
-          f"resolutions = {variants} variants, one process)")
-    for label, run in (("costmodel.cost.sweep (costmodel sweep)", sweep_api),
-                       ("analyze() once per variant (full rows)", one_analysis_per_variant)):
+    print(
+        f"\nwidth x resolution sweep of mbv3_small ({len(widths)} widths x {len(resolutions)} "
+        f"resolutions = {variants} variants, one process)"
+    )
+    for label, run in (
+        ("costmodel.cost.sweep (costmodel sweep)", sweep_api),
+        ("analyze() once per variant (full rows)", one_analysis_per_variant),
+    ):
         run()  # warm up
         best, median = best_of(run, max(5, args.repeat // 2))
-        print(f"{label:45s} best {variants / best:6.0f} variants/s   median "
-              f"{variants / median:6.0f} variants/s")
+        print(
+            f"{label:45s} best {variants / best:6.0f} variants/s   median {variants / median:6.0f} variants/s"
+        )
 
 
 if __name__ == "__main__":

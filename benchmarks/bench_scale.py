@@ -47,8 +47,10 @@ stages:
 def chain_spec(nodes: int) -> str:
     per_layer = 10_000  # the repeat limit: longer chains are several repeated layers
     layers, rest = divmod(nodes, per_layer)
-    extra = "".join(f"    - {{name: c{i}, op: conv2d, out: 8, kernel: 3, repeat: {per_layer}}}\n"
-                    for i in range(1, layers))
+    extra = "".join(
+        f"    - {{name: c{i}, op: conv2d, out: 8, kernel: 3, repeat: {per_layer}}}\n"
+        for i in range(1, layers)
+    )
     if rest and layers:
         extra += f"    - {{name: tail, op: conv2d, out: 8, kernel: 3, repeat: {rest}}}\n"
     return CHAIN.format(n=nodes, repeat=per_layer if layers else rest, extra=extra)
@@ -80,8 +82,9 @@ print(json.dumps({"seconds": elapsed, "nodes": result.total.nodes, "rss": rss}))
 
 
 def run(text: str) -> dict[str, float]:
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(ROOT)], input=text, text=True,
-                          capture_output=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(ROOT)], input=text, text=True, capture_output=True, check=True
+    )
     return json.loads(proc.stdout)
 
 
@@ -90,19 +93,22 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"{'graph':10s} {'target':>8s} {'nodes':>8s} {'time':>9s} {'peak RSS':>10s} "
-          f"{'growth vs previous':>20s}")
+    print(
+        f"{'graph':10s} {'target':>8s} {'nodes':>8s} {'time':>9s} {'peak RSS':>10s} "
+        f"{'growth vs previous':>20s}"
+    )
     for kind, make in (("chain", chain_spec), ("branchy", branchy_spec)):
         previous: dict[str, float] | None = None
         for size in sizes:
             figures = run(make(size))
             growth = ""
             if previous:
-                ratio = ((figures["seconds"] / previous["seconds"])
-                         / (figures["nodes"] / previous["nodes"]))
+                ratio = (figures["seconds"] / previous["seconds"]) / (figures["nodes"] / previous["nodes"])
                 growth = f"{ratio:.2f}x of linear"
-            print(f"{kind:10s} {size:8d} {int(figures['nodes']):8d} {figures['seconds']:8.2f}s "
-                  f"{figures['rss'] / 2**20:8.0f} MiB {growth:>20s}")
+            print(
+                f"{kind:10s} {size:8d} {int(figures['nodes']):8d} {figures['seconds']:8.2f}s "
+                f"{figures['rss'] / 2**20:8.0f} MiB {growth:>20s}"
+            )
             previous = figures
 
 

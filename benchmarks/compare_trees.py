@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 # Runs inside each tree (its own `costmodel` package first on sys.path); prints two numbers.
-PROBE = r'''
+PROBE = r"""
 import sys, time
 sys.path.insert(0, ".")
 from costmodel.cost.analysis import AnalysisOptions, analyze
@@ -49,33 +49,39 @@ def best(fn, repeat):
     return min(times)
 run_sweep()
 print(len(widths) * len(resolutions) / best(run_sweep, 5), best(lambda: analyze(spec, hw), 30))
-'''
+"""
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("trees", nargs="+", type=Path, help="checkouts to compare")
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
     results: dict[Path, dict[str, list[float]]] = {
-        tree: {"cli": [], "sweep": [], "analysis": []} for tree in args.trees}
+        tree: {"cli": [], "sweep": [], "analysis": []} for tree in args.trees
+    }
     cli = [sys.executable, "cli.py", "analyze", "archspecs/mbv3_small.yaml", "--hw", "snapdragon855"]
     for _ in range(args.rounds):
         for tree in args.trees:
             start = time.perf_counter()
             subprocess.run(cli, cwd=tree, capture_output=True, check=True)
             results[tree]["cli"].append(time.perf_counter() - start)
-            out = subprocess.run([sys.executable, "-c", PROBE], cwd=tree, capture_output=True,
-                                 text=True, check=True).stdout.split()
+            out = subprocess.run(
+                [sys.executable, "-c", PROBE], cwd=tree, capture_output=True, text=True, check=True
+            ).stdout.split()
             results[tree]["sweep"].append(float(out[0]))
             results[tree]["analysis"].append(float(out[1]))
-    print(f"{'tree':30s} {'CLI best/median':>18s} {'analysis best':>14s} "
-          f"{'sweep variants/s best/median':>30s}")
+    print(
+        f"{'tree':30s} {'CLI best/median':>18s} {'analysis best':>14s} {'sweep variants/s best/median':>30s}"
+    )
     for tree, r in results.items():
-        print(f"{str(tree):30s} {min(r['cli']) * 1e3:8.0f} /{statistics.median(r['cli']) * 1e3:5.0f} ms "
-              f"{min(r['analysis']) * 1e3:11.2f} ms {max(r['sweep']):20.0f} /"
-              f"{statistics.median(r['sweep']):6.0f}")
+        print(
+            f"{str(tree):30s} {min(r['cli']) * 1e3:8.0f} /{statistics.median(r['cli']) * 1e3:5.0f} ms "
+            f"{min(r['analysis']) * 1e3:11.2f} ms {max(r['sweep']):20.0f} /"
+            f"{statistics.median(r['sweep']):6.0f}"
+        )
 
 
 if __name__ == "__main__":

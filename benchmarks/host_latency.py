@@ -54,8 +54,10 @@ def main() -> None:
             version = measured.onnxruntime_version
         best = min(medians)
         rows.append((path.stem, best))
-        console.print(f"measured {path.stem:32s} {best * 1e3:9.2f} ms  "
-                      f"(medians {', '.join(f'{m * 1e3:.2f}' for m in medians)})")
+        console.print(
+            f"measured {path.stem:32s} {best * 1e3:9.2f} ms  "
+            f"(medians {', '.join(f'{m * 1e3:.2f}' for m in medians)})"
+        )
     header = [
         f"# onnxruntime {version} on this machine ({platform.processor() or platform.machine()}),"
         " CPU, 1 thread, batch 1, fp32;",
@@ -72,8 +74,7 @@ def main() -> None:
     if args.profile_out and report.params and report.fitted:
         import yaml
 
-        data = calibrated_profile_dict(host, report.params, str(args.out), report.fitted,
-                                       report.loo)
+        data = calibrated_profile_dict(host, report.params, str(args.out), report.fitted, report.loo)
         data["name"] = args.profile_out.stem
         data.pop("file", None)
         args.profile_out.write_text(yaml.safe_dump(data, sort_keys=False, width=100))

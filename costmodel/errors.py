@@ -63,13 +63,9 @@ class CostModelError(Exception):
         self.pos = pos
         self.node = node
 
-    def with_context(
-        self, *, pos: SourcePos | None = None, node: str | None = None
-    ) -> CostModelError:
+    def with_context(self, *, pos: SourcePos | None = None, node: str | None = None) -> CostModelError:
         """Fill in the place or node if the raiser did not know it (outer layers know more)."""
-        return CostModelError(
-            self.code, self.message, pos=self.pos or pos, node=self.node or node
-        )
+        return CostModelError(self.code, self.message, pos=self.pos or pos, node=self.node or node)
 
     def __str__(self) -> str:
         where = f"{self.pos}: " if self.pos else ""

@@ -38,31 +38,42 @@ def prior_profile(name: str) -> HardwareProfile:
 
 def main() -> None:
     write = "--write" in sys.argv
-    print(f"{'dataset':28s} {'profile':20s} {'n':>3s} {'fit MAPE':>9s} {'LOO MAPE':>9s} "
-          f"{'LOO Spearman':>13s}")
+    print(
+        f"{'dataset':28s} {'profile':20s} {'n':>3s} {'fit MAPE':>9s} {'LOO MAPE':>9s} {'LOO Spearman':>13s}"
+    )
     for csv_name, profile_name, targets in DATASETS:
         measurements = ROOT / "calibration" / csv_name
         hw = prior_profile(profile_name)
         report = calibrate(measurements, hw)
         assert report.params is not None and report.fitted is not None
         loo = report.loo
-        print(f"{csv_name:28s} {profile_name:20s} {report.fitted.n:3d} {report.fitted.mape:8.1f}% "
-              f"{(f'{loo.mape:8.1f}%' if loo else '       -'):>9s} "
-              f"{(f'{loo.spearman:13.3f}' if loo else '            -')}")
+        print(
+            f"{csv_name:28s} {profile_name:20s} {report.fitted.n:3d} {report.fitted.mape:8.1f}% "
+            f"{(f'{loo.mape:8.1f}%' if loo else '       -'):>9s} "
+            f"{(f'{loo.spearman:13.3f}' if loo else '            -')}"
+        )
         if not write:
             continue
         outputs = [(hw, report.params, None)]
-        outputs += [(prior_profile(t), transfer(report.params, hw, prior_profile(t)), profile_name)
-                    for t in targets]
+        outputs += [
+            (prior_profile(t), transfer(report.params, hw, prior_profile(t)), profile_name) for t in targets
+        ]
         for target, params, source in outputs:
-            data = calibrated_profile_dict(target, params, str(measurements), report.fitted, loo,
-                                           transferred_from=source)
+            data = calibrated_profile_dict(
+                target, params, str(measurements), report.fitted, loo, transferred_from=source
+            )
             path = ROOT / "hardware" / f"{target.name}.yaml"
-            header = "".join(f"# {line}\n" for line in
-                             [f"{target.title}.", "Calibrated by scripts/calibrate_profiles.py; "
-                              "[FIT] sources name the data."])
-            path.write_text(header + yaml.safe_dump(data, sort_keys=False, width=100,
-                                                    allow_unicode=True), encoding="utf-8")
+            header = "".join(
+                f"# {line}\n"
+                for line in [
+                    f"{target.title}.",
+                    "Calibrated by scripts/calibrate_profiles.py; [FIT] sources name the data.",
+                ]
+            )
+            path.write_text(
+                header + yaml.safe_dump(data, sort_keys=False, width=100, allow_unicode=True),
+                encoding="utf-8",
+            )
             load_profile(str(path))
             print(f"  wrote {path.relative_to(ROOT)}")
 

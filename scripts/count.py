@@ -32,8 +32,10 @@ def main(argv: list[str]) -> int:
             params += cost.params
             macs += cost.macs
             if show_layers and (cost.params or cost.macs):
-                print(f"  {node.name:40s} {node.op.name:15s} {list(node.shape)!s:20s} "
-                      f"params={cost.params:>10,d} macs={cost.macs:>14,d}")
+                print(
+                    f"  {node.name:40s} {node.op.name:15s} {list(node.shape)!s:20s} "
+                    f"params={cost.params:>10,d} macs={cost.macs:>14,d}"
+                )
         print(f"{path}: nodes={len(graph.nodes)} params={params} macs={macs}")
     return 0
 

@@ -35,18 +35,30 @@ def find_browser() -> str | None:
     return None
 
 
-def screenshot(html_file: Path, png_file: Path, size: tuple[int, int] = (1400, 900),
-               timeout_s: float = 120) -> None:
+def screenshot(
+    html_file: Path, png_file: Path, size: tuple[int, int] = (1400, 900), timeout_s: float = 120
+) -> None:
     """Headless Chromium's --screenshot of a local page; raises if no PNG comes out."""
     browser = find_browser()
     if browser is None:
         raise FileNotFoundError("chromium is not installed (apt-get install chromium)")
     with tempfile.TemporaryDirectory(prefix="costmodel-chromium-") as profile:
-        command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                   "--no-first-run", "--disable-background-networking",
-                   "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-                   f"--user-data-dir={profile}", f"--screenshot={png_file.resolve()}",
-                   f"--window-size={size[0]},{size[1]}", html_file.resolve().as_uri()]
+        command = [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            f"--screenshot={png_file.resolve()}",
+            f"--window-size={size[0]},{size[1]}",
+            html_file.resolve().as_uri(),
+        ]
         png_file.unlink(missing_ok=True)
         subprocess.run(command, check=True, capture_output=True, timeout=timeout_s)
     if not png_file.exists() or png_file.stat().st_size == 0:
@@ -62,12 +74,14 @@ def main() -> int:
     parser.add_argument("--html", type=Path, default=None, help="also keep the HTML page here")
     args = parser.parse_args()
     if find_browser() is None:
-        print("screenshot_report: chromium is not installed (apt-get install chromium)",
-              file=sys.stderr)
+        print("screenshot_report: chromium is not installed (apt-get install chromium)", file=sys.stderr)
         return 2
-    results = [analyze(load_spec(resolve_spec_path(spec)), load_profile(hw), AnalysisOptions(width=w))
-               for spec in args.specs for hw in (args.hw or ["snapdragon855"])
-               for w in (args.width or [1.0])]
+    results = [
+        analyze(load_spec(resolve_spec_path(spec)), load_profile(hw), AnalysisOptions(width=w))
+        for spec in args.specs
+        for hw in (args.hw or ["snapdragon855"])
+        for w in (args.width or [1.0])
+    ]
     page = render_report(build_report(results), "html")
     with tempfile.TemporaryDirectory() as tmp:
         html_file = args.html or Path(tmp) / "report.html"

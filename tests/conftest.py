@@ -30,9 +30,7 @@ def run(name: str, hw: HardwareProfile, **options: object) -> AnalysisResult:
 
 def spec_text(body: str, *, header: str = "") -> str:
     """A minimal spec around `body` (the stages section), for error and shape tests."""
-    return (
-        "version: 1\nname: t\ninput: [3, 32, 32]\n" + header + "stages:\n" + body
-    )
+    return "version: 1\nname: t\ninput: [3, 32, 32]\n" + header + "stages:\n" + body
 
 
 def parse(text: str) -> Spec:

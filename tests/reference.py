@@ -12,8 +12,11 @@ EXACT: dict[str, tuple[int, int, str]] = {
     "mbv2": (3_504_872, 300_774_272, "torchvision mobilenet_v2"),
     "mbv3_small": (2_542_856, 56_510_400, "torchvision mobilenet_v3_small"),
     "mbv3_large": (5_483_032, 216_589_760, "torchvision mobilenet_v3_large"),
-    "mbv3_large_original_last_stage": (4_983_512, 250_907_520,
-                                       "torchvision blocks, paper Fig. 5 original last stage"),
+    "mbv3_large_original_last_stage": (
+        4_983_512,
+        250_907_520,
+        "torchvision blocks, paper Fig. 5 original last stage",
+    ),
     "mnasnet_b1": (4_383_312, 314_415_872, "torchvision mnasnet1_0"),
     "squeezenet1_0": (1_248_424, 818_924_576, "torchvision squeezenet1_0"),
     "squeezenet1_1": (1_235_496, 349_151_936, "torchvision squeezenet1_1"),
@@ -32,8 +35,12 @@ EXACT: dict[str, tuple[int, int, str]] = {
 # Models without a torchvision counterpart: published (params, MAdds), to be met within 2%.
 PUBLISHED: dict[str, tuple[float, float, str]] = {
     "nasnet_a_mobile": (5.3e6, 564e6, "Zoph et al., CVPR 2018, Table 2"),
-    "shufflenet_v1_g3": (1.9e6, 140e6, "Zhang et al., CVPR 2018, Table 2 (140 MFLOPs = MAdds); "
-                         "params from the authors' ShuffleNet-Series release"),
+    "shufflenet_v1_g3": (
+        1.9e6,
+        140e6,
+        "Zhang et al., CVPR 2018, Table 2 (140 MFLOPs = MAdds); "
+        "params from the authors' ShuffleNet-Series release",
+    ),
     "bn_inception": (11.3e6, 2.0e9, "osmr imgclsmob bninception (~11.3M params, ~2.0G MACs)"),
     "mnasnet_a1": (3.9e6, 312e6, "Tan et al., CVPR 2019, Table 1"),
 }

@@ -9,8 +9,17 @@ from conftest import run
 
 from costmodel.cost.analysis import GROUP_BY, Row
 
-ADDITIVE = ("params", "macs", "ops", "weight_bytes", "act_in_bytes", "act_out_bytes", "dram_bytes",
-            "latency_s", "energy_j")
+ADDITIVE = (
+    "params",
+    "macs",
+    "ops",
+    "weight_bytes",
+    "act_in_bytes",
+    "act_out_bytes",
+    "dram_bytes",
+    "latency_s",
+    "energy_j",
+)
 
 
 @pytest.mark.parametrize("group_by", GROUP_BY)
@@ -67,10 +76,12 @@ def test_roofline_formula_on_one_node_without_fusion_or_cache(sd855) -> None:
     compute = node.macs / (fp32.peak_macs_per_s * sd855.efficiency["conv"] * fp32.scale)
     memory = (weight_bytes + act_bytes) / mem.dram_bytes_per_s
     assert node.latency_s == pytest.approx(max(compute, memory) + sd855.overhead_s_per_kernel)
-    energy = (node.macs * fp32.energy_pj_per_mac * 1e-12
-              + node.dram_bytes * mem.dram_pj_per_byte * 1e-12
-              + node.onchip_bytes * mem.onchip_pj_per_byte * 1e-12
-              + sd855.static_power_w * node.latency_s)
+    energy = (
+        node.macs * fp32.energy_pj_per_mac * 1e-12
+        + node.dram_bytes * mem.dram_pj_per_byte * 1e-12
+        + node.onchip_bytes * mem.onchip_pj_per_byte * 1e-12
+        + sd855.static_power_w * node.latency_s
+    )
     assert node.energy_j == pytest.approx(energy)
     assert node.bound == ("compute" if compute > memory else "memory")
     assert result.total.dram_bytes == result.total.naive_dram_bytes
@@ -87,8 +98,9 @@ def test_fused_stem_kernel_by_hand(sd855) -> None:
     input_bytes = 3 * 224 * 224 * 4  # from DRAM: the image comes from outside
     assert sum(r.dram_bytes for r in stem.values()) == weights + input_bytes
     peak, eff = sd855.precisions["fp32"].peak_macs_per_s, sd855.efficiency
-    compute = (16 * 112 * 112 * 27) / (peak * eff["conv"]) + \
-        (2 + 4) * 16 * 112 * 112 / (peak * eff["elementwise"])  # bn 2 + hardswish 4 ops/element
+    compute = (16 * 112 * 112 * 27) / (peak * eff["conv"]) + (2 + 4) * 16 * 112 * 112 / (
+        peak * eff["elementwise"]
+    )  # bn 2 + hardswish 4 ops/element
     memory = (weights + input_bytes) / sd855.memory.dram_bytes_per_s
     kernel_latency = sum(r.latency_s for r in stem.values())
     assert kernel_latency == pytest.approx(max(compute, memory) + sd855.overhead_s_per_kernel)

@@ -25,21 +25,33 @@ from costmodel.hw.calibrate import (
     scores,
 )
 
-CONFIGS = [("mbv3_small", 1.0, None), ("mbv3_large", 1.0, None), ("mbv2", 1.0, None),
-           ("mbv2", 0.5, 160), ("resnet18", 1.0, None), ("squeezenet1_1", 1.0, None),
-           ("shufflenet_v2_x1_0", 1.0, None), ("mbv1", 0.75, 192), ("googlenet", 1.0, None),
-           ("efficientnet_b0", 1.0, None), ("densenet121", 1.0, 128), ("mnasnet_b1", 1.0, None)]
+CONFIGS = [
+    ("mbv3_small", 1.0, None),
+    ("mbv3_large", 1.0, None),
+    ("mbv2", 1.0, None),
+    ("mbv2", 0.5, 160),
+    ("resnet18", 1.0, None),
+    ("squeezenet1_1", 1.0, None),
+    ("shufflenet_v2_x1_0", 1.0, None),
+    ("mbv1", 0.75, 192),
+    ("googlenet", 1.0, None),
+    ("efficientnet_b0", 1.0, None),
+    ("densenet121", 1.0, 128),
+    ("mnasnet_b1", 1.0, None),
+]
 
 
 def _measurement(spec: str, width: float, resolution: int | None, latency: float = 1.0):
-    return Measurement(spec, AnalysisOptions(width=width, resolution=resolution), latency, spec,
-                       SourcePos("t.csv", 1, 1))
+    return Measurement(
+        spec, AnalysisOptions(width=width, resolution=resolution), latency, spec, SourcePos("t.csv", 1, 1)
+    )
 
 
 def test_fit_recovers_the_parameters_that_generated_the_data() -> None:
     hw = load_profile("snapdragon855")
-    truth = Parameters({**hw.efficiency, "conv": 0.45, "pointwise": 0.8, "depthwise": 0.1,
-                        "elementwise": 0.3}, 8e-6, 20e9)
+    truth = Parameters(
+        {**hw.efficiency, "conv": 0.45, "pointwise": 0.8, "depthwise": 0.1, "elementwise": 0.3}, 8e-6, 20e9
+    )
     feats = [features(_measurement(*c), hw) for c in CONFIGS]
     data = [(f, predict(f, truth)) for f in feats]
     prior = profile_parameters(hw)
@@ -63,11 +75,14 @@ def test_scores_by_hand() -> None:
     assert scores([3.0, 2.0, 1.0], [1.0, 2.0, 3.0]).spearman == pytest.approx(-1.0)
 
 
-@pytest.mark.parametrize("text,code,line", [
-    ("spec,latency_ms\nmbv3_small,abc\n", ErrorCode.BAD_VALUE, 2),
-    ("# source\nspec,latency_ms\nmbv3_small,5\nmbv3_small,-1\n", ErrorCode.BAD_VALUE, 4),
-    ("model,latency\nmbv3_small,5\n", ErrorCode.MISSING_KEY, 1),
-])
+@pytest.mark.parametrize(
+    "text,code,line",
+    [
+        ("spec,latency_ms\nmbv3_small,abc\n", ErrorCode.BAD_VALUE, 2),
+        ("# source\nspec,latency_ms\nmbv3_small,5\nmbv3_small,-1\n", ErrorCode.BAD_VALUE, 4),
+        ("model,latency\nmbv3_small,5\n", ErrorCode.MISSING_KEY, 1),
+    ],
+)
 def test_bad_measurement_files(text: str, code: ErrorCode, line: int, tmp_path: Path) -> None:
     path = tmp_path / "m.csv"
     path.write_text(text)
@@ -87,16 +102,19 @@ def test_unknown_spec_in_measurements_points_at_the_row(tmp_path: Path) -> None:
 
 def test_calibrate_cli_writes_a_profile_that_loads(tmp_path: Path) -> None:
     out = tmp_path / "sd845-fit.yaml"
-    result = CliRunner().invoke(app, ["calibrate", str(ROOT / "calibration/pixel3_sd845.csv"),
-                                      "--hw", "snapdragon845", "-o", str(out)])
+    result = CliRunner().invoke(
+        app,
+        ["calibrate", str(ROOT / "calibration/pixel3_sd845.csv"), "--hw", "snapdragon845", "-o", str(out)],
+    )
     assert result.exit_code == 0, result.output
     assert "leave one model out" in result.stdout
     profile = load_profile(str(out))
     assert profile.name == "sd845-fit"
     assert all(source for source in profile.sources.values())
     assert profile.sources["overhead_s_per_kernel"].startswith("[FIT]")
-    result = CliRunner().invoke(app, ["validate-latency",
-                                      str(ROOT / "calibration/pixel3_sd845.csv"), "--hw", str(out)])
+    result = CliRunner().invoke(
+        app, ["validate-latency", str(ROOT / "calibration/pixel3_sd845.csv"), "--hw", str(out)]
+    )
     assert result.exit_code == 0 and "Spearman" in result.stdout
 
 
@@ -104,8 +122,7 @@ def test_fit_never_leaves_the_bounds() -> None:
     hw = load_profile("snapdragon855")
     feats = [features(_measurement(*c), hw) for c in CONFIGS[:4]]
     # absurdly fast "measurements" would need efficiency > 1: the fit stops at the bound
-    fitted = fit([(f, predict(f, profile_parameters(hw)) / 100) for f in feats],
-                 profile_parameters(hw))
+    fitted = fit([(f, predict(f, profile_parameters(hw)) / 100) for f in feats], profile_parameters(hw))
     assert all(0 < v <= 1 for v in fitted.efficiency.values())
     assert fitted.dram_bytes_per_s <= hw.memory.dram_bytes_per_s * (1 + 1e-9)
     assert replace(fitted).overhead_s > 0

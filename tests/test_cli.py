@@ -17,8 +17,9 @@ runner = CliRunner()
 
 def test_analyze_json_reports_exact_counts() -> None:
     for name in ("mbv3_small", "mbv3_large"):
-        result = runner.invoke(app, ["analyze", f"archspecs/{name}.yaml", "--hw", "snapdragon855",
-                                     "--format", "json"])
+        result = runner.invoke(
+            app, ["analyze", f"archspecs/{name}.yaml", "--hw", "snapdragon855", "--format", "json"]
+        )
         assert result.exit_code == 0, result.output
         data = json.loads(result.stdout)
         params, macs, _ = EXACT[name]
@@ -31,9 +32,18 @@ def test_analyze_table_has_header_totals_and_top_contributors() -> None:
     result = runner.invoke(app, ["analyze", "mbv3_small", "--group-by", "stage"])
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for needle in ("MobileNetV3-Small 1.0", "Snapdragon 855", "precision fp32", "batch 1",
-                   "params: learnable parameters", "MACs: multiply-accumulates", "total",
-                   "2,542,856 params", "56,510,400 MACs", "Top 5 latency contributors"):
+    for needle in (
+        "MobileNetV3-Small 1.0",
+        "Snapdragon 855",
+        "precision fp32",
+        "batch 1",
+        "params: learnable parameters",
+        "MACs: multiply-accumulates",
+        "total",
+        "2,542,856 params",
+        "56,510,400 MACs",
+        "Top 5 latency contributors",
+    ):
         assert needle in out, needle
     assert "\x1b[" not in out  # not a terminal: no colour codes
 
@@ -52,8 +62,13 @@ def test_what_if_options_change_the_numbers() -> None:
 
 
 def test_bad_option_values_exit_2() -> None:
-    for options in (["--batch", "0"], ["--precision", "fp8"], ["--width", "-1"],
-                    ["--group-by", "blocks"], ["--resolution", "1000000000"]):
+    for options in (
+        ["--batch", "0"],
+        ["--precision", "fp8"],
+        ["--width", "-1"],
+        ["--group-by", "blocks"],
+        ["--resolution", "1000000000"],
+    ):
         result = runner.invoke(app, ["analyze", "mbv3_small", *options])
         assert result.exit_code == 2, (options, result.output)
 
@@ -79,14 +94,17 @@ def test_help_explains_every_command() -> None:
     for command in ("analyze", "validate", "hw"):
         assert command in result.stdout
     result = runner.invoke(app, ["analyze", "--help"])
-    for option in ("--hw", "--batch", "--precision", "--width", "--resolution", "--group-by",
-                   "--format"):
+    for option in ("--hw", "--batch", "--precision", "--width", "--resolution", "--group-by", "--format"):
         assert option in result.stdout
 
 
 def test_spec_names_resolve_from_any_directory(tmp_path) -> None:
-    proc = subprocess.run([sys.executable, str(ROOT / "cli.py"), "analyze", "mbv3_small",
-                           "--format", "json"], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "analyze", "mbv3_small", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["totals"]["params"] == EXACT["mbv3_small"][0]

@@ -16,11 +16,21 @@ from costmodel.present.metrics import DIFF_TOTALS, METRICS
 
 runner = CliRunner()
 
-ADDITIVE = ("params", "macs", "ops", "weight_bytes", "act_in_bytes", "act_out_bytes", "dram_bytes",
-            "latency_s", "energy_j")
+ADDITIVE = (
+    "params",
+    "macs",
+    "ops",
+    "weight_bytes",
+    "act_in_bytes",
+    "act_out_bytes",
+    "dram_bytes",
+    "latency_s",
+    "energy_j",
+)
 
 
 # -- totals and deltas ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("group_by", GROUP_BY)
 def test_diff_of_a_spec_with_itself_is_all_zero(group_by: str, sd855: HardwareProfile) -> None:
@@ -57,11 +67,17 @@ def test_deltas_are_b_minus_a_of_two_separate_analyses(sd855: HardwareProfile) -
 
 
 def test_headline_stage_table(sd855: HardwareProfile) -> None:
-    diff = build_diff(run("mbv3_large_original_last_stage", sd855), run("mbv3_large", sd855),
-                      "stage")
+    diff = build_diff(run("mbv3_large_original_last_stage", sd855), run("mbv3_large", sd855), "stage")
     status = {p.name: p.status for p in diff.pairs}
-    assert status == {"stem": "same", "s1": "same", "s2": "same", "s3": "same", "s4": "same",
-                      "s5": "same", "head": "changed"}
+    assert status == {
+        "stem": "same",
+        "s1": "same",
+        "s2": "same",
+        "s3": "same",
+        "s4": "same",
+        "s5": "same",
+        "head": "changed",
+    }
     layers = build_diff(diff.a, diff.b, "layer")
     changed = {p.name: p.status for p in layers.pairs if p.status != "same"}
     assert changed["head.dw"] == changed["head.project"] == changed["head.conv2"] == "removed"
@@ -125,8 +141,7 @@ def test_a_renamed_stage_aligns_by_structure(sd855: HardwareProfile) -> None:
 
 def test_a_renamed_and_changed_stage_still_aligns(sd855: HardwareProfile) -> None:
     a = _analyze(BASE, sd855)
-    b = _analyze(BASE.replace("  s1:\n", "  body:\n").replace("exp: 72, out: 24", "exp: 96, out: 24"),
-                 sd855)
+    b = _analyze(BASE.replace("  s1:\n", "  body:\n").replace("exp: 72, out: 24", "exp: 96, out: 24"), sd855)
     stages = build_diff(a, b, "stage")
     assert _statuses(stages)["s1 → body"] == "changed"
     blocks = _statuses(build_diff(a, b, "block"))
@@ -139,7 +154,8 @@ def test_an_inserted_block_is_added(sd855: HardwareProfile) -> None:
     inserted = BASE.replace(
         "    - {name: b2, block: inverted_residual, exp: 72, out: 24, kernel: 3, act: relu}\n",
         "    - {name: b2, block: inverted_residual, exp: 72, out: 24, kernel: 3, act: relu}\n"
-        "    - {name: b3, block: inverted_residual, exp: 72, out: 24, kernel: 3, act: relu}\n")
+        "    - {name: b3, block: inverted_residual, exp: 72, out: 24, kernel: 3, act: relu}\n",
+    )
     b = _analyze(inserted, sd855)
     diff = build_diff(a, b, "block")
     names = [p.name for p in diff.pairs]
@@ -149,10 +165,14 @@ def test_an_inserted_block_is_added(sd855: HardwareProfile) -> None:
     stages = _statuses(build_diff(a, b, "stage"))
     assert stages["s1"] == "changed" and stages["stem"] == "same"
     # an inserted block with a name of its own, between two others
-    b2 = _analyze(BASE.replace(
-        "    - {name: b2, block: inverted_residual, exp: 120",
-        "    - {name: new, block: inverted_residual, exp: 100, out: 40, kernel: 3, act: relu}\n"
-        "    - {name: b2, block: inverted_residual, exp: 120"), sd855)
+    b2 = _analyze(
+        BASE.replace(
+            "    - {name: b2, block: inverted_residual, exp: 120",
+            "    - {name: new, block: inverted_residual, exp: 100, out: 40, kernel: 3, act: relu}\n"
+            "    - {name: b2, block: inverted_residual, exp: 120",
+        ),
+        sd855,
+    )
     diff2 = build_diff(a, b2, "block")
     names2 = [p.name for p in diff2.pairs]
     assert names2.index("s2.b1") < names2.index("s2.new") < names2.index("s2.b2")
@@ -161,8 +181,7 @@ def test_an_inserted_block_is_added(sd855: HardwareProfile) -> None:
 
 def test_a_removed_layer_is_removed(sd855: HardwareProfile) -> None:
     a = _analyze(BASE, sd855)
-    b = _analyze(BASE.replace("    - {name: extra, op: conv2d, out: 96, kernel: 1, act: relu}\n", ""),
-                 sd855)
+    b = _analyze(BASE.replace("    - {name: extra, op: conv2d, out: 96, kernel: 1, act: relu}\n", ""), sd855)
     for group_by in ("layer", "block"):
         diff = build_diff(a, b, group_by)
         statuses = _statuses(diff)
@@ -172,23 +191,33 @@ def test_a_removed_layer_is_removed(sd855: HardwareProfile) -> None:
         assert names.index("head.conv") < names.index("head.extra") < names.index("head.pool")
     node_diff = build_diff(a, b, "node")
     assert {p.name for p in node_diff.pairs if p.status == "removed"} == {
-        "head.extra", "head.extra.bn", "head.extra.act"}
+        "head.extra",
+        "head.extra.bn",
+        "head.extra.act",
+    }
 
 
 def test_a_replaced_layer_pairs_with_its_replacement(sd855: HardwareProfile) -> None:
     """A layer renamed and changed pairs with the new one when its kind matches."""
     a = _analyze(BASE, sd855)
-    b = _analyze(BASE.replace("{name: extra, op: conv2d, out: 96,", "{name: more, op: conv2d, out: 128,"),
-                 sd855)
+    b = _analyze(
+        BASE.replace("{name: extra, op: conv2d, out: 96,", "{name: more, op: conv2d, out: 128,"), sd855
+    )
     statuses = _statuses(build_diff(a, b, "layer"))
     assert statuses["head.extra → head.more"] == "changed"
 
 
 # -- the command ----------------------------------------------------------------------------------
 
+
 def test_cli_diff_table_and_json() -> None:
-    args = ["diff", "archspecs/mbv3_large_original_last_stage.yaml", "archspecs/mbv3_large.yaml",
-            "--hw", "snapdragon855"]
+    args = [
+        "diff",
+        "archspecs/mbv3_large_original_last_stage.yaml",
+        "archspecs/mbv3_large.yaml",
+        "--hw",
+        "snapdragon855",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     out = result.stdout
@@ -206,11 +235,15 @@ def test_cli_diff_table_and_json() -> None:
 def test_cli_diff_two_profiles_and_two_option_sets(tmp_path) -> None:
     profile = (ROOT / "hardware" / "snapdragon855.yaml").read_text(encoding="utf-8")
     fast = tmp_path / "fast.yaml"
-    fast.write_text(profile.replace("name: snapdragon855", "name: fast")
-                    .replace("dram_bytes_per_s: 34.1e9", "dram_bytes_per_s: 68.2e9"),
-                    encoding="utf-8")
-    result = runner.invoke(app, ["diff", "mbv3_small", "--hw", "snapdragon855", "--hw-b", str(fast),
-                                 "--format", "json"])
+    fast.write_text(
+        profile.replace("name: snapdragon855", "name: fast").replace(
+            "dram_bytes_per_s: 34.1e9", "dram_bytes_per_s: 68.2e9"
+        ),
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app, ["diff", "mbv3_small", "--hw", "snapdragon855", "--hw-b", str(fast), "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert (data["a"]["label"], data["b"]["label"]) == ("snapdragon855", "fast")
@@ -225,8 +258,11 @@ def test_cli_diff_two_profiles_and_two_option_sets(tmp_path) -> None:
 
 
 def test_cli_diff_errors_are_one_line() -> None:
-    for args in (["diff", "mbv3_small", "nope"], ["diff", "mbv3_small", "--hw-b", "nope"],
-                 ["diff", "mbv3_small", "--plot", "x.gif"]):
+    for args in (
+        ["diff", "mbv3_small", "nope"],
+        ["diff", "mbv3_small", "--hw-b", "nope"],
+        ["diff", "mbv3_small", "--plot", "x.gif"],
+    ):
         result = runner.invoke(app, args)
         assert result.exit_code == 2, (args, result.output)
         assert "Traceback" not in result.output

@@ -42,12 +42,23 @@ runner = CliRunner()
 # longer hunt than CI's. Without it every run tries the same modest set.
 EXPLORE = int(os.environ.get("COSTMODEL_FUZZ_EXAMPLES", "0"))
 HANG_SECONDS = 120 if not EXPLORE else 120 + EXPLORE  # per test function
-FUZZ = settings(max_examples=EXPLORE or 60, deadline=None, derandomize=not EXPLORE, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.data_too_large, HealthCheck.filter_too_much])
+FUZZ = settings(
+    max_examples=EXPLORE or 60,
+    deadline=None,
+    derandomize=not EXPLORE,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
 
-LOCATED = re.compile(r"costmodel: (?P<file>.+?):(?P<line>\d+):(?P<col>\d+): "
-                     r"error\[(?P<code>E\d{3})\] .*\S")
+LOCATED = re.compile(
+    r"costmodel: (?P<file>.+?):(?P<line>\d+):(?P<col>\d+): "
+    r"error\[(?P<code>E\d{3})\] .*\S"
+)
 UNLOCATED = re.compile(r"costmodel: error\[(?P<code>E\d{3})\] .*\S")
 
 
@@ -106,8 +117,10 @@ def dump(tree: Any) -> str:
 # --- seeds -------------------------------------------------------------------------------------
 
 SPECS = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(ARCHSPECS.glob("*.yaml"))}
-LIBRARIES = {p.stem: yaml.safe_load(p.read_text(encoding="utf-8"))
-             for p in sorted((ARCHSPECS / "blocks").glob("*.yaml"))}
+LIBRARIES = {
+    p.stem: yaml.safe_load(p.read_text(encoding="utf-8"))
+    for p in sorted((ARCHSPECS / "blocks").glob("*.yaml"))
+}
 SMALL_SPECS = ("mbv3_small", "mbv1", "squeezenet1_1", "shufflenet_v2_x0_5", "resnet18", "mnasnet_a1")
 HW_PATH = ROOT / "hardware" / "snapdragon855.yaml"
 TINY = "version: 1\nname: t\ninput: [3, 16, 16]\nstages:\n  s1:\n    - {op: conv2d, out: 8, kernel: 3}\n"
@@ -115,32 +128,142 @@ HEAD = "version: 1\nname: t\ninput: [3, 32, 32]\nstages:\n  s1:\n"
 
 OP_NAMES = sorted(n for n in ops.REGISTRY if n != "input")
 BLOCK_NAMES = sorted({name for lib in LIBRARIES.values() for name in lib.get("blocks", {})})
-KEYS = sorted({"version", "name", "title", "source", "notes", "input", "imports", "defaults", "vars",
-               "blocks", "stages", "params", "channels", "layers", "output", "summary", "exp",
-               "se", "in_channels", "width_divisor", "__pos__", "<<", "", " ", "é", "a.b",
-               "input0", "input1", "1"}
-              | {k for op in ops.REGISTRY.values() for k in op.attrs}
-              | {"name", "op", "block", "inputs", "repeat", "when", "fixed", "norm", "act", "comment"})
+KEYS = sorted(
+    {
+        "version",
+        "name",
+        "title",
+        "source",
+        "notes",
+        "input",
+        "imports",
+        "defaults",
+        "vars",
+        "blocks",
+        "stages",
+        "params",
+        "channels",
+        "layers",
+        "output",
+        "summary",
+        "exp",
+        "se",
+        "in_channels",
+        "width_divisor",
+        "__pos__",
+        "<<",
+        "",
+        " ",
+        "é",
+        "a.b",
+        "input0",
+        "input1",
+        "1",
+    }
+    | {k for op in ops.REGISTRY.values() for k in op.attrs}
+    | {"name", "op", "block", "inputs", "repeat", "when", "fixed", "norm", "act", "comment"}
+)
 
-NUMBERS = st.sampled_from([0, -1, -8, 1, 2, 3, 7, 8, 16, 65536, 65537, 10**6, 10**9, 2**63,
-                           10**30, 10**200, 0.5, 1.5, -0.0, -2.5, 1e308, 5e-324, math.nan,
-                           math.inf, -math.inf])
-EXPRESSIONS = st.sampled_from([
-    "in_channels * 2", "in_channels // 0", "in_channels % 0", "10**10**10", "'a' * 10**9",
-    "((((10**64)**64)**64)**64)**64", "round(5, -10**9)", "'%0999999999d' % 1", "float('nan')",
-    "float('inf')", "(-8) ** 0.5", "make_divisible(in_channels * 0.5, 8)", "exp", "out", "in_h",
-    "unknown_name", "x.y", "__import__('os')", "1 if in_channels else 'a'", "in_channels * * 2",
-    "-" * 400 + "1", "(" * 100 + "1" + ")" * 100, "not " * 100 + "True", "min()",
-    "int('9' * 40)", "max(1, 2, 3)", "in_channels > 8 and in_h < 4", "stride == 1", "act",
-    "exp * 10**9", "2 ** 0.5", "int(1e308) * int(1e308)", "ceil(float('inf'))", "abs(-3)",
-    "make_divisible(10, 0)", "make_divisible(1e308, 1e-308)", "1" * 600, "a\nb", "relu",
-    "'same'", "valid", "auto", "none", "true", "[1, 2]", "{}", "*", "&", "!!python/object",
-])
-SCALARS = st.one_of(NUMBERS, st.integers(), st.floats(), st.booleans(), st.none(),
-                    st.text(max_size=20), EXPRESSIONS, st.sampled_from(OP_NAMES + BLOCK_NAMES))
-VALUES = st.recursive(SCALARS, lambda children: st.lists(children, max_size=4)
-                      | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), children,
-                                        max_size=4), max_leaves=8)
+NUMBERS = st.sampled_from(
+    [
+        0,
+        -1,
+        -8,
+        1,
+        2,
+        3,
+        7,
+        8,
+        16,
+        65536,
+        65537,
+        10**6,
+        10**9,
+        2**63,
+        10**30,
+        10**200,
+        0.5,
+        1.5,
+        -0.0,
+        -2.5,
+        1e308,
+        5e-324,
+        math.nan,
+        math.inf,
+        -math.inf,
+    ]
+)
+EXPRESSIONS = st.sampled_from(
+    [
+        "in_channels * 2",
+        "in_channels // 0",
+        "in_channels % 0",
+        "10**10**10",
+        "'a' * 10**9",
+        "((((10**64)**64)**64)**64)**64",
+        "round(5, -10**9)",
+        "'%0999999999d' % 1",
+        "float('nan')",
+        "float('inf')",
+        "(-8) ** 0.5",
+        "make_divisible(in_channels * 0.5, 8)",
+        "exp",
+        "out",
+        "in_h",
+        "unknown_name",
+        "x.y",
+        "__import__('os')",
+        "1 if in_channels else 'a'",
+        "in_channels * * 2",
+        "-" * 400 + "1",
+        "(" * 100 + "1" + ")" * 100,
+        "not " * 100 + "True",
+        "min()",
+        "int('9' * 40)",
+        "max(1, 2, 3)",
+        "in_channels > 8 and in_h < 4",
+        "stride == 1",
+        "act",
+        "exp * 10**9",
+        "2 ** 0.5",
+        "int(1e308) * int(1e308)",
+        "ceil(float('inf'))",
+        "abs(-3)",
+        "make_divisible(10, 0)",
+        "make_divisible(1e308, 1e-308)",
+        "1" * 600,
+        "a\nb",
+        "relu",
+        "'same'",
+        "valid",
+        "auto",
+        "none",
+        "true",
+        "[1, 2]",
+        "{}",
+        "*",
+        "&",
+        "!!python/object",
+    ]
+)
+SCALARS = st.one_of(
+    NUMBERS,
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=20),
+    EXPRESSIONS,
+    st.sampled_from(OP_NAMES + BLOCK_NAMES),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=8,
+)
 NAMES = st.sampled_from(KEYS) | st.text(max_size=8)
 
 
@@ -148,13 +271,24 @@ NAMES = st.sampled_from(KEYS) | st.text(max_size=8)
 def small_specs(draw: st.DrawFn) -> dict[str, Any]:
     """A small spec of common layers; most are valid, some have shape errors (fine either way)."""
     templates = [
-        {"op": "conv2d", "out": draw(st.sampled_from([4, 8, 16])), "kernel": draw(st.sampled_from([1, 3])),
-         "stride": draw(st.sampled_from([1, 2])), "norm": "batchnorm", "act": "relu"},
+        {
+            "op": "conv2d",
+            "out": draw(st.sampled_from([4, 8, 16])),
+            "kernel": draw(st.sampled_from([1, 3])),
+            "stride": draw(st.sampled_from([1, 2])),
+            "norm": "batchnorm",
+            "act": "relu",
+        },
         {"op": "conv2d", "out": 8, "kernel": 3, "groups": 8, "padding": "same"},
-        {"op": "relu"}, {"op": "hardswish"}, {"op": "maxpool", "kernel": 2},
+        {"op": "relu"},
+        {"op": "hardswish"},
+        {"op": "maxpool", "kernel": 2},
         {"op": "avgpool", "kernel": 3, "stride": 1, "padding": 1, "ceil_mode": True},
-        {"op": "identity"}, {"op": "dropout", "p": 0.2}, {"op": "channel_shuffle", "groups": 2},
-        {"op": "slice", "start": 0, "stop": 2}, {"block": "blk", "out": 8},
+        {"op": "identity"},
+        {"op": "dropout", "p": 0.2},
+        {"op": "channel_shuffle", "groups": 2},
+        {"op": "slice", "start": 0, "stop": 2},
+        {"block": "blk", "out": 8},
         {"block": "blk", "out": "in_channels * 2", "stride": 2, "repeat": 2},
     ]
     layers = draw(st.lists(st.sampled_from(range(len(templates))), min_size=1, max_size=6))
@@ -162,19 +296,41 @@ def small_specs(draw: st.DrawFn) -> dict[str, Any]:
     for index, layer in enumerate(body):
         layer["name"] = f"l{index}"
     if len(body) >= 2 and draw(st.booleans()):
-        body.append({"name": "merge", "op": draw(st.sampled_from(["add", "concat", "mul"])),
-                     "inputs": [body[-1]["name"], body[-2]["name"]]})
+        body.append(
+            {
+                "name": "merge",
+                "op": draw(st.sampled_from(["add", "concat", "mul"])),
+                "inputs": [body[-1]["name"], body[-2]["name"]],
+            }
+        )
     if draw(st.booleans()):
-        body += [{"op": "global_avgpool"}, {"op": "flatten"},
-                 {"op": "linear", "out": 10, "fixed": True}]
+        body += [{"op": "global_avgpool"}, {"op": "flatten"}, {"op": "linear", "out": 10, "fixed": True}]
     spec: dict[str, Any] = {
-        "version": 1, "name": "gen",
-        "input": [draw(st.sampled_from([1, 3, 8])), draw(st.sampled_from([1, 7, 32])),
-                  draw(st.sampled_from([1, 7, 32]))],
-        "blocks": {"blk": {"params": {"out": None, "stride": 1}, "channels": ["out"],
-                           "layers": [{"name": "c", "op": "conv2d", "out": "out", "kernel": 3,
-                                       "stride": "stride", "norm": "batchnorm", "act": "relu"},
-                                      {"name": "r", "op": "relu"}]}},
+        "version": 1,
+        "name": "gen",
+        "input": [
+            draw(st.sampled_from([1, 3, 8])),
+            draw(st.sampled_from([1, 7, 32])),
+            draw(st.sampled_from([1, 7, 32])),
+        ],
+        "blocks": {
+            "blk": {
+                "params": {"out": None, "stride": 1},
+                "channels": ["out"],
+                "layers": [
+                    {
+                        "name": "c",
+                        "op": "conv2d",
+                        "out": "out",
+                        "kernel": 3,
+                        "stride": "stride",
+                        "norm": "batchnorm",
+                        "act": "relu",
+                    },
+                    {"name": "r", "op": "relu"},
+                ],
+            }
+        },
         "stages": {"s1": body},
     }
     if draw(st.booleans()):
@@ -204,9 +360,26 @@ def _layers(tree: Any) -> list[dict[str, Any]]:
 
 def _mutate(draw: st.DrawFn, tree: Any) -> Any:  # noqa: C901 - one case per mutation reads best
     """One structural mutation of a parsed YAML tree (returns the new tree)."""
-    kind = draw(st.sampled_from(["replace", "replace", "drop", "rename", "insert", "duplicate",
-                                 "swap_op", "swap_block", "inputs", "recursive", "mutual", "deep",
-                                 "when", "repeat"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "replace",
+                "replace",
+                "drop",
+                "rename",
+                "insert",
+                "duplicate",
+                "swap_op",
+                "swap_block",
+                "inputs",
+                "recursive",
+                "mutual",
+                "deep",
+                "when",
+                "repeat",
+            ]
+        )
+    )
     paths = [p for p, _ in _paths(tree) if p]
     if not isinstance(tree, dict) or not paths:
         return draw(VALUES)
@@ -230,8 +403,11 @@ def _mutate(draw: st.DrawFn, tree: Any) -> Any:  # noqa: C901 - one case per mut
     elif kind == "swap_op" and layers:
         layer = draw(st.sampled_from(layers))
         layer.pop("block", None)
-        layer["op"] = draw(st.sampled_from(OP_NAMES) | st.sampled_from(["conv2", "Conv2d", "input", ""])
-                           | st.text(max_size=8))
+        layer["op"] = draw(
+            st.sampled_from(OP_NAMES)
+            | st.sampled_from(["conv2", "Conv2d", "input", ""])
+            | st.text(max_size=8)
+        )
     elif kind == "swap_block" and layers:
         layer = draw(st.sampled_from(layers))
         layer.pop("op", None)
@@ -248,14 +424,17 @@ def _mutate(draw: st.DrawFn, tree: Any) -> Any:  # noqa: C901 - one case per mut
         guard = draw(st.sampled_from([{}, {"when": "d > 0", "d": "d - 1"}]))
         params = {"d": 30} if guard else {}
         if kind == "recursive":
-            blocks["self_b"] = {"params": params, "layers": [{"block": "self_b", **guard},
-                                                             {"block": "self_b", **guard},
-                                                             {"op": "identity"}]}
+            blocks["self_b"] = {
+                "params": params,
+                "layers": [{"block": "self_b", **guard}, {"block": "self_b", **guard}, {"op": "identity"}],
+            }
             use = {"block": "self_b"}
         else:
             blocks["mut_a"] = {"params": params, "layers": [{"block": "mut_b", **guard}]}
-            blocks["mut_b"] = {"params": params, "layers": [{"block": "mut_a", **guard},
-                                                            {"block": "mut_a", **guard}]}
+            blocks["mut_b"] = {
+                "params": params,
+                "layers": [{"block": "mut_a", **guard}, {"block": "mut_a", **guard}],
+            }
             use = {"block": "mut_a"}
         stages = tree.get("stages")
         if isinstance(stages, dict) and stages:
@@ -272,7 +451,8 @@ def _mutate(draw: st.DrawFn, tree: Any) -> Any:  # noqa: C901 - one case per mut
         draw(st.sampled_from(layers))["when"] = draw(EXPRESSIONS | SCALARS)
     elif kind == "repeat" and layers:
         draw(st.sampled_from(layers))["repeat"] = draw(
-            st.sampled_from([0, -1, 1.5, 2, 3, 10001, 10**9, "10**9", "x", "2 * 2", None, [2]]))
+            st.sampled_from([0, -1, 1.5, 2, 3, 10001, 10**9, "10**9", "x", "2 * 2", None, [2]])
+        )
     return tree
 
 
@@ -288,13 +468,34 @@ def _mutate_text(draw: st.DrawFn, text: str) -> str:
     elif kind == "del_line":
         del lines[index]
     elif kind == "insert":
-        junk = draw(st.sampled_from(["{", "[", "]", ":", "- ", "&a ", "*a", "!!python/object ", "'",
-                                     '"', "\t", "\x00", "\ufeff", "? ", "<<: ", "%YAML 1.1\n",
-                                     "---\n"]) | st.text(max_size=4))
+        junk = draw(
+            st.sampled_from(
+                [
+                    "{",
+                    "[",
+                    "]",
+                    ":",
+                    "- ",
+                    "&a ",
+                    "*a",
+                    "!!python/object ",
+                    "'",
+                    '"',
+                    "\t",
+                    "\x00",
+                    "\ufeff",
+                    "? ",
+                    "<<: ",
+                    "%YAML 1.1\n",
+                    "---\n",
+                ]
+            )
+            | st.text(max_size=4)
+        )
         column = draw(st.integers(0, len(lines[index])))
         lines[index] = lines[index][:column] + junk + lines[index][column:]
     else:
-        return text[:draw(st.integers(0, len(text)))]
+        return text[: draw(st.integers(0, len(text)))]
     return "".join(lines)
 
 
@@ -322,8 +523,13 @@ def mutated_specs(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
 
 # --- 1. structure-aware fuzzing of specs -----------------------------------------------------------
 
-COMMANDS = [["validate"], ["validate"], ["analyze", "--format", "json"], ["analyze", "--top", "2"],
-            ["sweep", "--widths", "0.5,1", "--resolutions", "8,16", "--format", "csv"]]
+COMMANDS = [
+    ["validate"],
+    ["validate"],
+    ["analyze", "--format", "json"],
+    ["analyze", "--top", "2"],
+    ["sweep", "--widths", "0.5,1", "--resolutions", "8,16", "--format", "csv"],
+]
 
 
 @pytest.mark.usefixtures("small_limits")
@@ -331,19 +537,26 @@ COMMANDS = [["validate"], ["validate"], ["analyze", "--format", "json"], ["analy
 @given(case=mutated_specs(), command=st.sampled_from(COMMANDS))
 @example(case=(HEAD + "    - {op: conv2d, out: " + "9" * 5000 + ", kernel: 3}\n", {}), command=["validate"])
 @example(case=(HEAD + "    - {op: relu, repeat: !!bool maybe}\n", {}), command=["validate"])
-@example(case=(HEAD + "    - {op: \"conv\\n2d\"}\n", {}), command=["analyze"])
-@example(case=(HEAD + "    - {op: relu, inputs: [\"a\\u2028b\"]}\n", {}), command=["validate"])
-@example(case=(HEAD.replace("input:", "vars: {width_divisor: abc}\ninput:")
-               + "    - {op: relu}\n", {}), command=["validate"])
-@example(case=(HEAD.replace("input:", "vars: {width_divisor: 0}\ninput:")
-               + "    - {op: conv2d, out: 8, kernel: 3}\n", {}),
-         command=["analyze", "--width", "0.5"])
-@example(case=(HEAD + "    - {op: conv2d, out: \"'a' * 10**9\", kernel: 3}\n", {}),
-         command=["validate"])
-@example(case=(HEAD + "    - {op: conv2d, out: \"((((10**64)**64)**64)**64)**64\", kernel: 3}\n", {}),
-         command=["validate"])
-@example(case=(HEAD + "    - {op: conv2d, out: \"round(5, -10**9)\", kernel: 3}\n", {}),
-         command=["validate"])
+@example(case=(HEAD + '    - {op: "conv\\n2d"}\n', {}), command=["analyze"])
+@example(case=(HEAD + '    - {op: relu, inputs: ["a\\u2028b"]}\n', {}), command=["validate"])
+@example(
+    case=(HEAD.replace("input:", "vars: {width_divisor: abc}\ninput:") + "    - {op: relu}\n", {}),
+    command=["validate"],
+)
+@example(
+    case=(
+        HEAD.replace("input:", "vars: {width_divisor: 0}\ninput:")
+        + "    - {op: conv2d, out: 8, kernel: 3}\n",
+        {},
+    ),
+    command=["analyze", "--width", "0.5"],
+)
+@example(case=(HEAD + "    - {op: conv2d, out: \"'a' * 10**9\", kernel: 3}\n", {}), command=["validate"])
+@example(
+    case=(HEAD + '    - {op: conv2d, out: "((((10**64)**64)**64)**64)**64", kernel: 3}\n', {}),
+    command=["validate"],
+)
+@example(case=(HEAD + '    - {op: conv2d, out: "round(5, -10**9)", kernel: 3}\n', {}), command=["validate"])
 def test_mutated_specs(case: tuple[str, dict[str, str]], command: list[str], tmp_path: Path) -> None:
     text, libraries = case
     (tmp_path / "blocks").mkdir(exist_ok=True)
@@ -357,16 +570,81 @@ def test_mutated_specs(case: tuple[str, dict[str, str]], command: list[str], tmp
 
 # --- 2. random bytes and text as specs and as hardware profiles ----------------------------------
 
-YAMLISH = st.lists(st.sampled_from([
-    "{", "}", "[", "]", ":", ": ", "- ", ", ", " ", "  ", "\n", "\n  ", "\n    - ", "&a ", "*a", "'",
-    '"', "#", "!!python/object:os.system ", "!!binary ", "!!int ", "!!float ", "? ", "<<: ", "---",
-    "...", "%TAG ", "|", ">", "version: 1", "name: t", "input: [3, 8, 8]", "stages:", "s1:", "op:",
-    "relu", "conv2d", "out:", "kernel:", "block:", "blocks:", "layers:", "params:", "inputs:",
-    "repeat:", "when:", "1", "-1", "0.5", ".nan", ".inf", "1e400", "null", "~", "true", "\t", "é",
-    "\x85", "\u2028", "\ufeff", "\x00",
-]) | st.text(max_size=3), max_size=60).map("".join)
-RANDOM_FILES = st.one_of(st.binary(max_size=400), st.text(max_size=400), YAMLISH,
-                         YAMLISH.map(lambda t: t.encode("utf-8", "surrogatepass")))
+YAMLISH = st.lists(
+    st.sampled_from(
+        [
+            "{",
+            "}",
+            "[",
+            "]",
+            ":",
+            ": ",
+            "- ",
+            ", ",
+            " ",
+            "  ",
+            "\n",
+            "\n  ",
+            "\n    - ",
+            "&a ",
+            "*a",
+            "'",
+            '"',
+            "#",
+            "!!python/object:os.system ",
+            "!!binary ",
+            "!!int ",
+            "!!float ",
+            "? ",
+            "<<: ",
+            "---",
+            "...",
+            "%TAG ",
+            "|",
+            ">",
+            "version: 1",
+            "name: t",
+            "input: [3, 8, 8]",
+            "stages:",
+            "s1:",
+            "op:",
+            "relu",
+            "conv2d",
+            "out:",
+            "kernel:",
+            "block:",
+            "blocks:",
+            "layers:",
+            "params:",
+            "inputs:",
+            "repeat:",
+            "when:",
+            "1",
+            "-1",
+            "0.5",
+            ".nan",
+            ".inf",
+            "1e400",
+            "null",
+            "~",
+            "true",
+            "\t",
+            "é",
+            "\x85",
+            "\u2028",
+            "\ufeff",
+            "\x00",
+        ]
+    )
+    | st.text(max_size=3),
+    max_size=60,
+).map("".join)
+RANDOM_FILES = st.one_of(
+    st.binary(max_size=400),
+    st.text(max_size=400),
+    YAMLISH,
+    YAMLISH.map(lambda t: t.encode("utf-8", "surrogatepass")),
+)
 
 
 @pytest.mark.usefixtures("small_limits")
@@ -394,12 +672,16 @@ def test_random_files_as_hardware(content: str | bytes, tmp_path: Path) -> None:
 # --- 3. hardware profile mutations ---------------------------------------------------------------
 
 HW = yaml.safe_load(HW_PATH.read_text(encoding="utf-8"))
-HW_NUMBERS = [p for p, v in _paths(HW) if isinstance(v, (int, float)) and not isinstance(v, bool)
-              and p[0] not in ("version", "sources")]
+HW_NUMBERS = [
+    p
+    for p, v in _paths(HW)
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and p[0] not in ("version", "sources")
+]
 HW_REQUIRED = [p for p in HW_NUMBERS if p[-1] != "efficiency_scale"]
 # Always wrong for any number of a profile (zero and negative are fine for some: energies, overhead).
-BAD_NUMBERS = st.sampled_from([math.nan, math.inf, -math.inf, -1, -1e-9, "abc", "", None, [1], {"a": 1},
-                               10**400, 1e308, "1e999"])
+BAD_NUMBERS = st.sampled_from(
+    [math.nan, math.inf, -math.inf, -1, -1e-9, "abc", "", None, [1], {"a": 1}, 10**400, 1e308, "1e999"]
+)
 
 
 def _hw_file(tmp_path: Path, tree: Any) -> Path:
@@ -411,8 +693,7 @@ def _hw_file(tmp_path: Path, tree: Any) -> Path:
 @example(path=("precisions", "fp32", "peak_macs_per_s"), value=5e-324)  # was a ZeroDivisionError
 @example(path=("memory", "onchip", 0, "capacity_bytes"), value=10**200)  # a 201-digit literal
 @example(path=("precisions", "fp32", "energy_pj_per_mac"), value=1e308)  # was an inf energy
-def test_bad_hardware_numbers_are_located_errors(path: tuple[Any, ...], value: Any,
-                                                 tmp_path: Path) -> None:
+def test_bad_hardware_numbers_are_located_errors(path: tuple[Any, ...], value: Any, tmp_path: Path) -> None:
     tree = copy.deepcopy(HW)
     _parent(tree, path)[path[-1]] = value
     spec = write(tmp_path / "spec.yaml", TINY)
@@ -422,8 +703,16 @@ def test_bad_hardware_numbers_are_located_errors(path: tuple[Any, ...], value: A
     assert error[1] is not None and error[1] > 1, result.stderr
 
 
-@pytest.mark.parametrize("path", [p for p in HW_NUMBERS if p[0] == "efficiency" or p[-1] in (
-    "peak_macs_per_s", "dram_bytes_per_s", "capacity_bytes", "efficiency_scale")], ids=str)
+@pytest.mark.parametrize(
+    "path",
+    [
+        p
+        for p in HW_NUMBERS
+        if p[0] == "efficiency"
+        or p[-1] in ("peak_macs_per_s", "dram_bytes_per_s", "capacity_bytes", "efficiency_scale")
+    ],
+    ids=str,
+)
 def test_zero_rates_are_located_errors(path: tuple[Any, ...], tmp_path: Path) -> None:
     tree = copy.deepcopy(HW)
     _parent(tree, path)[path[-1]] = 0
@@ -475,26 +764,46 @@ def _hw_nan_line() -> int:
 # case -> (spec content, hardware content or None, extra options, code, line or None)
 # tests/test_errors.py has E101-E106, E108, E201-E203 and E301; these add the rest and variants.
 CODE_CASES: dict[str, tuple[str | bytes, str | None, list[str], str, int | None]] = {
-    "E107_missing_input": ("version: 1\nname: t\nstages:\n  s1:\n    - {op: relu}\n", None, [],
-                           "E107", 1),
+    "E107_missing_input": ("version: 1\nname: t\nstages:\n  s1:\n    - {op: relu}\n", None, [], "E107", 1),
     "E107_layer_without_op": (HEAD + "    - {name: a, out: 8}\n", None, [], "E107", 6),
-    "E107_block_param": ("version: 1\nname: t\ninput: [3, 32, 32]\nimports: [mobilenet]\n"
-                         "stages:\n  s1:\n    - {block: inverted_residual, exp: 16}\n", None, [],
-                         "E107", 7),
-    "E401_missing_import": ("version: 1\nname: t\ninput: [3, 32, 32]\nimports: [mobilenet, nosuch]\n"
-                            "stages:\n  s1:\n    - {op: relu}\n", None, [], "E401", 4),
+    "E107_block_param": (
+        "version: 1\nname: t\ninput: [3, 32, 32]\nimports: [mobilenet]\n"
+        "stages:\n  s1:\n    - {block: inverted_residual, exp: 16}\n",
+        None,
+        [],
+        "E107",
+        7,
+    ),
+    "E401_missing_import": (
+        "version: 1\nname: t\ninput: [3, 32, 32]\nimports: [mobilenet, nosuch]\n"
+        "stages:\n  s1:\n    - {op: relu}\n",
+        None,
+        [],
+        "E401",
+        4,
+    ),
     "E401_not_utf8": (b"version: 1\nname: t\ninput: [3, 32, 32] \xff\n", None, [], "E401", 3),
     "E402_nan_in_profile": (TINY, _hw_with_nan(), [], "E402", _hw_nan_line()),
     "E403_precision_not_in_profile": (TINY, None, ["--precision", "bf16"], "E403", None),
     "E403_width": (TINY, None, ["--width", "0"], "E403", None),
     "E106_bool_tag": (HEAD + "    - {op: relu, repeat: !!bool maybe}\n", None, [], "E106", 6),
-    "E106_width_divisor": ("version: 1\nname: t\nvars: {width_divisor: 0}\ninput: [3, 32, 32]\n"
-                           "stages:\n  s1:\n    - {op: relu}\n", None, [], "E106", 3),
-    "E104_newline_in_op": (HEAD + "    - {op: \"conv\\n2d\"}\n", None, [], "E104", 6),
-    "E301_number_literal": (HEAD + "    - {op: conv2d, out: " + "9" * 5000 + ", kernel: 3}\n", None,
-                            [], "E301", 6),
-    "E301_base60_literal": (HEAD + "    - {op: relu, repeat: 1" + ":59" * 5000 + "}\n", None, [],
-                            "E301", 6),
+    "E106_width_divisor": (
+        "version: 1\nname: t\nvars: {width_divisor: 0}\ninput: [3, 32, 32]\n"
+        "stages:\n  s1:\n    - {op: relu}\n",
+        None,
+        [],
+        "E106",
+        3,
+    ),
+    "E104_newline_in_op": (HEAD + '    - {op: "conv\\n2d"}\n', None, [], "E104", 6),
+    "E301_number_literal": (
+        HEAD + "    - {op: conv2d, out: " + "9" * 5000 + ", kernel: 3}\n",
+        None,
+        [],
+        "E301",
+        6,
+    ),
+    "E301_base60_literal": (HEAD + "    - {op: relu, repeat: 1" + ":59" * 5000 + "}\n", None, [], "E301", 6),
 }
 
 
@@ -510,8 +819,7 @@ def test_each_error_code(case: str, tmp_path: Path) -> None:
 def test_every_documented_code_has_a_case() -> None:
     from test_errors import CASES
 
-    documented = set(re.findall(r"^\| (E\d{3}) \|", (ROOT / "docs" / "errors.md").read_text(),
-                                re.MULTILINE))
+    documented = set(re.findall(r"^\| (E\d{3}) \|", (ROOT / "docs" / "errors.md").read_text(), re.MULTILINE))
     covered = {code for _, _, _, code, _ in CODE_CASES.values()} | {c for _, c, _ in CASES.values()}
     assert documented and documented <= covered, documented - covered
 
@@ -524,61 +832,136 @@ BLOCKS = "version: 1\nname: t\ninput: [3, 32, 32]\nblocks:\n"
 def _bomb(levels: int = 9) -> str:
     lines = ["a0: &a0 [relu, relu, relu, relu, relu, relu, relu, relu, relu, relu]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, levels)]
-    return "version: 1\nname: t\ninput: [3, 32, 32]\nvars:\n" + "".join(
-        f"  {line}\n" for line in lines) + "stages:\n  s1:\n    - {op: relu}\n"
+    return (
+        "version: 1\nname: t\ninput: [3, 32, 32]\nvars:\n"
+        + "".join(f"  {line}\n" for line in lines)
+        + "stages:\n  s1:\n    - {op: relu}\n"
+    )
 
 
 # attack -> (spec text, extra options, expected code, expected line or None)
 ATTACKS: dict[str, tuple[str, list[str], str, int | None]] = {
     "alias_bomb": (_bomb(), [], "E301", None),
-    "python_object_tag": ("version: 1\nname: !!python/object:os.system {}\ninput: [3, 32, 32]\n"
-                          "stages: {s: [{op: relu}]}\n", [], "E106", 2),
+    "python_object_tag": (
+        "version: 1\nname: !!python/object:os.system {}\ninput: [3, 32, 32]\nstages: {s: [{op: relu}]}\n",
+        [],
+        "E106",
+        2,
+    ),
     "python_name_tag": (HEAD + "    - {op: !!python/name:os.system relu}\n", [], "E106", 6),
     "python_apply_in_list": (HEAD + "    - !!python/object/apply:os.system [echo]\n", [], "E106", 6),
     "binary_tag": (HEAD + "    - {op: relu, comment: !!binary aGVsbG8=}\n", [], "E106", 6),
     "set_tag": (HEAD + "    - !!set {a, b}\n", [], "E106", 6),
     "repeat_1e9_expression": (HEAD + "    - {op: relu, repeat: '10**9'}\n", [], "E301", 6),
-    "repeat_1e9_block": ("version: 1\nname: t\ninput: [3, 32, 32]\nimports: [mobilenet]\nstages:\n"
-                         "  s1:\n    - {block: inverted_residual, exp: 8, out: 8, repeat: 1000000000}\n",
-                         [], "E301", 7),
+    "repeat_1e9_block": (
+        "version: 1\nname: t\ninput: [3, 32, 32]\nimports: [mobilenet]\nstages:\n"
+        "  s1:\n    - {block: inverted_residual, exp: 8, out: 8, repeat: 1000000000}\n",
+        [],
+        "E301",
+        7,
+    ),
     "channels_1e6": (HEAD + "    - {op: conv2d, out: 1000000, kernel: 1}\n", [], "E301", 6),
-    "channels_1e6_in_block": ("version: 1\nname: t\ninput: [3, 32, 32]\nimports: [mobilenet]\n"
-                              "stages:\n  s1:\n    - {block: inverted_residual, exp: 1000000, out: 8}\n",
-                              [], "E301", None),  # located in the library
-    "input_channels_1e6": ("version: 1\nname: t\ninput: [1000000, 32, 32]\nstages:\n  s1:\n"
-                           "    - {op: relu}\n", [], "E301", 3),
-    "input_side_1e9": ("version: 1\nname: t\ninput: [3, 1000000000, 1000000000]\nstages:\n  s1:\n"
-                       "    - {op: relu}\n", [], "E301", 3),
-    "input_zero": ("version: 1\nname: t\ninput: [3, 0, 32]\nstages:\n  s1:\n    - {op: relu}\n",
-                   [], "E106", 3),
-    "input_negative": ("version: 1\nname: t\ninput: [-3, 32, 32]\nstages:\n  s1:\n    - {op: relu}\n",
-                       [], "E106", 3),
-    "input_fractional": ("version: 1\nname: t\ninput: [3, 32.5, 32]\nstages:\n  s1:\n"
-                         "    - {op: relu}\n", [], "E106", 3),
-    "input_nan": ("version: 1\nname: t\ninput: [3, .nan, 32]\nstages:\n  s1:\n    - {op: relu}\n",
-                  [], "E106", 3),
-    "input_two_dims": ("version: 1\nname: t\ninput: [3, 32]\nstages:\n  s1:\n    - {op: relu}\n",
-                       [], "E106", 3),
-    "block_uses_itself": (BLOCKS + "  b:\n    layers:\n      - {block: b}\nstages:\n  s1:\n"
-                          "    - {block: b}\n", [], "E301", 7),
-    "blocks_use_each_other": (BLOCKS + "  a:\n    layers:\n      - {block: b}\n  b:\n    layers:\n"
-                              "      - {block: a}\nstages:\n  s1:\n    - {block: a}\n", [], "E301", 10),
-    "expression_10000_deep": (HEAD + "    - {op: conv2d, kernel: 1, out: '" + "(" * 10000 + "8"
-                              + ")" * 10000 + "'}\n", [], "E108", 6),
-    "expression_unary_10000_deep": (HEAD + "    - {op: conv2d, kernel: 1, out: '" + "-" * 10000
-                                    + "8'}\n", [], "E108", 6),
-    "yaml_10000_deep": (HEAD + "    - {op: relu, comment: " + "[" * 10000 + "]" * 10000 + "}\n", [],
-                        "E301", 6),
+    "channels_1e6_in_block": (
+        "version: 1\nname: t\ninput: [3, 32, 32]\nimports: [mobilenet]\n"
+        "stages:\n  s1:\n    - {block: inverted_residual, exp: 1000000, out: 8}\n",
+        [],
+        "E301",
+        None,
+    ),  # located in the library
+    "input_channels_1e6": (
+        "version: 1\nname: t\ninput: [1000000, 32, 32]\nstages:\n  s1:\n    - {op: relu}\n",
+        [],
+        "E301",
+        3,
+    ),
+    "input_side_1e9": (
+        "version: 1\nname: t\ninput: [3, 1000000000, 1000000000]\nstages:\n  s1:\n    - {op: relu}\n",
+        [],
+        "E301",
+        3,
+    ),
+    "input_zero": (
+        "version: 1\nname: t\ninput: [3, 0, 32]\nstages:\n  s1:\n    - {op: relu}\n",
+        [],
+        "E106",
+        3,
+    ),
+    "input_negative": (
+        "version: 1\nname: t\ninput: [-3, 32, 32]\nstages:\n  s1:\n    - {op: relu}\n",
+        [],
+        "E106",
+        3,
+    ),
+    "input_fractional": (
+        "version: 1\nname: t\ninput: [3, 32.5, 32]\nstages:\n  s1:\n    - {op: relu}\n",
+        [],
+        "E106",
+        3,
+    ),
+    "input_nan": (
+        "version: 1\nname: t\ninput: [3, .nan, 32]\nstages:\n  s1:\n    - {op: relu}\n",
+        [],
+        "E106",
+        3,
+    ),
+    "input_two_dims": (
+        "version: 1\nname: t\ninput: [3, 32]\nstages:\n  s1:\n    - {op: relu}\n",
+        [],
+        "E106",
+        3,
+    ),
+    "block_uses_itself": (
+        BLOCKS + "  b:\n    layers:\n      - {block: b}\nstages:\n  s1:\n    - {block: b}\n",
+        [],
+        "E301",
+        7,
+    ),
+    "blocks_use_each_other": (
+        BLOCKS + "  a:\n    layers:\n      - {block: b}\n  b:\n    layers:\n"
+        "      - {block: a}\nstages:\n  s1:\n    - {block: a}\n",
+        [],
+        "E301",
+        10,
+    ),
+    "expression_10000_deep": (
+        HEAD + "    - {op: conv2d, kernel: 1, out: '" + "(" * 10000 + "8" + ")" * 10000 + "'}\n",
+        [],
+        "E108",
+        6,
+    ),
+    "expression_unary_10000_deep": (
+        HEAD + "    - {op: conv2d, kernel: 1, out: '" + "-" * 10000 + "8'}\n",
+        [],
+        "E108",
+        6,
+    ),
+    "yaml_10000_deep": (
+        HEAD + "    - {op: relu, comment: " + "[" * 10000 + "]" * 10000 + "}\n",
+        [],
+        "E301",
+        6,
+    ),
     "power_tower": (HEAD + "    - {op: conv2d, kernel: 1, out: 10**10**10}\n", [], "E108", 6),
-    "power_of_powers": (HEAD + "    - {op: conv2d, kernel: 1, out: '((((10**64)**64)**64)**64)**64'}\n",
-                        [], "E108", 6),
+    "power_of_powers": (
+        HEAD + "    - {op: conv2d, kernel: 1, out: '((((10**64)**64)**64)**64)**64'}\n",
+        [],
+        "E108",
+        6,
+    ),
     "string_repetition": (HEAD + "    - {op: conv2d, kernel: 1, out: \"'a' * 10**9\"}\n", [], "E108", 6),
-    "string_format_width": (HEAD + "    - {op: conv2d, kernel: 1, out: \"'%0999999999d' % 1\"}\n", [],
-                            "E108", 6),
-    "round_huge_digits": (HEAD + "    - {op: conv2d, kernel: 1, out: 'round(5, -10**9)'}\n", [],
-                          "E108", 6),
-    "huge_integer_literal": (HEAD + "    - {op: conv2d, kernel: 1, out: 1" + "0" * 10000 + "}\n", [],
-                             "E301", 6),
+    "string_format_width": (
+        HEAD + "    - {op: conv2d, kernel: 1, out: \"'%0999999999d' % 1\"}\n",
+        [],
+        "E108",
+        6,
+    ),
+    "round_huge_digits": (HEAD + "    - {op: conv2d, kernel: 1, out: 'round(5, -10**9)'}\n", [], "E108", 6),
+    "huge_integer_literal": (
+        HEAD + "    - {op: conv2d, kernel: 1, out: 1" + "0" * 10000 + "}\n",
+        [],
+        "E301",
+        6,
+    ),
 }
 
 
@@ -611,9 +994,11 @@ def test_recursion_guarded_by_when_is_bounded(monkeypatch: pytest.MonkeyPatch, t
     """Two uses of itself per level, stopped by `when: d > 0` at depth 30: 2^31 expansions of no
     nodes. The layer-visit cap stops it (lowered here so the test is fast)."""
     monkeypatch.setattr(limits, "MAX_LAYER_VISITS", 5_000)
-    text = (BLOCKS + "  b:\n    params: {d: null}\n    layers:\n"
-            "      - {block: b, d: d - 1, when: d > 0}\n      - {block: b, d: d - 1, when: d > 0}\n"
-            "stages:\n  s1:\n    - {block: b, d: 30}\n")
+    text = (
+        BLOCKS + "  b:\n    params: {d: null}\n    layers:\n"
+        "      - {block: b, d: d - 1, when: d > 0}\n      - {block: b, d: d - 1, when: d > 0}\n"
+        "stages:\n  s1:\n    - {block: b, d: 30}\n"
+    )
     spec = write(tmp_path / "spec.yaml", text)
     error = check(runner.invoke(app, ["validate", str(spec)]))
     assert error is not None and error[0] == "E301"

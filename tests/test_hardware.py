@@ -21,17 +21,20 @@ def test_every_number_has_a_source(path: Path) -> None:
     assert profile.name == path.stem
 
 
-@pytest.mark.parametrize("path,value", [
-    (("memory", "dram_bytes_per_s"), float("nan")),
-    (("memory", "dram_bytes_per_s"), float("inf")),
-    (("memory", "dram_bytes_per_s"), -1),
-    (("efficiency", "depthwise"), 1.5),
-    (("precisions", "fp32", "peak_macs_per_s"), 0),
-    (("precisions", "fp32", "peak_macs_per_s"), "fast"),
-    (("static_power_w",), True),  # YAML `true` is not 1.0 W
-    (("overhead_s_per_kernel",), "0.001"),  # a quoted number is text
-    (("memory", "onchip", 0, "capacity_bytes"), 65536.5),
-])
+@pytest.mark.parametrize(
+    "path,value",
+    [
+        (("memory", "dram_bytes_per_s"), float("nan")),
+        (("memory", "dram_bytes_per_s"), float("inf")),
+        (("memory", "dram_bytes_per_s"), -1),
+        (("efficiency", "depthwise"), 1.5),
+        (("precisions", "fp32", "peak_macs_per_s"), 0),
+        (("precisions", "fp32", "peak_macs_per_s"), "fast"),
+        (("static_power_w",), True),  # YAML `true` is not 1.0 W
+        (("overhead_s_per_kernel",), "0.001"),  # a quoted number is text
+        (("memory", "onchip", 0, "capacity_bytes"), 65536.5),
+    ],
+)
 def test_invalid_numbers_are_rejected(path: tuple[str, ...], value: object, tmp_path: Path) -> None:
     data = yaml.safe_load((list_profiles()[0].parent / "snapdragon855.yaml").read_text())
     target = data
@@ -65,7 +68,7 @@ def test_yaml_1_2_floats_in_a_profile_are_numbers(tmp_path: Path) -> None:
     profile = load_profile("snapdragon855")
     rate = profile.memory.dram_bytes_per_s
     line = next(t for t in text.splitlines() if t.strip().startswith("dram_bytes_per_s:"))
-    indent = line[:len(line) - len(line.lstrip())]
+    indent = line[: len(line) - len(line.lstrip())]
     edited = tmp_path / "sd.yaml"
     edited.write_text(text.replace(line, f"{indent}dram_bytes_per_s: {rate:.6e}".replace("e+", "e")))
     assert load_profile(str(edited)).memory.dram_bytes_per_s == pytest.approx(rate, rel=1e-6)

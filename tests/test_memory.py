@@ -44,8 +44,13 @@ def test_chain() -> None:
 
 def test_diamond() -> None:
     # a 256 feeds b 64 and c 512; d = concat(b, c) 576. During d: b + c + d = 1152.
-    body = "  s:\n" + conv("a", 4) + conv("b", 1, "a") + conv("c", 8, "a") + \
-        "    - {name: d, op: concat, inputs: [b, c]}\n"
+    body = (
+        "  s:\n"
+        + conv("a", 4)
+        + conv("b", 1, "a")
+        + conv("c", 8, "a")
+        + "    - {name: d, op: concat, inputs: [b, c]}\n"
+    )
     _, memory = plan(body)
     assert memory.peak_bytes == 1152
     assert memory.min_peak_bytes == 1152
@@ -55,8 +60,15 @@ def test_three_way_concat_order_matters() -> None:
     # p 256 feeds three branches: b1 64, c1 64, and a1 512 -> a2 64; concat of a2, b1, c1.
     # Declared b1, c1 first: during a1, p + b1 + c1 + a1 = 896 are live. Running a1, a2 first
     # keeps b1 and c1 unborn while a1 is live: the peak is during a2, p + a1 + a2 = 832.
-    body = ("  s:\n" + conv("p", 4) + conv("b1", 1, "p") + conv("c1", 1, "p") + conv("a1", 8, "p")
-            + conv("a2", 1, "a1") + "    - {name: cat, op: concat, inputs: [a2, b1, c1]}\n")
+    body = (
+        "  s:\n"
+        + conv("p", 4)
+        + conv("b1", 1, "p")
+        + conv("c1", 1, "p")
+        + conv("a1", 8, "p")
+        + conv("a2", 1, "a1")
+        + "    - {name: cat, op: concat, inputs: [a2, b1, c1]}\n"
+    )
     _, memory = plan(body)
     assert memory.peak_bytes == 896
     assert memory.min_peak_bytes == 832 and memory.min_peak_exact
@@ -64,8 +76,9 @@ def test_three_way_concat_order_matters() -> None:
 
 def test_views_alias_their_input_and_fusion_hides_intermediates() -> None:
     # conv 256 -> relu (fused, in registers) -> flatten (a view) -> linear 10 floats = 40 bytes
-    text = spec_text("  s:\n" + conv("a", 4) + "    - {op: relu}\n    - {op: flatten}\n"
-                     "    - {op: linear, out: 10}\n").replace("[3, 32, 32]", INPUT)
+    text = spec_text(
+        "  s:\n" + conv("a", 4) + "    - {op: relu}\n    - {op: flatten}\n    - {op: linear, out: 10}\n"
+    ).replace("[3, 32, 32]", INPUT)
     counts = count_nodes(build_graph(parse(text)))
     memory = plan_memory(counts, 0, MemoryOptions(cache=False))
     assert memory.kernels == ("s.a", "s.linear")
@@ -91,13 +104,18 @@ def _brute_force_min_peak(counts) -> int:
 
 
 def test_exact_schedule_matches_brute_force_on_an_inception_module() -> None:
-    body = ("  s:\n" + conv("stem", 4)
-            + conv("b1", 2, "stem")
-            + conv("b2r", 6, "stem") + conv("b2", 3, "b2r")
-            + conv("b3r", 1, "stem") + conv("b3", 5, "b3r")
-            + "    - {name: b4p, op: maxpool, kernel: 3, stride: 1, padding: 1, inputs: [stem]}\n"
-            + conv("b4", 2, "b4p")
-            + "    - {name: cat, op: concat, inputs: [b1, b2, b3, b4]}\n")
+    body = (
+        "  s:\n"
+        + conv("stem", 4)
+        + conv("b1", 2, "stem")
+        + conv("b2r", 6, "stem")
+        + conv("b2", 3, "b2r")
+        + conv("b3r", 1, "stem")
+        + conv("b3", 5, "b3r")
+        + "    - {name: b4p, op: maxpool, kernel: 3, stride: 1, padding: 1, inputs: [stem]}\n"
+        + conv("b4", 2, "b4p")
+        + "    - {name: cat, op: concat, inputs: [b1, b2, b3, b4]}\n"
+    )
     counts, memory = plan(body)
     assert memory.min_peak_exact
     assert memory.min_peak_bytes == _brute_force_min_peak(counts)
@@ -109,9 +127,20 @@ def test_greedy_schedule_is_a_valid_order_and_never_worse_than_declared(sd855) -
         result = run(name, sd855)
         assert not result.min_peak_exact
         assert 0 < result.min_peak_activation_bytes <= result.peak_activation_bytes
-    counts = count_nodes(build_graph(parse(spec_text(
-        "  s:\n" + conv("p", 4) + conv("b1", 1, "p") + conv("a1", 8, "p") + conv("a2", 1, "a1")
-        + "    - {name: cat, op: concat, inputs: [a2, b1]}\n").replace("[3, 32, 32]", INPUT))))
+    counts = count_nodes(
+        build_graph(
+            parse(
+                spec_text(
+                    "  s:\n"
+                    + conv("p", 4)
+                    + conv("b1", 1, "p")
+                    + conv("a1", 8, "p")
+                    + conv("a2", 1, "a1")
+                    + "    - {name: cat, op: concat, inputs: [a2, b1]}\n"
+                ).replace("[3, 32, 32]", INPUT)
+            )
+        )
+    )
     graph = _kernel_graph_of(counts)
     order = _greedy_schedule(graph)
     assert sorted(order) == sorted(graph.order)
@@ -132,8 +161,8 @@ def test_fused_kernels_count_their_output_in_the_schedule_search() -> None:
     # A chain has one order, so the best schedule's peak is the declared one. Each conv is fused
     # with its relu, so a kernel's output tensor is the relu's, not the conv's.
     body = "  s:\n" + "".join(
-        f"    - {{name: c{i}, op: conv2d, out: {c}, kernel: 1, act: relu}}\n"
-        for i, c in enumerate((2, 4, 1)))
+        f"    - {{name: c{i}, op: conv2d, out: {c}, kernel: 1, act: relu}}\n" for i, c in enumerate((2, 4, 1))
+    )
     counts, memory = plan(body)
     assert memory.kernels == ("s.c0", "s.c1", "s.c2")
     assert memory.peak_bytes == 384  # as test_chain: 128 + 256 live during c1

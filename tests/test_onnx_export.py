@@ -85,13 +85,12 @@ def run_every_node(model: Any, graph: Graph, batch: int) -> dict[str, Any]:
             exposed.graph.output.append(onnx.ValueInfoProto(name=node.name))
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    session = ort.InferenceSession(exposed.SerializeToString(), options,
-                                   providers=["CPUExecutionProvider"])
-    feed = {"input": np.random.default_rng(1).standard_normal((batch, *graph.input_shape),
-                                                                dtype=np.float32)}
+    session = ort.InferenceSession(exposed.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    feed = {"input": np.random.default_rng(1).standard_normal((batch, *graph.input_shape), dtype=np.float32)}
     values = session.run(None, feed)
-    return {"input": feed["input"]} | {out.name: value
-                                       for out, value in zip(session.get_outputs(), values, strict=True)}
+    return {"input": feed["input"]} | {
+        out.name: value for out, value in zip(session.get_outputs(), values, strict=True)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +100,10 @@ def onnx_modules() -> None:
 
 
 @pytest.mark.usefixtures("onnx_modules")
-@pytest.mark.parametrize("name,batch", [(name, 1) for name in [*BUNDLED, "handmade"]]
-                         + [("handmade", 3), ("shufflenet_v2_x0_5", 2)])
+@pytest.mark.parametrize(
+    "name,batch",
+    [(name, 1) for name in [*BUNDLED, "handmade"]] + [("handmade", 3), ("shufflenet_v2_x0_5", 2)],
+)
 def test_export_is_valid_and_matches_every_shape(name: str, batch: int) -> None:
     import numpy as np
     import onnx
@@ -117,8 +118,7 @@ def test_export_is_valid_and_matches_every_shape(name: str, batch: int) -> None:
     # onnxruntime runs it with all optimisations (as measure_latency does); output shape and values
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    session = ort.InferenceSession(model.SerializeToString(), options,
-                                   providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
     x = np.random.default_rng(0).standard_normal((batch, *graph.input_shape), dtype=np.float32)
     (out,) = session.run(None, {"input": x})
     assert out.shape == (batch, *graph.node(graph.output).shape)
@@ -126,8 +126,11 @@ def test_export_is_valid_and_matches_every_shape(name: str, batch: int) -> None:
 
     # every intermediate tensor has the shape costmodel inferred
     values = run_every_node(model, graph, batch)
-    wrong = {node.name: (values[node.name].shape, (batch, *node.shape)) for node in graph.nodes
-             if values[node.name].shape != (batch, *node.shape)}
+    wrong = {
+        node.name: (values[node.name].shape, (batch, *node.shape))
+        for node in graph.nodes
+        if values[node.name].shape != (batch, *node.shape)
+    }
     assert not wrong
 
     # learnable initializers hold exactly costmodel's params; BN running stats are extra buffers
@@ -146,8 +149,11 @@ def test_ops_compute_what_pytorch_and_tensorflow_compute() -> None:
 
     graph = graph_named("handmade")
     model = export_onnx(graph, batch=2)
-    weights = {init.name: np.frombuffer(init.raw_data, dtype=np.float32).reshape(tuple(init.dims))
-               for init in model.graph.initializer if init.data_type == 1}
+    weights = {
+        init.name: np.frombuffer(init.raw_data, dtype=np.float32).reshape(tuple(init.dims))
+        for init in model.graph.initializer
+        if init.data_type == 1
+    }
     v = run_every_node(model, graph, batch=2)
 
     # TF SAME conv, 58x61 -> 29x31: pad 0 above and 1 below, 1 left and 1 right
@@ -171,15 +177,15 @@ def test_ops_compute_what_pytorch_and_tensorflow_compute() -> None:
     fc2 = v["s1.fc2"]
     np.testing.assert_allclose(v["s1.fc2.act"], np.clip(fc2 + 3, 0, 6) / 6, rtol=1e-5, atol=1e-6)
     conv = v["stem.conv.bn"]
-    np.testing.assert_allclose(v["stem.conv.act"], conv * np.clip(conv + 3, 0, 6) / 6, rtol=1e-5,
-                               atol=1e-5)
+    np.testing.assert_allclose(v["stem.conv.act"], conv * np.clip(conv + 3, 0, 6) / 6, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(v["stem.wide.act"], np.clip(v["stem.wide.bn"], 0, 6))
     dw = v["stem.dw.bn"]
     np.testing.assert_allclose(v["stem.dw.act"], dw / (1 + np.exp(-dw)), rtol=1e-5, atol=1e-6)
     dil = v["stem.dil.bn"].astype(np.float64)
     erf = np.vectorize(math.erf)
-    np.testing.assert_allclose(v["stem.dil.act"], 0.5 * dil * (1 + erf(dil / math.sqrt(2))),
-                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        v["stem.dil.act"], 0.5 * dil * (1 + erf(dil / math.sqrt(2))), rtol=1e-4, atol=1e-5
+    )
 
     # adaptive pooling of 2x3 to 1x3 is the mean over rows
     np.testing.assert_allclose(v["head.pool"], v["s1.down2"].mean(axis=2, keepdims=True), rtol=1e-5)
@@ -199,8 +205,10 @@ def test_same_seed_same_model_and_other_seed_other_weights() -> None:
 def test_uneven_adaptive_pool_is_a_clear_error() -> None:
     from costmodel.measure.onnx_export import export_onnx
 
-    spec = parse("version: 1\nname: t\ninput: [3, 7, 7]\nstages:\n  s1:\n"
-                 "    - {name: pool, op: adaptive_avgpool, size: 2}\n")
+    spec = parse(
+        "version: 1\nname: t\ninput: [3, 7, 7]\nstages:\n  s1:\n"
+        "    - {name: pool, op: adaptive_avgpool, size: 2}\n"
+    )
     with pytest.raises(CostModelError) as caught:
         export_onnx(build_graph(spec))
     assert caught.value.code is ErrorCode.SHAPE_MISMATCH
@@ -275,6 +283,5 @@ for call in (costmodel.measure.onnx_export.export_onnx, costmodel.measure.runner
         raise AssertionError('no error without onnx')
 assert not any(m.split('.')[0] in ('onnx', 'onnxruntime', 'numpy') for m in sys.modules)
 """
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

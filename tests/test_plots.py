@@ -51,8 +51,7 @@ def test_roofline_plot_png_and_svg(sd855: HardwareProfile) -> None:
 
 
 def test_diff_latency_plot(sd855: HardwareProfile) -> None:
-    diff = build_diff(run("mbv3_large_original_last_stage", sd855), run("mbv3_large", sd855),
-                      "stage")
+    diff = build_diff(run("mbv3_large_original_last_stage", sd855), run("mbv3_large", sd855), "stage")
     open_png(diff_latency_plot(diff, "png"))
     open_svg(diff_latency_plot(diff, "svg"))
     open_png(diff_latency_plot(build_diff(diff.a, diff.b, "block"), "png"))
@@ -60,12 +59,10 @@ def test_diff_latency_plot(sd855: HardwareProfile) -> None:
 
 def test_cli_plot_and_diff_plot(tmp_path: Path) -> None:
     png, svg = tmp_path / "roof.png", tmp_path / "bars.svg"
-    result = runner.invoke(app, ["plot", "mbv3_small", "mbv3_large", "--hw", "snapdragon855",
-                                 "-o", str(png)])
+    result = runner.invoke(app, ["plot", "mbv3_small", "mbv3_large", "--hw", "snapdragon855", "-o", str(png)])
     assert result.exit_code == 0, result.output
     open_png(png.read_bytes())
-    result = runner.invoke(app, ["diff", "mbv3_large_original_last_stage", "mbv3_large",
-                                 "--plot", str(svg)])
+    result = runner.invoke(app, ["diff", "mbv3_large_original_last_stage", "mbv3_large", "--plot", str(svg)])
     assert result.exit_code == 0, result.output
     open_svg(svg.read_bytes())
     result = runner.invoke(app, ["plot", "mbv3_small", "-o", str(tmp_path / "x.jpg")])
@@ -78,8 +75,7 @@ def test_plot_format() -> None:
         plot_format("x.pdf")
 
 
-def test_missing_matplotlib_is_a_clear_error(sd855: HardwareProfile,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_matplotlib_is_a_clear_error(sd855: HardwareProfile, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError

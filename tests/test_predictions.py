@@ -26,10 +26,13 @@ def test_mbv3_large_is_predicted_faster_than_mbv2(sd855) -> None:
     assert 0.10 <= 1 - v3 / v2 <= 0.35
 
 
-@pytest.mark.parametrize("dataset,profile", [
-    ("pixel1_sd821.csv", "snapdragon821"),
-    ("pixel3_sd845.csv", "snapdragon845"),
-])
+@pytest.mark.parametrize(
+    "dataset,profile",
+    [
+        ("pixel1_sd821.csv", "snapdragon821"),
+        ("pixel3_sd845.csv", "snapdragon845"),
+    ],
+)
 def test_leave_one_model_out_ranks_published_latencies(dataset: str, profile: str) -> None:
     # from the estimates the bundled profile was calibrated from: the calibrated profile has seen
     # every model, the left-out one included

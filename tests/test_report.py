@@ -45,8 +45,11 @@ def golden_hw() -> HardwareProfile:
 
 @pytest.fixture(scope="module")
 def results(golden_hw: HardwareProfile) -> list[AnalysisResult]:
-    return [analyze(spec_named(name), golden_hw, AnalysisOptions(width=width))
-            for name in ("mbv3_small", "mbv3_large") for width in (1.0, 0.75)]
+    return [
+        analyze(spec_named(name), golden_hw, AnalysisOptions(width=width))
+        for name in ("mbv3_small", "mbv3_large")
+        for width in (1.0, 0.75)
+    ]
 
 
 def check_golden(name: str, text: str) -> None:
@@ -54,13 +57,15 @@ def check_golden(name: str, text: str) -> None:
     path = GOLDEN / name
     if REGEN or not path.exists():
         if not REGEN:
-            pytest.fail(f"{path} is missing: run COSTMODEL_REGEN_GOLDEN=1 python -m pytest "
-                        "tests/test_report.py")
+            pytest.fail(
+                f"{path} is missing: run COSTMODEL_REGEN_GOLDEN=1 python -m pytest tests/test_report.py"
+            )
         path.write_text(text, encoding="utf-8")
         return
     assert text == path.read_text(encoding="utf-8"), (
         f"{name} differs from its golden file; if intended, regenerate with "
-        "COSTMODEL_REGEN_GOLDEN=1 python -m pytest tests/test_report.py")
+        "COSTMODEL_REGEN_GOLDEN=1 python -m pytest tests/test_report.py"
+    )
 
 
 EXTENSIONS = {"markdown": "md", "csv": "csv", "latex": "tex", "html": "html", "json": "json"}
@@ -72,8 +77,11 @@ def test_report_golden(fmt: str, results: list[AnalysisResult]) -> None:
 
 
 def _headline_diff(hw: HardwareProfile, group_by: str = "stage") -> object:
-    return build_diff(analyze(spec_named("mbv3_large_original_last_stage"), hw),
-                      analyze(spec_named("mbv3_large"), hw), group_by)
+    return build_diff(
+        analyze(spec_named("mbv3_large_original_last_stage"), hw),
+        analyze(spec_named("mbv3_large"), hw),
+        group_by,
+    )
 
 
 def test_diff_table_golden(golden_hw: HardwareProfile) -> None:
@@ -88,20 +96,38 @@ def test_diff_json_golden(golden_hw: HardwareProfile) -> None:
 
 
 def test_csv_and_json_round_trip_exact_numbers(results: list[AnalysisResult]) -> None:
-    columns = ("name", "params", "macs", "weight_bytes", "dram_bytes", "peak_activation_bytes",
-               "kernels", "latency_s", "energy_j", "memory_bound_share")
+    columns = (
+        "name",
+        "params",
+        "macs",
+        "weight_bytes",
+        "dram_bytes",
+        "peak_activation_bytes",
+        "kernels",
+        "latency_s",
+        "energy_j",
+        "memory_bound_share",
+    )
     table = build_report(results, columns)
     rows = list(csv.DictReader(io.StringIO(render_report(table, "csv"))))
     data = json.loads(render_report(table, "json"))["rows"]
     assert len(rows) == len(data) == len(results)
     for result, row, record in zip(results, rows, data, strict=True):
-        exact = {"params": result.total.params, "macs": result.total.macs,
-                 "weight_bytes": result.total.weight_bytes, "dram_bytes": result.total.dram_bytes,
-                 "peak_activation_bytes": result.peak_activation_bytes, "kernels": result.kernels}
+        exact = {
+            "params": result.total.params,
+            "macs": result.total.macs,
+            "weight_bytes": result.total.weight_bytes,
+            "dram_bytes": result.total.dram_bytes,
+            "peak_activation_bytes": result.peak_activation_bytes,
+            "kernels": result.kernels,
+        }
         for key, value in exact.items():
             assert int(row[key]) == value and isinstance(record[key], int) and record[key] == value
-        floats = {"latency_s": result.total.latency_s, "energy_j": result.total.energy_j,
-                  "memory_bound_share": result.total.memory_bound_share}
+        floats = {
+            "latency_s": result.total.latency_s,
+            "energy_j": result.total.energy_j,
+            "memory_bound_share": result.total.memory_bound_share,
+        }
         for key, value in floats.items():
             assert float(row[key]) == value and record[key] == value  # every digit survives
         assert row["name"] == record["name"] == result.spec_name
@@ -110,14 +136,27 @@ def test_csv_and_json_round_trip_exact_numbers(results: list[AnalysisResult]) ->
 def test_people_formats_humanize_with_one_unit_per_column(results: list[AnalysisResult]) -> None:
     text = render_report(build_report(results), "markdown")
     header = text.splitlines()[0]
-    for unit in ("params (M)", "MACs (M)", "weights (MB)", "peak act. (MB)", "latency (ms)",
-                 "energy (mJ)", "memory-bound (%)", "options"):
+    for unit in (
+        "params (M)",
+        "MACs (M)",
+        "weights (MB)",
+        "peak act. (MB)",
+        "latency (ms)",
+        "energy (mJ)",
+        "memory-bound (%)",
+        "options",
+    ):
         assert unit in header
     assert "| mbv3_small | golden_hw | width 0.75 | 1.65 | 39.1 |" in text
     latex = render_report(build_report(results), "latex")
     assert "\\toprule" in latex and "mbv3\\_small" in latex and "memory-bound (\\%)" in latex
     assert [three_digits(v) for v in (138.36, 22.61, 5.483, 0.0314, 0.0)] == [
-        "138", "22.6", "5.48", "0.0314", "0"]
+        "138",
+        "22.6",
+        "5.48",
+        "0.0314",
+        "0",
+    ]
 
 
 def test_columns_are_selectable_and_checked(results: list[AnalysisResult]) -> None:
@@ -130,17 +169,34 @@ def test_columns_are_selectable_and_checked(results: list[AnalysisResult]) -> No
 def test_cli_report_every_format(tmp_path: Path) -> None:
     for fmt in FORMATS:
         out = tmp_path / f"r.{EXTENSIONS[fmt]}"
-        result = runner.invoke(app, ["report", "mbv3_small", "mbv2", "--hw", "snapdragon855",
-                                     "--width", "1.0", "--width", "0.5", "--format", fmt,
-                                     "-o", str(out)])
+        result = runner.invoke(
+            app,
+            [
+                "report",
+                "mbv3_small",
+                "mbv2",
+                "--hw",
+                "snapdragon855",
+                "--width",
+                "1.0",
+                "--width",
+                "0.5",
+                "--format",
+                fmt,
+                "-o",
+                str(out),
+            ],
+        )
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 0
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert [(r["name"], r["options"]) for r in data["rows"]] == [
-        ("mbv3_small", "width 1"), ("mbv3_small", "width 0.5"), ("mbv2", "width 1"),
-        ("mbv2", "width 0.5")]
-    result = runner.invoke(app, ["report", "mbv3_small", "--format", "csv", "--columns",
-                                 "name,params,macs"])
+        ("mbv3_small", "width 1"),
+        ("mbv3_small", "width 0.5"),
+        ("mbv2", "width 1"),
+        ("mbv2", "width 0.5"),
+    ]
+    result = runner.invoke(app, ["report", "mbv3_small", "--format", "csv", "--columns", "name,params,macs"])
     assert result.exit_code == 0 and result.stdout == "name,params,macs\nmbv3_small,2542856,56510400\n"
     result = runner.invoke(app, ["report", "mbv3_small", "--columns", "name,bogus"])
     assert result.exit_code == 2 and "unknown column 'bogus'" in result.output
@@ -154,10 +210,10 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
-def test_html_report_opens_in_headless_chromium(results: list[AnalysisResult],
-                                                tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location("screenshot_report",
-                                                  ROOT / "scripts" / "screenshot_report.py")
+def test_html_report_opens_in_headless_chromium(results: list[AnalysisResult], tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "screenshot_report", ROOT / "scripts" / "screenshot_report.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

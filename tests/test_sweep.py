@@ -23,15 +23,21 @@ ZOO = sorted(path.stem for path in ARCHSPECS.glob("*.yaml"))
 # MobileNetV1 (Howard et al. 2017), Table 6 (width multiplier at 224) and Table 7 (resolution at
 # width 1.0): millions of MACs ("Mult-Adds") and of parameters, as printed.
 MOBILENET_V1_TABLES = [
-    (1.0, 224, 569, 4.2), (0.75, 224, 325, 2.6), (0.5, 224, 149, 1.3), (0.25, 224, 41, 0.5),
-    (1.0, 192, 418, 4.2), (1.0, 160, 290, 4.2), (1.0, 128, 186, 4.2),
+    (1.0, 224, 569, 4.2),
+    (0.75, 224, 325, 2.6),
+    (0.5, 224, 149, 1.3),
+    (0.25, 224, 41, 0.5),
+    (1.0, 192, 418, 4.2),
+    (1.0, 160, 290, 4.2),
+    (1.0, 128, 186, 4.2),
 ]
 
 
 def test_sweep_reproduces_mobilenet_v1_tables_6_and_7(sd855) -> None:
     widths = sorted({w for w, _, _, _ in MOBILENET_V1_TABLES})
-    points = {(p.width, p.resolution): p
-              for p in sweep(spec_named("mbv1"), sd855, widths, [224, 192, 160, 128])}
+    points = {
+        (p.width, p.resolution): p for p in sweep(spec_named("mbv1"), sd855, widths, [224, 192, 160, 128])
+    }
     for width, resolution, macs_m, params_m in MOBILENET_V1_TABLES:
         point = points[width, resolution]
         # within the printed digit (the paper prints 290 for 290.7M: truncated, not rounded)
@@ -39,16 +45,19 @@ def test_sweep_reproduces_mobilenet_v1_tables_6_and_7(sd855) -> None:
         assert round(point.params / 1e6, 1) == params_m, (width, resolution)
 
 
-FIELDS = ("params", "macs", "ops", "weight_bytes", "dram_bytes", "latency_s", "memory_bound_s",
-          "energy_j")
+FIELDS = ("params", "macs", "ops", "weight_bytes", "dram_bytes", "latency_s", "memory_bound_s", "energy_j")
 
 
 def _assert_equals_analysis(point, spec, hw, name: str) -> None:
-    result = analyze(spec, hw, AnalysisOptions(precision=point.precision, batch=point.batch,
-                                               width=point.width, resolution=point.resolution))
+    result = analyze(
+        spec,
+        hw,
+        AnalysisOptions(
+            precision=point.precision, batch=point.batch, width=point.width, resolution=point.resolution
+        ),
+    )
     where = (name, point.width, point.resolution, point.batch, point.precision)
-    assert tuple(getattr(point, f) for f in FIELDS) == tuple(
-        getattr(result.total, f) for f in FIELDS), where
+    assert tuple(getattr(point, f) for f in FIELDS) == tuple(getattr(result.total, f) for f in FIELDS), where
     assert point.peak_activation_bytes == result.peak_activation_bytes, where
     assert point.kernels == result.kernels, where
 
@@ -63,8 +72,7 @@ def test_sweep_totals_equal_one_analysis_per_variant(profile: str) -> None:
         spec = spec_named(name)
         widths, resolutions = [0.5, 1.0], [160, 224]
         points = list(sweep(spec, hw, widths, resolutions, AnalysisOptions(precision=precision)))
-        assert [(p.width, p.resolution) for p in points] == [(w, r) for w in widths
-                                                             for r in resolutions]
+        assert [(p.width, p.resolution) for p in points] == [(w, r) for w in widths for r in resolutions]
         for point in points:
             _assert_equals_analysis(point, spec, hw, name)
 
@@ -72,10 +80,10 @@ def test_sweep_totals_equal_one_analysis_per_variant(profile: str) -> None:
 def test_sweep_over_batches_and_precisions_equals_one_analysis_per_variant(sd855) -> None:
     for name in ("mbv3_small", "googlenet", "shufflenet_v2_x1_0"):
         spec = spec_named(name)
-        points = list(sweep(spec, sd855, [0.75], [192, 224], batches=[1, 4],
-                            precisions=["fp32", "int8"]))
+        points = list(sweep(spec, sd855, [0.75], [192, 224], batches=[1, 4], precisions=["fp32", "int8"]))
         assert [(p.resolution, p.precision, p.batch) for p in points] == [
-            (r, q, b) for r in (192, 224) for q in ("fp32", "int8") for b in (1, 4)]
+            (r, q, b) for r in (192, 224) for q in ("fp32", "int8") for b in (1, 4)
+        ]
         for point in points:
             _assert_equals_analysis(point, spec, sd855, name)
         one, four = points[0], points[1]  # MACs scale exactly with the batch, params do not
@@ -91,8 +99,9 @@ def test_with_resolution_equals_building_again_for_every_zoo_spec() -> None:
             for resolution in (128, 192, 256):
                 fresh = build_graph(spec, BuildOptions(width=width, resolution=resolution))
                 reshaped = with_resolution(base, resolution)
-                assert [(n.name, n.shape, n.attrs, n.inputs) for n in reshaped.nodes] == \
-                    [(n.name, n.shape, n.attrs, n.inputs) for n in fresh.nodes], (name, resolution)
+                assert [(n.name, n.shape, n.attrs, n.inputs) for n in reshaped.nodes] == [
+                    (n.name, n.shape, n.attrs, n.inputs) for n in fresh.nodes
+                ], (name, resolution)
                 assert reshaped.input_shape == fresh.input_shape
 
 
@@ -133,29 +142,47 @@ def test_a_failing_variant_is_named(sd855) -> None:
         list(sweep(spec_named("mbv1"), sd855, [], [224]))
     assert err.value.code is ErrorCode.OPTION
     with pytest.raises(CostModelError) as err:  # the Edge TPU runs int8 only
-        list(sweep(spec_named("mbv1"), load_profile("edgetpu"), [1.0], [224],
-                   precisions=["int8", "fp16"]))
+        list(sweep(spec_named("mbv1"), load_profile("edgetpu"), [1.0], [224], precisions=["int8", "fp16"]))
     assert err.value.code is ErrorCode.OPTION
     assert "(at width 1, resolution 224, precision fp16)" in str(err.value)
 
 
 def test_cli_sweep_csv_and_json_carry_exact_numbers() -> None:
-    result = runner.invoke(app, ["sweep", "mbv1", "--widths", "1,0.5", "--resolutions", "224,128",
-                                 "--format", "csv"])
+    result = runner.invoke(
+        app, ["sweep", "mbv1", "--widths", "1,0.5", "--resolutions", "224,128", "--format", "csv"]
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [(r["width"], r["resolution"]) for r in rows] == [("1.0", "224"), ("1.0", "128"),
-                                                             ("0.5", "224"), ("0.5", "128")]
+    assert [(r["width"], r["resolution"]) for r in rows] == [
+        ("1.0", "224"),
+        ("1.0", "128"),
+        ("0.5", "224"),
+        ("0.5", "128"),
+    ]
     assert {(r["batch"], r["precision"]) for r in rows} == {("1", "fp32")}
-    assert int(rows[0]["macs"]) == analyze(spec_named("mbv1"), load_profile("snapdragon855")
-                                           ).total.macs
+    assert int(rows[0]["macs"]) == analyze(spec_named("mbv1"), load_profile("snapdragon855")).total.macs
     result = runner.invoke(app, ["sweep", "mbv1", "--widths", "1", "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert [p["resolution"] for p in data["points"]] == [128, 160, 192, 224]  # the default grid
     assert data["spec"] == "mbv1" and data["hardware"] == "snapdragon855"
-    result = runner.invoke(app, ["sweep", "mbv2", "--hw", "edgetpu", "--widths", "1",
-                                 "--resolutions", "224", "--batches", "1,2", "--format", "json"])
+    result = runner.invoke(
+        app,
+        [
+            "sweep",
+            "mbv2",
+            "--hw",
+            "edgetpu",
+            "--widths",
+            "1",
+            "--resolutions",
+            "224",
+            "--batches",
+            "1,2",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     points = json.loads(result.stdout)["points"]  # int8: the profile's only precision
     assert [(p["batch"], p["precision"]) for p in points] == [(1, "int8"), (2, "int8")]
@@ -163,8 +190,9 @@ def test_cli_sweep_csv_and_json_carry_exact_numbers() -> None:
 
 def test_cli_sweep_table_plot_and_errors(tmp_path) -> None:
     plot = tmp_path / "sweep.png"
-    result = runner.invoke(app, ["sweep", "mbv3_small", "--widths", "0.5,1", "--resolutions",
-                                 "160,224", "--plot", str(plot)])
+    result = runner.invoke(
+        app, ["sweep", "mbv3_small", "--widths", "0.5,1", "--resolutions", "160,224", "--plot", str(plot)]
+    )
     assert result.exit_code == 0, result.output
     assert "MobileNetV3-Small" in result.stdout and "56.5M" in result.stdout
     assert plot.read_bytes().startswith(b"\x89PNG")

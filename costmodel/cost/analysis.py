@@ -62,11 +62,18 @@ class AnalysisOptions:
         return MemoryOptions(self.fusion, self.cache, self.cache_fraction, self.resident_weights)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"batch": self.batch, "precision": self.precision,
-                "layer_precision": [list(rule) for rule in self.layer_precision],
-                "width": self.width, "resolution": self.resolution, "fusion": self.fusion,
-                "cache": self.cache, "cache_fraction": self.cache_fraction,
-                "include_aux": self.include_aux, "resident_weights": self.resident_weights}
+        return {
+            "batch": self.batch,
+            "precision": self.precision,
+            "layer_precision": [list(rule) for rule in self.layer_precision],
+            "width": self.width,
+            "resolution": self.resolution,
+            "fusion": self.fusion,
+            "cache": self.cache,
+            "cache_fraction": self.cache_fraction,
+            "include_aux": self.include_aux,
+            "resident_weights": self.resident_weights,
+        }
 
 
 class Row(NamedTuple):
@@ -134,9 +141,26 @@ class Row(NamedTuple):
         return out
 
 
-_SUMMED = ("nodes", "params", "macs", "ops", "weight_bytes", "act_in_bytes", "act_out_bytes",
-           "dram_bytes", "onchip_bytes", "compute_s", "memory_s", "overhead_s", "latency_s",
-           "memory_bound_s", "energy_j", "compute_energy_j", "data_energy_j", "static_energy_j")
+_SUMMED = (
+    "nodes",
+    "params",
+    "macs",
+    "ops",
+    "weight_bytes",
+    "act_in_bytes",
+    "act_out_bytes",
+    "dram_bytes",
+    "onchip_bytes",
+    "compute_s",
+    "memory_s",
+    "overhead_s",
+    "latency_s",
+    "memory_bound_s",
+    "energy_j",
+    "compute_energy_j",
+    "data_energy_j",
+    "static_energy_j",
+)
 
 
 _summed_values = attrgetter(*_SUMMED)
@@ -177,8 +201,9 @@ class AnalysisResult:
     def rows(self, group_by: str = "layer") -> list[Row]:
         """Rows in graph order, one per group (by first appearance)."""
         if group_by not in GROUP_BY:
-            raise CostModelError(ErrorCode.OPTION, f"unknown grouping '{group_by}' "
-                                 f"(expected one of: {', '.join(GROUP_BY)})")
+            raise CostModelError(
+                ErrorCode.OPTION, f"unknown grouping '{group_by}' (expected one of: {', '.join(GROUP_BY)})"
+            )
         if group_by == "node":
             return list(self.nodes)
         groups: dict[str, list[Row]] = {}
@@ -188,18 +213,28 @@ class AnalysisResult:
             key = keys[group_by]
             groups.setdefault(key, []).append(row)
             # what a group is: a layer's first op (conv2d of conv+bn+act), a block use's block type
-            kinds.setdefault(key, {"layer": row.op, "block": keys["block_kind"], "op": row.op}
-                             .get(group_by, ""))
+            kinds.setdefault(
+                key, {"layer": row.op, "block": keys["block_kind"], "op": row.op}.get(group_by, "")
+            )
             stages.setdefault(key, row.stage)
-        return [sum_rows(key, rows, op=kinds[key], stage="" if group_by == "op" else stages[key])
-                for key, rows in groups.items()]
+        return [
+            sum_rows(key, rows, op=kinds[key], stage="" if group_by == "op" else stages[key])
+            for key, rows in groups.items()
+        ]
 
     def to_dict(self, group_by: str = "layer") -> dict[str, Any]:
         return {
-            "spec": {"name": self.spec_name, "title": self.spec_title, "file": self.spec_file,
-                     "source": self.spec_source},
-            "hardware": {"name": self.hardware_name, "title": self.hardware_title,
-                         "file": self.hardware_file},
+            "spec": {
+                "name": self.spec_name,
+                "title": self.spec_title,
+                "file": self.spec_file,
+                "source": self.spec_source,
+            },
+            "hardware": {
+                "name": self.hardware_name,
+                "title": self.hardware_title,
+                "file": self.hardware_file,
+            },
             "options": self.options.to_dict(),
             "precision_plan": self.precision_plan,
             "input_shape": list(self.input_shape),
@@ -229,8 +264,7 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions = AnalysisOptions()
-            ) -> AnalysisResult:
+def analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions = AnalysisOptions()) -> AnalysisResult:
     """Params, MACs, traffic, peak memory, latency and energy of `spec` on `hw` under `options`."""
     with cyclic_gc_paused():
         return _analyze(spec, hw, options)
@@ -246,8 +280,14 @@ class Plan:
     precision_plan: PrecisionPlan
 
 
-def plan(spec: Spec, hw: HardwareProfile, options: AnalysisOptions, *, reuse: Plan | None = None,
-         search_schedule: bool = True) -> Plan:
+def plan(
+    spec: Spec,
+    hw: HardwareProfile,
+    options: AnalysisOptions,
+    *,
+    reuse: Plan | None = None,
+    search_schedule: bool = True,
+) -> Plan:
     """Graph, per-node counts and memory plan of `spec` on `hw` under `options`.
 
     `reuse`: a plan of the same spec built with the same width (at any resolution, batch and
@@ -255,24 +295,29 @@ def plan(spec: Spec, hw: HardwareProfile, options: AnalysisOptions, *, reuse: Pl
     (the results are the same, faster: what a sweep does). `search_schedule=False` skips the min-peak search.
     """
     options.check()
-    precisions = PrecisionPlan(options.precision,
-                               options.layer_precision + tuple(spec.precision.items()))
+    precisions = PrecisionPlan(options.precision, options.layer_precision + tuple(spec.precision.items()))
     precisions.check()
-    build = BuildOptions(width=options.width, resolution=options.resolution,
-                         include_aux=options.include_aux)
+    build = BuildOptions(width=options.width, resolution=options.resolution, include_aux=options.include_aux)
     if reuse is not None and reuse.graph.spec is spec and reuse.graph.options == build:
         graph = reuse.graph  # batch and precision change costs, not the graph
-    elif (reuse is not None and reuse.graph.spec is spec
-            and replace(reuse.graph.options, resolution=build.resolution) == build):
+    elif (
+        reuse is not None
+        and reuse.graph.spec is spec
+        and replace(reuse.graph.options, resolution=build.resolution) == build
+    ):
         graph = with_resolution(reuse.graph, build.resolution)
     else:
         graph = build_graph(spec, build)
     counts = count_nodes(graph, options.batch, precisions)
     for precision in sorted({compute_precision(c.precision) for c in counts}):
         hw.precision(precision)
-    memory = plan_memory(counts, hw.onchip_bytes, options.memory,
-                         kernels=reuse.memory.kernel_plan if reuse is not None else None,
-                         search_schedule=search_schedule)
+    memory = plan_memory(
+        counts,
+        hw.onchip_bytes,
+        options.memory,
+        kernels=reuse.memory.kernel_plan if reuse is not None else None,
+        search_schedule=search_schedule,
+    )
     return Plan(graph, counts, memory, precisions)
 
 
@@ -283,20 +328,50 @@ def _analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> Analy
     rows: list[Row] = []
     keys: list[dict[str, str]] = []
     for count, moved, est in zip(counts, memory.traffic, estimates, strict=True):
-        rows.append(Row(  # positional, in field order: the hot loop of a sweep
-            count.name, count.op, count.stage, moved.kernel, count.precision, 1, count.shape,
-            count.params, count.macs, count.ops, count.weight_bytes, count.act_in_bytes,
-            count.act_out_bytes, moved.dram_bytes, moved.onchip_bytes, est.compute_s,
-            est.memory_s, est.overhead_s, est.latency_s,
-            est.latency_s if est.bound == "memory" else 0.0, est.energy_j,
-            est.compute_energy_j, est.data_energy_j, est.static_energy_j,
-        ))
-        keys.append({"layer": count.layer, "block": count.block, "stage": count.stage,
-                     "op": count.op, "block_kind": count.block_kind})
+        rows.append(
+            Row(  # positional, in field order: the hot loop of a sweep
+                count.name,
+                count.op,
+                count.stage,
+                moved.kernel,
+                count.precision,
+                1,
+                count.shape,
+                count.params,
+                count.macs,
+                count.ops,
+                count.weight_bytes,
+                count.act_in_bytes,
+                count.act_out_bytes,
+                moved.dram_bytes,
+                moved.onchip_bytes,
+                est.compute_s,
+                est.memory_s,
+                est.overhead_s,
+                est.latency_s,
+                est.latency_s if est.bound == "memory" else 0.0,
+                est.energy_j,
+                est.compute_energy_j,
+                est.data_energy_j,
+                est.static_energy_j,
+            )
+        )
+        keys.append(
+            {
+                "layer": count.layer,
+                "block": count.block,
+                "stage": count.stage,
+                "op": count.op,
+                "block_kind": count.block_kind,
+            }
+        )
     resident = ""
     if options.resident_weights:
-        resident = (" (this model's weights fit: none read from DRAM)" if memory.weights_resident
-                    else " (this model's weights do not fit: read from DRAM)")
+        resident = (
+            " (this model's weights fit: none read from DRAM)"
+            if memory.weights_resident
+            else " (this model's weights do not fit: read from DRAM)"
+        )
     assumptions = (
         f"memory: {options.memory.describe(hw.onchip_bytes)}{resident}",
         "latency: roofline per kernel, max(compute, DRAM) + per-kernel overhead, summed "
@@ -305,10 +380,21 @@ def _analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> Analy
         "per byte + static power x latency",
     )
     return AnalysisResult(
-        spec_name=spec.name, spec_title=spec.title, spec_file=spec.file, spec_source=spec.source,
-        hardware_name=hw.name, hardware_title=hw.title, hardware_file=hw.file, options=options,
-        input_shape=(options.batch, *graph.input_shape), nodes=tuple(rows),
-        node_keys=tuple(keys), assumptions=assumptions, kernels=len(memory.kernels),
-        peak_activation_bytes=memory.peak_bytes, min_peak_activation_bytes=memory.min_peak_bytes,
-        min_peak_exact=memory.min_peak_exact, precision_plan=planned.precision_plan.describe(),
+        spec_name=spec.name,
+        spec_title=spec.title,
+        spec_file=spec.file,
+        spec_source=spec.source,
+        hardware_name=hw.name,
+        hardware_title=hw.title,
+        hardware_file=hw.file,
+        options=options,
+        input_shape=(options.batch, *graph.input_shape),
+        nodes=tuple(rows),
+        node_keys=tuple(keys),
+        assumptions=assumptions,
+        kernels=len(memory.kernels),
+        peak_activation_bytes=memory.peak_bytes,
+        min_peak_activation_bytes=memory.min_peak_bytes,
+        min_peak_exact=memory.min_peak_exact,
+        precision_plan=planned.precision_plan.describe(),
     )

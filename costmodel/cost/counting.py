@@ -45,8 +45,7 @@ _ACTIVATION_BYTES = {p: int(BYTES_PER_ELEMENT[compute_precision(p)]) for p in BY
 assert all(_ACTIVATION_BYTES[p] == BYTES_PER_ELEMENT[compute_precision(p)] for p in _ACTIVATION_BYTES)
 
 
-def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPlan()
-                ) -> list[NodeCount]:
+def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPlan()) -> list[NodeCount]:
     """One NodeCount per graph node (the input node excluded), in topological order."""
     if batch < 1:
         raise CostModelError(ErrorCode.OPTION, f"batch must be >= 1, got {batch}")
@@ -68,11 +67,27 @@ def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPla
         input_bytes = tuple([elements[i] * act_size for i in inputs])
         out_bytes = out_elements * act_size
         view = op.is_view
-        counts.append(NodeCount(
-            node.name, op.name, op.op_class(in_shapes, attrs), node.stage, node.block,
-            node.block_kind, node.layer, node.shape, view, precision, inputs, input_bytes,
-            cost.params, cost.macs * batch, cost.ops * batch,
-            math.ceil(cost.params * BYTES_PER_ELEMENT[precision]),
-            0 if view else sum(input_bytes), 0 if view else out_bytes, out_bytes,
-        ))
+        counts.append(
+            NodeCount(
+                node.name,
+                op.name,
+                op.op_class(in_shapes, attrs),
+                node.stage,
+                node.block,
+                node.block_kind,
+                node.layer,
+                node.shape,
+                view,
+                precision,
+                inputs,
+                input_bytes,
+                cost.params,
+                cost.macs * batch,
+                cost.ops * batch,
+                math.ceil(cost.params * BYTES_PER_ELEMENT[precision]),
+                0 if view else sum(input_bytes),
+                0 if view else out_bytes,
+                out_bytes,
+            )
+        )
     return counts

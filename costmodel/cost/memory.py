@@ -50,21 +50,29 @@ class MemoryOptions:
 
     def check(self) -> None:
         if not 0 < self.cache_fraction <= 1:
-            raise CostModelError(ErrorCode.OPTION,
-                                 f"cache fraction must be in (0, 1], got {self.cache_fraction}")
+            raise CostModelError(
+                ErrorCode.OPTION, f"cache fraction must be in (0, 1], got {self.cache_fraction}"
+            )
 
     def describe(self, onchip_bytes: int) -> str:
-        fusion = ("conv/linear + following elementwise ops fused into one kernel" if self.fusion
-                  else "no fusion: every node is its own kernel")
+        fusion = (
+            "conv/linear + following elementwise ops fused into one kernel"
+            if self.fusion
+            else "no fusion: every node is its own kernel"
+        )
         if self.cache and onchip_bytes:
-            cache = (f"an activation up to {self.cache_fraction:g} x {onchip_bytes:,} B on chip "
-                     "passed to the next kernel stays on chip")
+            cache = (
+                f"an activation up to {self.cache_fraction:g} x {onchip_bytes:,} B on chip "
+                "passed to the next kernel stays on chip"
+            )
         else:
             cache = "every activation goes through DRAM"
         weights = "weights read from DRAM once per batch"
         if self.resident_weights:
-            weights = (f"weights resident on chip if they fit in {1 - self.cache_fraction:g} x "
-                       f"{onchip_bytes:,} B, else read once per batch")
+            weights = (
+                f"weights resident on chip if they fit in {1 - self.cache_fraction:g} x "
+                f"{onchip_bytes:,} B, else read once per batch"
+            )
         return f"{fusion}; {weights}; {cache}"
 
 
@@ -212,40 +220,67 @@ def kernel_plan(counts: list[NodeCount], fusion: bool = True) -> KernelPlan:
     materialised_set = set(materialised)
     for i, count in enumerate(counts):
         k = kernel[i]
-        read = [(slot, base[source] if source >= 0 else GRAPH_INPUT)
-                for slot, source in enumerate(inputs[i])]
-        external.append(() if count.is_view else tuple(
-            (slot, tensor, next_kernel_reads(tensor, k)) for slot, tensor in read
-            if producer.get(tensor) != k))  # produced inside this kernel: stays in registers
+        read = [(slot, base[source] if source >= 0 else GRAPH_INPUT) for slot, source in enumerate(inputs[i])]
+        external.append(
+            ()
+            if count.is_view
+            else tuple(
+                (slot, tensor, next_kernel_reads(tensor, k))
+                for slot, tensor in read
+                if producer.get(tensor) != k
+            )
+        )  # produced inside this kernel: stays in registers
         its_readers = readers.get(i, [])
-        handover.append(0 if count.is_view or i not in materialised_set else
-                        2 if (i not in outputs and len(its_readers) == 1
-                              and next_kernel_reads(i, its_readers[0])) else 1)
-    graph_input_reads = tuple((i, slot) for i, sources in enumerate(inputs)
-                              for slot, source in enumerate(sources)
-                              if source < 0 or base[source] == GRAPH_INPUT)
+        handover.append(
+            0
+            if count.is_view or i not in materialised_set
+            else 2
+            if (i not in outputs and len(its_readers) == 1 and next_kernel_reads(i, its_readers[0]))
+            else 1
+        )
+    graph_input_reads = tuple(
+        (i, slot)
+        for i, sources in enumerate(inputs)
+        for slot, source in enumerate(sources)
+        if source < 0 or base[source] == GRAPH_INPUT
+    )
     reads_of = {k: tuple(v) for k, v in reads.items()}
-    return KernelPlan(_signature(counts), fusion, tuple(counts[k].name for k in kernel),
-                      tuple(order), reads_of, {k: tuple(v) for k, v in writes.items()}, producer,
-                      outputs, materialised, graph_input_reads, tuple(external), tuple(handover),
-                      lifetimes(order, reads_of, producer, outputs, materialised))
+    return KernelPlan(
+        _signature(counts),
+        fusion,
+        tuple(counts[k].name for k in kernel),
+        tuple(order),
+        reads_of,
+        {k: tuple(v) for k, v in writes.items()},
+        producer,
+        outputs,
+        materialised,
+        graph_input_reads,
+        tuple(external),
+        tuple(handover),
+        lifetimes(order, reads_of, producer, outputs, materialised),
+    )
 
 
 def _kernel_graph(counts: list[NodeCount], kernels: KernelPlan) -> _KernelGraph:
     size: dict[int, int] = {}
     for tensor in kernels.materialised:
         if tensor == GRAPH_INPUT:  # as large as the largest read of it
-            size[GRAPH_INPUT] = max((counts[i].input_bytes[slot]
-                                     for i, slot in kernels.graph_input_reads), default=0)
+            size[GRAPH_INPUT] = max(
+                (counts[i].input_bytes[slot] for i, slot in kernels.graph_input_reads), default=0
+            )
         else:
             size[tensor] = counts[tensor].out_bytes
-    return _KernelGraph(kernels.order, kernels.reads, kernels.writes, size, kernels.producer,
-                        kernels.outputs)
+    return _KernelGraph(kernels.order, kernels.reads, kernels.writes, size, kernels.producer, kernels.outputs)
 
 
-def plan_memory(counts: list[NodeCount], onchip_capacity: int,
-                options: MemoryOptions = MemoryOptions(), kernels: KernelPlan | None = None,
-                search_schedule: bool = True) -> MemoryPlan:
+def plan_memory(
+    counts: list[NodeCount],
+    onchip_capacity: int,
+    options: MemoryOptions = MemoryOptions(),
+    kernels: KernelPlan | None = None,
+    search_schedule: bool = True,
+) -> MemoryPlan:
     """Traffic per node and peak activation memory. `kernels` (from `kernel_plan`) saves working
     out the fusion again for a graph of the same structure; without `search_schedule` the best
     order is not searched for and `min_peak_bytes` is the declared order's peak."""
@@ -255,13 +290,15 @@ def plan_memory(counts: list[NodeCount], onchip_capacity: int,
     graph = _kernel_graph(counts, kernels)
     size = graph.size
     limit = options.cache_fraction * onchip_capacity if options.cache else 0
-    weights_resident = (options.resident_weights and sum(c.weight_bytes for c in counts)
-                        <= (1 - options.cache_fraction) * onchip_capacity)
+    weights_resident = (
+        options.resident_weights
+        and sum(c.weight_bytes for c in counts) <= (1 - options.cache_fraction) * onchip_capacity
+    )
 
     traffic: list[Traffic] = []
-    for count, name, external, handover in zip(counts, kernels.kernel_names,
-                                               kernels.external_reads, kernels.output_handover,
-                                               strict=True):
+    for count, name, external, handover in zip(
+        counts, kernels.kernel_names, kernels.external_reads, kernels.output_handover, strict=True
+    ):
         if count.is_view:
             traffic.append(Traffic(name, 0, 0))
             continue
@@ -281,12 +318,24 @@ def plan_memory(counts: list[NodeCount], onchip_capacity: int,
 
     declared_peak = _peak(kernels.declared_lifetimes, size, len(graph.order))
     best_peak, exact = min_peak_schedule(graph) if search_schedule else (declared_peak, False)
-    return MemoryPlan(tuple(traffic), tuple(counts[k].name for k in graph.order), declared_peak,
-                      min(best_peak, declared_peak), exact, weights_resident, kernels)
+    return MemoryPlan(
+        tuple(traffic),
+        tuple(counts[k].name for k in graph.order),
+        declared_peak,
+        min(best_peak, declared_peak),
+        exact,
+        weights_resident,
+        kernels,
+    )
 
 
-def lifetimes(schedule: Iterable[int], reads: dict[int, tuple[int, ...]], producer: dict[int, int],
-              outputs: frozenset[int], tensors: Iterable[int]) -> tuple[Lifetime, ...]:
+def lifetimes(
+    schedule: Iterable[int],
+    reads: dict[int, tuple[int, ...]],
+    producer: dict[int, int],
+    outputs: frozenset[int],
+    tensors: Iterable[int],
+) -> tuple[Lifetime, ...]:
     """When each of `tensors` is live if kernels run in `schedule` order: from the step of its
     producer (the graph input from the start) to the last step that reads it (outputs: the end)."""
     schedule = list(schedule)
@@ -334,8 +383,7 @@ def min_peak_schedule(graph: _KernelGraph) -> tuple[int, bool]:
 
 
 def _dependencies(graph: _KernelGraph) -> dict[int, set[int]]:
-    return {k: {graph.producer[t] for t in ts if t in graph.producer}
-            for k, ts in graph.reads.items()}
+    return {k: {graph.producer[t] for t in ts if t in graph.producer} for k, ts in graph.reads.items()}
 
 
 def _greedy_schedule(graph: _KernelGraph) -> list[int]:
@@ -353,8 +401,11 @@ def _greedy_schedule(graph: _KernelGraph) -> list[int]:
 
     def net_change(k: int) -> tuple[int, int]:
         allocated = sum(graph.size[t] for t in graph.writes[k])
-        freed = sum(graph.size.get(t, 0) for t in graph.reads[k]
-                    if remaining_readers[t] == 1 and t not in graph.outputs)
+        freed = sum(
+            graph.size.get(t, 0)
+            for t in graph.reads[k]
+            if remaining_readers[t] == 1 and t not in graph.outputs
+        )
         return allocated - freed, position[k]
 
     ready = [k for k in graph.order if not waiting[k]]

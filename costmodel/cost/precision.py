@@ -19,8 +19,9 @@ PRECISIONS = tuple(BYTES_PER_ELEMENT)
 
 def check_precision(precision: str, where: str = "precision") -> None:
     if precision not in BYTES_PER_ELEMENT:
-        raise CostModelError(ErrorCode.OPTION, f"unknown {where} '{precision}' "
-                             f"(expected one of: {', '.join(PRECISIONS)})")
+        raise CostModelError(
+            ErrorCode.OPTION, f"unknown {where} '{precision}' (expected one of: {', '.join(PRECISIONS)})"
+        )
 
 
 def compute_precision(precision: str) -> str:
@@ -54,7 +55,8 @@ def parse_rule(text: str) -> tuple[str, str]:
     """'PATTERN=PRECISION' from the command line."""
     pattern, sep, precision = text.partition("=")
     if not sep or not pattern or not precision:
-        raise CostModelError(ErrorCode.OPTION, f"expected PATTERN=PRECISION (e.g. 'stem.*=fp32'), "
-                             f"got '{text}'")
+        raise CostModelError(
+            ErrorCode.OPTION, f"expected PATTERN=PRECISION (e.g. 'stem.*=fp32'), got '{text}'"
+        )
     check_precision(precision, f"precision for '{pattern}'")
     return pattern, precision

@@ -38,12 +38,16 @@ class NodeEstimate(NamedTuple):
     bound: str  # of its kernel: "compute", "memory", or "-" for a view
 
 
-def estimate(counts: list[NodeCount], traffic: tuple[Traffic, ...] | list[Traffic],
-             hw: HardwareProfile) -> list[NodeEstimate]:
+def estimate(
+    counts: list[NodeCount], traffic: tuple[Traffic, ...] | list[Traffic], hw: HardwareProfile
+) -> list[NodeEstimate]:
     precisions = {p: hw.precision(compute_precision(p)) for p in {c.precision for c in counts}}
     # Attainable MAC/s of each (precision, op class) a node can have, worked out once.
-    rate = {(p, op_class): prec.peak_macs_per_s * efficiency * prec.scale
-            for p, prec in precisions.items() for op_class, efficiency in hw.efficiency.items()}
+    rate = {
+        (p, op_class): prec.peak_macs_per_s * efficiency * prec.scale
+        for p, prec in precisions.items()
+        for op_class, efficiency in hw.efficiency.items()
+    }
     bandwidth = hw.memory.dram_bytes_per_s
     dram_j, onchip_j = hw.memory.dram_pj_per_byte * PJ, hw.memory.onchip_pj_per_byte * PJ
     compute: list[float] = []
@@ -77,8 +81,17 @@ def estimate(counts: list[NodeCount], traffic: tuple[Traffic, ...] | list[Traffi
         compute_energy = (count.macs * prec.energy_pj_per_mac + count.ops * prec.energy_pj_per_op) * PJ
         data_energy = moved.dram_bytes * dram_j + moved.onchip_bytes * onchip_j
         static_energy = static_w * latency
-        estimates.append(NodeEstimate(c, m, overhead, latency,
-                                      compute_energy + data_energy + static_energy,
-                                      compute_energy, data_energy, static_energy,
-                                      "memory" if memory_bound else "compute"))
+        estimates.append(
+            NodeEstimate(
+                c,
+                m,
+                overhead,
+                latency,
+                compute_energy + data_energy + static_energy,
+                compute_energy,
+                data_energy,
+                static_energy,
+                "memory" if memory_bound else "compute",
+            )
+        )
     return estimates

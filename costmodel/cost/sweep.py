@@ -57,22 +57,25 @@ class SweepPoint(NamedTuple):
         return self._asdict()
 
 
-_params, _macs, _ops, _weight_bytes = (attrgetter(name) for name in ("params", "macs", "ops",
-                                                                      "weight_bytes"))
-_dram_bytes, _latency_s, _energy_j = (attrgetter(name) for name in ("dram_bytes", "latency_s",
-                                                                     "energy_j"))
+_params, _macs, _ops, _weight_bytes = (attrgetter(name) for name in ("params", "macs", "ops", "weight_bytes"))
+_dram_bytes, _latency_s, _energy_j = (attrgetter(name) for name in ("dram_bytes", "latency_s", "energy_j"))
 
 
 def _point(planned: Plan, hw: HardwareProfile, options: AnalysisOptions) -> SweepPoint:
     counts, traffic = planned.counts, planned.memory.traffic
     estimates = estimate(counts, traffic, hw)
     return SweepPoint(
-        width=options.width, resolution=planned.graph.input_shape[1], batch=options.batch,
+        width=options.width,
+        resolution=planned.graph.input_shape[1],
+        batch=options.batch,
         precision=options.precision,
-        params=sum(map(_params, counts)), macs=sum(map(_macs, counts)),
-        ops=sum(map(_ops, counts)), weight_bytes=sum(map(_weight_bytes, counts)),
+        params=sum(map(_params, counts)),
+        macs=sum(map(_macs, counts)),
+        ops=sum(map(_ops, counts)),
+        weight_bytes=sum(map(_weight_bytes, counts)),
         dram_bytes=sum(map(_dram_bytes, traffic)),
-        peak_activation_bytes=planned.memory.peak_bytes, kernels=len(planned.memory.kernels),
+        peak_activation_bytes=planned.memory.peak_bytes,
+        kernels=len(planned.memory.kernels),
         latency_s=sum(map(_latency_s, estimates)),
         memory_bound_s=sum(e.latency_s if e.bound == "memory" else 0.0 for e in estimates),
         energy_j=sum(map(_energy_j, estimates)),
@@ -108,11 +111,13 @@ def _parse_list(text: str, what: str, kind: type[float] | type[int]) -> list[Any
         try:
             value = kind(item.strip())
         except ValueError:
-            raise CostModelError(ErrorCode.OPTION, f"{what} list '{text}': '{item.strip()}' is not "
-                                 f"{'an integer' if kind is int else 'a number'}") from None
+            raise CostModelError(
+                ErrorCode.OPTION,
+                f"{what} list '{text}': '{item.strip()}' is not "
+                f"{'an integer' if kind is int else 'a number'}",
+            ) from None
         if value != value or not 0 < value < float("inf"):  # NaN, zero, negative, infinite
-            raise CostModelError(ErrorCode.OPTION, f"{what} list '{text}': {item.strip()} must be "
-                                 "positive")
+            raise CostModelError(ErrorCode.OPTION, f"{what} list '{text}': {item.strip()} must be positive")
         values.append(value)
     return values
 
@@ -124,41 +129,62 @@ def default_resolutions(spec: Spec) -> tuple[int, ...]:
     return tuple(sorted(set(MOBILENET_RESOLUTIONS + extra)))
 
 
-def check_grid(widths: Sequence[float], resolutions: Sequence[int | None],
-               batches: Sequence[int] = (1,), precisions: Sequence[str] = ("fp32",)) -> None:
-    sizes = {"widths": len(widths), "resolutions": len(resolutions), "batches": len(batches),
-             "precisions": len(precisions)}
+def check_grid(
+    widths: Sequence[float],
+    resolutions: Sequence[int | None],
+    batches: Sequence[int] = (1,),
+    precisions: Sequence[str] = ("fp32",),
+) -> None:
+    sizes = {
+        "widths": len(widths),
+        "resolutions": len(resolutions),
+        "batches": len(batches),
+        "precisions": len(precisions),
+    }
     if not all(sizes.values()):
-        raise CostModelError(ErrorCode.OPTION, "a sweep needs at least one width, resolution, "
-                             "batch and precision")
+        raise CostModelError(
+            ErrorCode.OPTION, "a sweep needs at least one width, resolution, batch and precision"
+        )
     if math.prod(sizes.values()) > limits.MAX_VARIANTS:
         grid = " x ".join(f"{n} {what}" for what, n in sizes.items() if n > 1)
         raise CostModelError(ErrorCode.LIMIT, f"{grid} is more than {limits.MAX_VARIANTS} variants")
 
 
-def sweep(spec: Spec, hw: HardwareProfile, widths: Iterable[float],
-          resolutions: Iterable[int | None], options: AnalysisOptions = AnalysisOptions(), *,
-          batches: Iterable[int] = (), precisions: Iterable[str] = ()) -> Iterator[SweepPoint]:
+def sweep(
+    spec: Spec,
+    hw: HardwareProfile,
+    widths: Iterable[float],
+    resolutions: Iterable[int | None],
+    options: AnalysisOptions = AnalysisOptions(),
+    *,
+    batches: Iterable[int] = (),
+    precisions: Iterable[str] = (),
+) -> Iterator[SweepPoint]:
     """Totals of `spec` on `hw` for every (width, resolution, precision, batch), in the order given
     with widths outermost and batches innermost. `options` sets everything else (fusion, cache,
     ...), and the batch and precision when `batches` or `precisions` is empty; None as a
     resolution is the spec's own. The grid is checked at once; the points come from an iterator,
     so a caller can show progress or stop early."""
     widths, resolutions = list(widths), list(resolutions)
-    batch_list, precision_list = list(batches) or [options.batch], list(precisions) or [
-        options.precision]
+    batch_list, precision_list = list(batches) or [options.batch], list(precisions) or [options.precision]
     check_grid(widths, resolutions, batch_list, precision_list)
     return _points(spec, hw, widths, resolutions, batch_list, precision_list, options)
 
 
-def _points(spec: Spec, hw: HardwareProfile, widths: list[float], resolutions: list[int | None],
-            batch_list: list[int], precision_list: list[str], options: AnalysisOptions
-            ) -> Iterator[SweepPoint]:
+def _points(
+    spec: Spec,
+    hw: HardwareProfile,
+    widths: list[float],
+    resolutions: list[int | None],
+    batch_list: list[int],
+    precision_list: list[str],
+    options: AnalysisOptions,
+) -> Iterator[SweepPoint]:
     previous: Plan | None = None  # its graph is reused at the same width, its fusion if it fits
-    for width, resolution, precision, batch in itertools.product(widths, resolutions,
-                                                                 precision_list, batch_list):
-        variant = replace(options, width=width, resolution=resolution, batch=batch,
-                          precision=precision)
+    for width, resolution, precision, batch in itertools.product(
+        widths, resolutions, precision_list, batch_list
+    ):
+        variant = replace(options, width=width, resolution=resolution, batch=batch, precision=precision)
         try:
             with cyclic_gc_paused():
                 previous = plan(spec, hw, variant, reuse=previous, search_schedule=False)
@@ -169,6 +195,7 @@ def _points(spec: Spec, hw: HardwareProfile, widths: list[float], resolutions: l
                 where.append(f"batch {batch}")
             if len(precision_list) > 1:
                 where.append(f"precision {precision}")
-            raise CostModelError(exc.code, f"{exc.message} (at {', '.join(where)})", pos=exc.pos,
-                                 node=exc.node) from None
+            raise CostModelError(
+                exc.code, f"{exc.message} (at {', '.join(where)})", pos=exc.pos, node=exc.node
+            ) from None
         yield point

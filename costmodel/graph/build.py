@@ -121,20 +121,37 @@ class _Builder:
 
     # -- nodes --------------------------------------------------------------------------------
 
-    def add_node(self, name: str, op: OpType, attrs: dict[str, Any], inputs: tuple[str, ...],
-                 *, layer: str, block: str, block_kind: str, stage: str, pos: SourcePos) -> str:
+    def add_node(
+        self,
+        name: str,
+        op: OpType,
+        attrs: dict[str, Any],
+        inputs: tuple[str, ...],
+        *,
+        layer: str,
+        block: str,
+        block_kind: str,
+        stage: str,
+        pos: SourcePos,
+    ) -> str:
         if name in self.by_name:
-            raise CostModelError(ErrorCode.BAD_VALUE, f"two nodes are named '{name}'", pos=pos,
-                                 node=name)
+            raise CostModelError(ErrorCode.BAD_VALUE, f"two nodes are named '{name}'", pos=pos, node=name)
         if len(self.nodes) >= limits.MAX_NODES:
-            raise CostModelError(ErrorCode.LIMIT, f"the graph has more than {limits.MAX_NODES} nodes",
-                                 pos=pos, node=name)
+            raise CostModelError(
+                ErrorCode.LIMIT, f"the graph has more than {limits.MAX_NODES} nodes", pos=pos, node=name
+            )
         if not op.min_inputs <= len(inputs) <= op.max_inputs:
-            want = (str(op.min_inputs) if op.min_inputs == op.max_inputs
-                    else f"{op.min_inputs} to {op.max_inputs}")
-            raise CostModelError(ErrorCode.BAD_VALUE,
-                                 f"op '{op.name}' takes {want} inputs, got {len(inputs)}",
-                                 pos=pos, node=name)
+            want = (
+                str(op.min_inputs)
+                if op.min_inputs == op.max_inputs
+                else f"{op.min_inputs} to {op.max_inputs}"
+            )
+            raise CostModelError(
+                ErrorCode.BAD_VALUE,
+                f"op '{op.name}' takes {want} inputs, got {len(inputs)}",
+                pos=pos,
+                node=name,
+            )
         shape = _infer_shape(op, [self.by_name[i].shape for i in inputs], attrs, pos, name)
         node = Node(name, op, attrs, inputs, shape, layer, block, block_kind, stage, pos)
         self.by_name[name] = node
@@ -177,15 +194,21 @@ class _Builder:
             return channels
         scaled = expr.make_divisible(channels * self.options.width, self.divisor)
         if scaled > limits.MAX_CHANNELS:
-            raise CostModelError(ErrorCode.LIMIT, f"{channels} channels x width "
-                                 f"{self.options.width:g} = {scaled} is larger than the limit "
-                                 f"{limits.MAX_CHANNELS}", pos=pos, node=node)
+            raise CostModelError(
+                ErrorCode.LIMIT,
+                f"{channels} channels x width "
+                f"{self.options.width:g} = {scaled} is larger than the limit "
+                f"{limits.MAX_CHANNELS}",
+                pos=pos,
+                node=node,
+            )
         return scaled
 
     # -- layers -------------------------------------------------------------------------------
 
-    def expand_scope(self, layers: list[tuple[str, Layer]], scope: _Scope,
-                     stage_of: dict[str, str]) -> dict[str, str]:
+    def expand_scope(
+        self, layers: list[tuple[str, Layer]], scope: _Scope, stage_of: dict[str, str]
+    ) -> dict[str, str]:
         """Expand (key, layer) pairs in order; returns key -> output node of each layer."""
         outputs: dict[str, str] = {}
         declared = {key for key, _ in layers}
@@ -194,41 +217,66 @@ class _Builder:
             node_name = scope.prefix + key
             self.visits += 1
             if self.visits > limits.MAX_LAYER_VISITS:  # blocks that use each other under `when:`
-                raise CostModelError(ErrorCode.LIMIT, f"the spec expands to more than "
-                                     f"{limits.MAX_LAYER_VISITS} layers", pos=layer.pos, node=node_name)
+                raise CostModelError(
+                    ErrorCode.LIMIT,
+                    f"the spec expands to more than {limits.MAX_LAYER_VISITS} layers",
+                    pos=layer.pos,
+                    node=node_name,
+                )
             refs = layer.inputs if layer.inputs is not None else None
             if refs is not None and not refs:
-                raise CostModelError(ErrorCode.BAD_VALUE, "'inputs' is empty", pos=layer.pos,
-                                     node=node_name)
-            in_nodes = (tuple(self.resolve(r, key, outputs, declared, scope, layer, stage_of)
-                              for r in refs) if refs is not None else (previous,))
+                raise CostModelError(ErrorCode.BAD_VALUE, "'inputs' is empty", pos=layer.pos, node=node_name)
+            in_nodes = (
+                tuple(self.resolve(r, key, outputs, declared, scope, layer, stage_of) for r in refs)
+                if refs is not None
+                else (previous,)
+            )
             env = scope.env
             if scope.top_level:
                 first = self.shape_of(in_nodes[0])
                 env = {**scope.env, **_shape_vars(first)}
             when = self.evaluate(layer.when, env, layer.pos, node_name)
             if not isinstance(when, bool):
-                raise CostModelError(ErrorCode.BAD_VALUE, f"'when' must be true or false, got {when!r}",
-                                     pos=layer.pos, node=node_name)
+                raise CostModelError(
+                    ErrorCode.BAD_VALUE,
+                    f"'when' must be true or false, got {when!r}",
+                    pos=layer.pos,
+                    node=node_name,
+                )
             if not when:
                 outputs[key] = previous  # a skipped layer passes on the layer before it
                 continue
             repeat = self.evaluate(layer.repeat, env, layer.pos, node_name)
             if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-                raise CostModelError(ErrorCode.BAD_VALUE,
-                                     f"'repeat' expects an integer >= 1, got {repeat!r}",
-                                     pos=layer.pos, node=node_name)
+                raise CostModelError(
+                    ErrorCode.BAD_VALUE,
+                    f"'repeat' expects an integer >= 1, got {repeat!r}",
+                    pos=layer.pos,
+                    node=node_name,
+                )
             if repeat > limits.MAX_REPEAT:
-                raise CostModelError(ErrorCode.LIMIT, f"repeat {repeat} is larger than the limit "
-                                     f"{limits.MAX_REPEAT}", pos=layer.pos, node=node_name)
+                raise CostModelError(
+                    ErrorCode.LIMIT,
+                    f"repeat {repeat} is larger than the limit {limits.MAX_REPEAT}",
+                    pos=layer.pos,
+                    node=node_name,
+                )
             current = in_nodes
             for copy in range(1, repeat + 1):
                 name = node_name if repeat == 1 else f"{node_name}.{copy}"
                 owner = scope
                 if scope.top_level:  # a top-level layer use is its own block
-                    owner = _Scope(scope.prefix, scope.env, scope.inputs, scope.params, True,
-                                   scope.depth, stage_of[key], name,
-                                   str(layer.block or ops.ALIASES.get(str(layer.op), layer.op)))
+                    owner = _Scope(
+                        scope.prefix,
+                        scope.env,
+                        scope.inputs,
+                        scope.params,
+                        True,
+                        scope.depth,
+                        stage_of[key],
+                        name,
+                        str(layer.block or ops.ALIASES.get(str(layer.op), layer.op)),
+                    )
                     if copy > 1:
                         env = {**env, **_shape_vars(self.shape_of(current[0]))}
                 if layer.op is not None:
@@ -240,8 +288,16 @@ class _Builder:
             previous = current[0]
         return outputs
 
-    def resolve(self, ref: str, key: str, outputs: dict[str, str], declared: set[str],
-                scope: _Scope, layer: Layer, stage_of: dict[str, str]) -> str:
+    def resolve(
+        self,
+        ref: str,
+        key: str,
+        outputs: dict[str, str],
+        declared: set[str],
+        scope: _Scope,
+        layer: Layer,
+        stage_of: dict[str, str],
+    ) -> str:
         candidates = [ref]
         if scope.top_level and "." not in ref:
             candidates.insert(0, f"{stage_of[key]}.{ref}")
@@ -252,10 +308,14 @@ class _Builder:
             return scope.inputs[ref]
         for candidate in candidates:
             if candidate in declared:
-                raise CostModelError(ErrorCode.CYCLE,
-                                     f"input '{ref}' is declared at or after this layer: inputs must "
-                                     f"come from earlier layers, otherwise '{key}' and '{candidate}' "
-                                     "form a cycle", pos=layer.pos, node=scope.prefix + key)
+                raise CostModelError(
+                    ErrorCode.CYCLE,
+                    f"input '{ref}' is declared at or after this layer: inputs must "
+                    f"come from earlier layers, otherwise '{key}' and '{candidate}' "
+                    "form a cycle",
+                    pos=layer.pos,
+                    node=scope.prefix + key,
+                )
         # Names a user can write here: same-stage short names, qualified names, block inputs.
         same_stage = f"{stage_of[key]}." if scope.top_level else ""
         visible = [name.removeprefix(same_stage) for name in outputs] + list(scope.inputs)
@@ -263,11 +323,20 @@ class _Builder:
         hint = f" (did you mean '{elsewhere[0]}'?)" if elsewhere else did_you_mean(ref, visible)
         if not hint and len(visible) <= 12:
             hint = f" (earlier layers: {', '.join(sorted(set(visible)))})"
-        raise CostModelError(ErrorCode.UNKNOWN_INPUT, f"unknown input '{ref}'{hint}",
-                             pos=layer.pos, node=scope.prefix + key)
+        raise CostModelError(
+            ErrorCode.UNKNOWN_INPUT, f"unknown input '{ref}'{hint}", pos=layer.pos, node=scope.prefix + key
+        )
 
-    def expand_op(self, layer: Layer, name: str, inputs: tuple[str, ...], scope: _Scope,
-                  env: dict[str, Any], *, first_copy: bool) -> str:
+    def expand_op(
+        self,
+        layer: Layer,
+        name: str,
+        inputs: tuple[str, ...],
+        scope: _Scope,
+        env: dict[str, Any],
+        *,
+        first_copy: bool,
+    ) -> str:
         assert layer.op is not None
         op = ops.lookup(layer.op)
         assert op is not None  # checked at load time
@@ -279,8 +348,7 @@ class _Builder:
 
         try:
             for key, spec in op.attrs.items():
-                attrs[key] = parse_attr(key, spec, given[key], evaluate) if key in given \
-                    else spec.default
+                attrs[key] = parse_attr(key, spec, given[key], evaluate) if key in given else spec.default
         except AttrError as exc:
             raise CostModelError(exc.code, str(exc), pos=layer.pos, node=name) from None
         if not first_copy and "stride" in attrs and attrs["stride"] is not None:
@@ -291,21 +359,33 @@ class _Builder:
             attrs["out"] = self.scale_channels(attrs["out"], layer.pos, name)
         norm = act = None
         if op.takes_norm_act:
-            norm = self.word(layer.norm, self.spec.defaults.norm if op.name == "conv2d" else "none",
-                             scope)
-            act = self.word(layer.act, self.spec.defaults.act if op.name == "conv2d" else "none",
-                            scope)
+            norm = self.word(layer.norm, self.spec.defaults.norm if op.name == "conv2d" else "none", scope)
+            act = self.word(layer.act, self.spec.defaults.act if op.name == "conv2d" else "none", scope)
             for word, what, allowed in ((norm, "norm", ops.NORMS), (act, "activation", ops.ACTIVATIONS)):
                 if word is not None and word not in allowed:
-                    raise CostModelError(ErrorCode.BAD_VALUE, f"unknown {what} '{word}'"
-                                         f"{did_you_mean(word, allowed)}", pos=layer.pos, node=name)
+                    raise CostModelError(
+                        ErrorCode.BAD_VALUE,
+                        f"unknown {what} '{word}'{did_you_mean(word, allowed)}",
+                        pos=layer.pos,
+                        node=name,
+                    )
             if attrs.get("bias") is None:
                 attrs["bias"] = norm is None  # PyTorch convention: no bias before a norm
-        def emit(node_name: str, node_op: OpType, node_attrs: dict[str, Any],
-                 node_inputs: tuple[str, ...]) -> str:
-            return self.add_node(node_name, node_op, node_attrs, node_inputs, layer=name,
-                                 block=scope.block, block_kind=scope.block_kind, stage=scope.stage,
-                                 pos=layer.pos)
+
+        def emit(
+            node_name: str, node_op: OpType, node_attrs: dict[str, Any], node_inputs: tuple[str, ...]
+        ) -> str:
+            return self.add_node(
+                node_name,
+                node_op,
+                node_attrs,
+                node_inputs,
+                layer=name,
+                block=scope.block,
+                block_kind=scope.block_kind,
+                stage=scope.stage,
+                pos=layer.pos,
+            )
 
         out = emit(name, op, attrs, inputs)
         if norm is not None:
@@ -314,14 +394,26 @@ class _Builder:
             out = emit(f"{name}.act", ops.REGISTRY[act], {}, (out,))
         return out
 
-    def expand_block(self, layer: Layer, name: str, inputs: tuple[str, ...], scope: _Scope,
-                     env: dict[str, Any], *, first_copy: bool) -> str:
+    def expand_block(
+        self,
+        layer: Layer,
+        name: str,
+        inputs: tuple[str, ...],
+        scope: _Scope,
+        env: dict[str, Any],
+        *,
+        first_copy: bool,
+    ) -> str:
         assert layer.block is not None
         block: BlockDef = self.spec.blocks[layer.block]
         if scope.depth >= limits.MAX_BLOCK_DEPTH:
-            raise CostModelError(ErrorCode.LIMIT, f"blocks nested deeper than {limits.MAX_BLOCK_DEPTH} "
-                                 f"levels (does block '{layer.block}' use itself?)", pos=layer.pos,
-                                 node=name)
+            raise CostModelError(
+                ErrorCode.LIMIT,
+                f"blocks nested deeper than {limits.MAX_BLOCK_DEPTH} "
+                f"levels (does block '{layer.block}' use itself?)",
+                pos=layer.pos,
+                node=name,
+            )
         given = dict(layer.model_extra or {})  # the block's arguments
         for sugar in ("norm", "act"):
             if getattr(layer, sugar) is not None:
@@ -344,9 +436,17 @@ class _Builder:
         scope_inputs = {"input": inputs[0]}
         for index, node in enumerate(inputs):
             scope_inputs[f"input{index}"] = node
-        inner = _Scope(prefix=name + ".", env=block_env, inputs=scope_inputs, params=args,
-                       top_level=False, depth=scope.depth + 1,
-                       stage=scope.stage, block=scope.block, block_kind=scope.block_kind)
+        inner = _Scope(
+            prefix=name + ".",
+            env=block_env,
+            inputs=scope_inputs,
+            params=args,
+            top_level=False,
+            depth=scope.depth + 1,
+            stage=scope.stage,
+            block=scope.block,
+            block_kind=scope.block_kind,
+        )
         keyed = self.keyed_block_layers(layer.block, block)
         try:
             outputs = self.expand_scope(keyed, inner, {})
@@ -354,30 +454,43 @@ class _Builder:
             located = exc.with_context(pos=layer.pos, node=name)
             if located.pos is not None and located.pos.file != layer.pos.file:
                 # The line is in a block library: say where this spec uses the block too.
-                raise CostModelError(located.code, f"{located.message} (in block '{layer.block}' "
-                                     f"used at {layer.pos})", pos=located.pos,
-                                     node=located.node) from None
+                raise CostModelError(
+                    located.code,
+                    f"{located.message} (in block '{layer.block}' used at {layer.pos})",
+                    pos=located.pos,
+                    node=located.node,
+                ) from None
             raise located from None
         output_key = block.output or keyed[-1][0]
         if output_key not in outputs:
-            raise CostModelError(ErrorCode.UNKNOWN_INPUT, f"block '{layer.block}' output "
-                                 f"'{output_key}' is not one of its layers", pos=block.pos, node=name)
+            raise CostModelError(
+                ErrorCode.UNKNOWN_INPUT,
+                f"block '{layer.block}' output '{output_key}' is not one of its layers",
+                pos=block.pos,
+                node=name,
+            )
         return outputs[output_key]
 
 
-def _infer_shape(op: OpType, in_shapes: list[Shape], attrs: dict[str, Any], pos: SourcePos,
-                 name: str) -> Shape:
+def _infer_shape(
+    op: OpType, in_shapes: list[Shape], attrs: dict[str, Any], pos: SourcePos, name: str
+) -> Shape:
     """The op's output shape, checked: no empty dimension, no tensor beyond the size limit."""
     try:
         shape = op.shape(in_shapes, attrs)
     except ShapeError as exc:
         raise CostModelError(ErrorCode.SHAPE_MISMATCH, str(exc), pos=pos, node=name) from None
     if min(shape) <= 0:
-        raise CostModelError(ErrorCode.SHAPE_MISMATCH,
-                             f"output shape {list(shape)} has an empty dimension", pos=pos, node=name)
+        raise CostModelError(
+            ErrorCode.SHAPE_MISMATCH, f"output shape {list(shape)} has an empty dimension", pos=pos, node=name
+        )
     if math.prod(shape) > limits.MAX_TENSOR_ELEMENTS:
-        raise CostModelError(ErrorCode.LIMIT, f"output tensor {list(shape)} has more than "
-                             f"{limits.MAX_TENSOR_ELEMENTS} elements", pos=pos, node=name)
+        raise CostModelError(
+            ErrorCode.LIMIT,
+            f"output tensor {list(shape)} has more than {limits.MAX_TENSOR_ELEMENTS} elements",
+            pos=pos,
+            node=name,
+        )
     return shape
 
 
@@ -400,12 +513,16 @@ def _keyed_layers(layers: list[Layer], stage: str | None = None) -> list[tuple[s
         if layer.name is None:
             continue
         if not _NAME.match(layer.name):
-            raise CostModelError(ErrorCode.BAD_VALUE, f"layer name '{layer.name}' must be letters, "
-                                 "digits and '_' (dots separate levels in generated names)",
-                                 pos=layer.pos)
+            raise CostModelError(
+                ErrorCode.BAD_VALUE,
+                f"layer name '{layer.name}' must be letters, "
+                "digits and '_' (dots separate levels in generated names)",
+                pos=layer.pos,
+            )
         if layer.name in explicit:
-            raise CostModelError(ErrorCode.BAD_VALUE, f"two layers are named '{layer.name}'",
-                                 pos=layer.pos, node=layer.name)
+            raise CostModelError(
+                ErrorCode.BAD_VALUE, f"two layers are named '{layer.name}'", pos=layer.pos, node=layer.name
+            )
         explicit.add(layer.name)
     used = set(explicit)
     counts: dict[str, int] = {}
@@ -430,12 +547,16 @@ def _input_shape(spec: Spec, options: BuildOptions) -> Shape:
     channels, height, width = spec.input
     if options.resolution is not None:
         if not 1 <= options.resolution <= limits.MAX_SPATIAL:
-            raise CostModelError(ErrorCode.OPTION, f"resolution must be 1..{limits.MAX_SPATIAL}, "
-                                 f"got {options.resolution}")
+            raise CostModelError(
+                ErrorCode.OPTION, f"resolution must be 1..{limits.MAX_SPATIAL}, got {options.resolution}"
+            )
         height = width = options.resolution
     if max(height, width) > limits.MAX_SPATIAL or channels > limits.MAX_CHANNELS:
-        raise CostModelError(ErrorCode.LIMIT, f"input {list(spec.input)} exceeds the limits "
-                             f"({limits.MAX_CHANNELS} channels, {limits.MAX_SPATIAL} pixels a side)")
+        raise CostModelError(
+            ErrorCode.LIMIT,
+            f"input {list(spec.input)} exceeds the limits "
+            f"({limits.MAX_CHANNELS} channels, {limits.MAX_SPATIAL} pixels a side)",
+        )
     return channels, height, width
 
 
@@ -444,25 +565,42 @@ def build_graph(spec: Spec, options: BuildOptions = BuildOptions()) -> Graph:
     input_shape = _input_shape(spec, options)
     builder = _Builder(spec, options)
     first_pos = spec.stages[next(iter(spec.stages))][0].pos
-    builder.add_node("input", ops.REGISTRY["input"], {"shape": input_shape}, (),
-                     layer="input", block="input", block_kind="input", stage="input", pos=first_pos)
+    builder.add_node(
+        "input",
+        ops.REGISTRY["input"],
+        {"shape": input_shape},
+        (),
+        layer="input",
+        block="input",
+        block_kind="input",
+        stage="input",
+        pos=first_pos,
+    )
     keyed: list[tuple[str, Layer]] = []
     stage_of: dict[str, str] = {}
     stages = {**spec.stages, **spec.aux} if options.include_aux else spec.stages
     for stage, layers in stages.items():
         if not _NAME.match(stage):
-            raise CostModelError(ErrorCode.BAD_VALUE, f"stage name '{stage}' must be letters, digits "
-                                 "and '_'", pos=layers[0].pos)
+            raise CostModelError(
+                ErrorCode.BAD_VALUE,
+                f"stage name '{stage}' must be letters, digits and '_'",
+                pos=layers[0].pos,
+            )
         for key, layer in _keyed_layers(layers, stage):
             keyed.append((key, layer))
             stage_of[key] = stage
-    scope = _Scope(prefix="", env=dict(builder.vars), inputs={"input": "input", "input0": "input"},
-                   params={}, top_level=True, depth=0)
+    scope = _Scope(
+        prefix="",
+        env=dict(builder.vars),
+        inputs={"input": "input", "input0": "input"},
+        params={},
+        top_level=True,
+        depth=0,
+    )
     outputs = builder.expand_scope(keyed, scope, stage_of)
     last_stage = list(spec.stages)[-1]
     output = outputs[[key for key, _ in keyed if stage_of[key] == last_stage][-1]]
-    return Graph(spec, options, input_shape, builder.by_name, builder.nodes, output,
-                 builder.reads_spatial)
+    return Graph(spec, options, input_shape, builder.by_name, builder.nodes, output, builder.reads_spatial)
 
 
 def with_resolution(graph: Graph, resolution: int | None) -> Graph:
@@ -480,10 +618,19 @@ def with_resolution(graph: Graph, resolution: int | None) -> Graph:
     nodes: list[Node] = []
     for node in graph.nodes:
         attrs = {"shape": input_shape} if node.op.name == "input" else node.attrs
-        shape = _infer_shape(node.op, [by_name[i].shape for i in node.inputs], attrs, node.pos,
-                             node.name)
-        new = Node(node.name, node.op, attrs, node.inputs, shape, node.layer, node.block,
-                   node.block_kind, node.stage, node.pos)
+        shape = _infer_shape(node.op, [by_name[i].shape for i in node.inputs], attrs, node.pos, node.name)
+        new = Node(
+            node.name,
+            node.op,
+            attrs,
+            node.inputs,
+            shape,
+            node.layer,
+            node.block,
+            node.block_kind,
+            node.stage,
+            node.pos,
+        )
         by_name[node.name] = new
         nodes.append(new)
     return Graph(graph.spec, options, input_shape, by_name, nodes, graph.output, False)

@@ -79,8 +79,9 @@ def _need_scipy() -> Any:
         import scipy.optimize
         import scipy.stats
     except ImportError:
-        raise CostModelError(ErrorCode.OPTION, "calibration needs scipy: "
-                             "pip install 'costmodel[calibrate]'") from None
+        raise CostModelError(
+            ErrorCode.OPTION, "calibration needs scipy: pip install 'costmodel[calibrate]'"
+        ) from None
     return scipy
 
 
@@ -91,17 +92,21 @@ def load_measurements(path: Path) -> list[Measurement]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise CostModelError(ErrorCode.FILE, f"cannot read {path}: {exc}") from None
-    numbered = [(i + 1, line) for i, line in enumerate(lines)
-                if line.strip() and not line.lstrip().startswith("#")]
+    numbered = [
+        (i + 1, line) for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")
+    ]
     if not numbered:
         raise CostModelError(ErrorCode.BAD_VALUE, "no measurements", pos=SourcePos(str(path), 1, 1))
     reader = csv.DictReader([line for _, line in numbered])
     header_line = numbered[0][0]
     for column in ("spec", "latency_ms"):
         if column not in (reader.fieldnames or []):
-            raise CostModelError(ErrorCode.MISSING_KEY, f"missing column '{column}' (columns: "
-                                 "spec, latency_ms, width, resolution, precision, batch, label)",
-                                 pos=SourcePos(str(path), header_line, 1))
+            raise CostModelError(
+                ErrorCode.MISSING_KEY,
+                f"missing column '{column}' (columns: "
+                "spec, latency_ms, width, resolution, precision, batch, label)",
+                pos=SourcePos(str(path), header_line, 1),
+            )
     measurements = []
     for (line_no, _), row in zip(numbered[1:], reader, strict=True):
         pos = SourcePos(str(path), line_no, 1)
@@ -113,12 +118,18 @@ def load_measurements(path: Path) -> list[Measurement]:
         except (TypeError, ValueError) as exc:
             raise CostModelError(ErrorCode.BAD_VALUE, f"bad number: {exc}", pos=pos) from None
         if not (latency > 0 and math.isfinite(latency)):
-            raise CostModelError(ErrorCode.BAD_VALUE, f"latency must be positive, got "
-                                 f"{row['latency_ms']}", pos=pos)
-        options = AnalysisOptions(batch=batch, precision=(row.get("precision") or "fp32").strip(),
-                                  width=width, resolution=resolution)
-        measurements.append(Measurement(row["spec"].strip(), options, latency,
-                                        (row.get("label") or row["spec"]).strip(), pos))
+            raise CostModelError(
+                ErrorCode.BAD_VALUE, f"latency must be positive, got {row['latency_ms']}", pos=pos
+            )
+        options = AnalysisOptions(
+            batch=batch,
+            precision=(row.get("precision") or "fp32").strip(),
+            width=width,
+            resolution=resolution,
+        )
+        measurements.append(
+            Measurement(row["spec"].strip(), options, latency, (row.get("label") or row["spec"]).strip(), pos)
+        )
     return measurements
 
 
@@ -146,15 +157,21 @@ def features(measurement: Measurement, hw: HardwareProfile) -> Features:
 def predict(f: Features, p: Parameters) -> float:
     total = f.kernels * p.overhead_s
     for work, nbytes in zip(f.work, f.dram_bytes, strict=True):
-        compute = sum(seconds / (p.efficiency[c] * p.precision_scale.get(precision, 1.0))
-                      for (c, precision), seconds in work.items())
+        compute = sum(
+            seconds / (p.efficiency[c] * p.precision_scale.get(precision, 1.0))
+            for (c, precision), seconds in work.items()
+        )
         total += max(compute, nbytes / p.dram_bytes_per_s)
     return total
 
 
 def profile_parameters(hw: HardwareProfile) -> Parameters:
-    return Parameters(dict(hw.efficiency), hw.overhead_s_per_kernel, hw.memory.dram_bytes_per_s,
-                      {name: spec.scale for name, spec in hw.precisions.items()})
+    return Parameters(
+        dict(hw.efficiency),
+        hw.overhead_s_per_kernel,
+        hw.memory.dram_bytes_per_s,
+        {name: spec.scale for name, spec in hw.precisions.items()},
+    )
 
 
 def fit(data: Sequence[tuple[Features, float]], prior: Parameters) -> Parameters:
@@ -173,21 +190,20 @@ def fit(data: Sequence[tuple[Features, float]], prior: Parameters) -> Parameters
     n_eff = len(classes) + len(precisions)
     lower = [math.log(1e-3)] * n_eff + [math.log(1e-8), math.log(1e-2)]
     upper = [0.0] * n_eff + [math.log(1e-2), 0.0]
-    theta0 = [min(max(t, lo + 1e-9), hi - 1e-9) for t, lo, hi in zip(theta0, lower, upper,
-                                                                         strict=True)]
+    theta0 = [min(max(t, lo + 1e-9), hi - 1e-9) for t, lo, hi in zip(theta0, lower, upper, strict=True)]
 
     def unpack(theta: Sequence[float]) -> Parameters:
         efficiency = dict(prior.efficiency)
         efficiency.update({c: math.exp(t) for c, t in zip(classes, theta, strict=False)})
         scale = dict(prior.precision_scale)
-        scale.update({p: math.exp(t) for p, t in zip(precisions, theta[len(classes):], strict=False)})
-        return Parameters(efficiency, math.exp(theta[n_eff]),
-                          prior.dram_bytes_per_s * math.exp(theta[n_eff + 1]), scale)
+        scale.update({p: math.exp(t) for p, t in zip(precisions, theta[len(classes) :], strict=False)})
+        return Parameters(
+            efficiency, math.exp(theta[n_eff]), prior.dram_bytes_per_s * math.exp(theta[n_eff + 1]), scale
+        )
 
     def residuals(theta: Sequence[float]) -> list[float]:
         params = unpack(theta)
-        out = [(math.log(predict(f, params)) - math.log(measured)) / MEASUREMENT_SD
-               for f, measured in data]
+        out = [(math.log(predict(f, params)) - math.log(measured)) / MEASUREMENT_SD for f, measured in data]
         out += [(t - t0) / PRIOR_SD for t, t0 in zip(theta, theta0, strict=True)]
         return out
 
@@ -201,12 +217,18 @@ def scores(predicted: Sequence[float], measured: Sequence[float]) -> Scores:
     n = len(errors)
     spearman = float(scipy.stats.spearmanr(predicted, measured).statistic) if n > 2 else float("nan")
     tolerance = 1e-9  # 1.1 vs 1.0 is within 10%, floating point notwithstanding
-    return Scores(n, 100 * sum(errors) / n, 100 * sum(e <= 0.10 + tolerance for e in errors) / n,
-                  100 * sum(e <= 0.25 + tolerance for e in errors) / n, spearman)
+    return Scores(
+        n,
+        100 * sum(errors) / n,
+        100 * sum(e <= 0.10 + tolerance for e in errors) / n,
+        100 * sum(e <= 0.25 + tolerance for e in errors) / n,
+        spearman,
+    )
 
 
-def leave_one_out(data: Sequence[tuple[Features, float]], prior: Parameters,
-                  groups: Sequence[str]) -> list[float]:
+def leave_one_out(
+    data: Sequence[tuple[Features, float]], prior: Parameters, groups: Sequence[str]
+) -> list[float]:
     """Each measurement predicted by a fit on the measurements of the other models: every row
     of the same group (spec) is left out together, so no variant of a model helps predict it."""
     fits: dict[str, Parameters] = {}
@@ -220,21 +242,35 @@ def transfer(params: Parameters, source: HardwareProfile, target: HardwareProfil
     core): efficiencies, overhead and precision scales as fitted; bandwidth as the same share of
     the target's peak bandwidth."""
     share = params.dram_bytes_per_s / source.memory.dram_bytes_per_s
-    return Parameters(dict(params.efficiency), params.overhead_s,
-                      target.memory.dram_bytes_per_s * share, dict(params.precision_scale))
+    return Parameters(
+        dict(params.efficiency),
+        params.overhead_s,
+        target.memory.dram_bytes_per_s * share,
+        dict(params.precision_scale),
+    )
 
 
-def calibrated_profile_dict(hw: HardwareProfile, params: Parameters, measurements_file: str,
-                            fit_scores: Scores, loo_scores: Scores | None,
-                            transferred_from: str | None = None) -> dict[str, Any]:
+def calibrated_profile_dict(
+    hw: HardwareProfile,
+    params: Parameters,
+    measurements_file: str,
+    fit_scores: Scores,
+    loo_scores: Scores | None,
+    transferred_from: str | None = None,
+) -> dict[str, Any]:
     """The profile as a plain dict (for YAML), with the fitted values and their provenance."""
     data = hw.model_dump(exclude={"file"})
-    fitted = (f"fitted by `costmodel calibrate {Path(measurements_file).name}"
-              + (f" --hw {transferred_from}` and transferred from that unit" if transferred_from
-                 else "`")
-              + f" (n={fit_scores.n}, in-sample MAPE {fit_scores.mape:.1f}%"
-              + (f", leave-one-out MAPE {loo_scores.mape:.1f}% Spearman {loo_scores.spearman:.2f}"
-                 if loo_scores else "") + ")")
+    fitted = (
+        f"fitted by `costmodel calibrate {Path(measurements_file).name}"
+        + (f" --hw {transferred_from}` and transferred from that unit" if transferred_from else "`")
+        + f" (n={fit_scores.n}, in-sample MAPE {fit_scores.mape:.1f}%"
+        + (
+            f", leave-one-out MAPE {loo_scores.mape:.1f}% Spearman {loo_scores.spearman:.2f}"
+            if loo_scores
+            else ""
+        )
+        + ")"
+    )
     data["efficiency"] = {c: round(params.efficiency[c], 4) for c in OP_CLASSES}
     data["overhead_s_per_kernel"] = float(f"{params.overhead_s:.3g}")
     data["memory"]["dram_bytes_per_s"] = float(f"{params.dram_bytes_per_s:.4g}")
@@ -250,8 +286,9 @@ def calibrated_profile_dict(hw: HardwareProfile, params: Parameters, measurement
         if abs(params.efficiency[c] - hw.efficiency[c]) > 1e-9:
             sources[f"efficiency.{c}"] = f"[FIT] {fitted}; prior: {hw.sources.get(f'efficiency.{c}', '')}"
     sources["overhead_s_per_kernel"] = f"[FIT] {fitted}"
-    sources["memory.dram_bytes_per_s"] = (f"[FIT] achievable bandwidth {fitted}; peak: "
-                                          f"{hw.sources.get('memory.dram_bytes_per_s', '')}")
+    sources["memory.dram_bytes_per_s"] = (
+        f"[FIT] achievable bandwidth {fitted}; peak: {hw.sources.get('memory.dram_bytes_per_s', '')}"
+    )
     data["sources"] = sources
     data["notes"] = (hw.notes + " " if hw.notes else "") + f"Calibration: {fitted}."
     return data
@@ -277,8 +314,9 @@ class LatencyReport:
     params: Parameters | None = None
 
 
-def _prepare(measurements_file: Path, hw: HardwareProfile) -> tuple[list[Measurement],
-                                                                    list[tuple[Features, float]]]:
+def _prepare(
+    measurements_file: Path, hw: HardwareProfile
+) -> tuple[list[Measurement], list[tuple[Features, float]]]:
     measurements = load_measurements(measurements_file)
     return measurements, [(features(m, hw), m.latency_s) for m in measurements]
 
@@ -289,13 +327,16 @@ def validate_latency(measurements_file: Path, hw: HardwareProfile) -> LatencyRep
     prior = profile_parameters(hw)
     predicted = [predict(f, prior) for f, _ in data]
     measured = [m for _, m in data]
-    rows = tuple(LatencyRow(m.label, m.latency_s, p) for m, p in zip(measurements, predicted,
-                                                                       strict=True))
+    rows = tuple(LatencyRow(m.label, m.latency_s, p) for m, p in zip(measurements, predicted, strict=True))
     return LatencyReport(hw.name, str(measurements_file), rows, scores(predicted, measured))
 
 
-def calibrate(measurements_file: Path, hw: HardwareProfile, with_loo: bool = True,
-              prior_hw: HardwareProfile | None = None) -> LatencyReport:
+def calibrate(
+    measurements_file: Path,
+    hw: HardwareProfile,
+    with_loo: bool = True,
+    prior_hw: HardwareProfile | None = None,
+) -> LatencyReport:
     """Fit the profile to the measurements; score before, after, and leave-one-model-out.
 
     The fit starts from, and is pulled toward, `prior_hw`'s values (default: `hw`'s own). A
@@ -310,7 +351,16 @@ def calibrate(measurements_file: Path, hw: HardwareProfile, with_loo: bool = Tru
     after = [predict(f, params) for f, _ in data]
     groups = [Path(m.spec).stem for m in measurements]
     loo = leave_one_out(data, prior, groups) if with_loo and len(set(groups)) > 2 else None
-    rows = tuple(LatencyRow(m.label, m.latency_s, b, a, (loo[i] if loo else None))
-                 for i, (m, b, a) in enumerate(zip(measurements, before, after, strict=True)))
-    return LatencyReport(hw.name, str(measurements_file), rows, scores(before, measured),
-                         scores(after, measured), scores(loo, measured) if loo else None, params)
+    rows = tuple(
+        LatencyRow(m.label, m.latency_s, b, a, (loo[i] if loo else None))
+        for i, (m, b, a) in enumerate(zip(measurements, before, after, strict=True))
+    )
+    return LatencyReport(
+        hw.name,
+        str(measurements_file),
+        rows,
+        scores(before, measured),
+        scores(after, measured),
+        scores(loo, measured) if loo else None,
+        params,
+    )

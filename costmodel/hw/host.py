@@ -71,38 +71,50 @@ def detect_host_profile() -> HardwareProfile:
     caches = _caches() or [("L2", 512 * 1024)]
     sources = {
         "precisions.fp32.peak_macs_per_s": f"[EST] {fma} FMA units x {lanes} fp32 lanes ({isa}) x "
-                                           f"{clock / 1e9:.2f} GHz, one core ({clock_source})",
+        f"{clock / 1e9:.2f} GHz, one core ({clock_source})",
         "precisions.fp32.energy_pj_per_mac": "Horowitz, ISSCC 2014 (45 nm): fp32 mult 3.7 + add 0.9 pJ",
         "precisions.fp32.energy_pj_per_op": "Horowitz, ISSCC 2014 (45 nm): fp32 add 0.9 pJ",
         "memory.dram_bytes_per_s": "[EST] what one core streams from DRAM (a dual-channel DDR4 "
-                                   "system gives 38.4 GB/s peak, one core reaches about a third)",
+        "system gives 38.4 GB/s peak, one core reaches about a third)",
         "memory.dram_pj_per_byte": "Horowitz, ISSCC 2014: DRAM 1.3 nJ per 64 bits",
         "memory.onchip_pj_per_byte": "Horowitz, ISSCC 2014: 1 MB cache read 100 pJ per 64 bits",
         "overhead_s_per_kernel": "[EST] onnxruntime's per-node dispatch, a few microseconds",
         "static_power_w": "[EST] share of package power of one busy server core",
     }
     for name, _ in caches:
-        sources[f"memory.onchip.{name}.capacity_bytes"] = \
+        sources[f"memory.onchip.{name}.capacity_bytes"] = (
             "/sys/devices/system/cpu/cpu0/cache (as the kernel reports it)"
-    efficiency = {"conv": 0.5, "pointwise": 0.6, "depthwise": 0.1, "grouped": 0.2,
-                  "linear": 0.4, "elementwise": 0.2, "pool": 0.2, "data": 0.2}
+        )
+    efficiency = {
+        "conv": 0.5,
+        "pointwise": 0.6,
+        "depthwise": 0.1,
+        "grouped": 0.2,
+        "linear": 0.4,
+        "elementwise": 0.2,
+        "pool": 0.2,
+        "data": 0.2,
+    }
     for op_class in efficiency:
-        sources[f"efficiency.{op_class}"] = ("[EST] prior for onnxruntime MLAS kernels; calibrate "
-                                             "with `costmodel calibrate ... --hw host`")
+        sources[f"efficiency.{op_class}"] = (
+            "[EST] prior for onnxruntime MLAS kernels; calibrate with `costmodel calibrate ... --hw host`"
+        )
     return HardwareProfile(
         name="host",
         title=f"this machine: {model}, one core",
         unit="CPU, 1 thread (onnxruntime)",
-        precisions={"fp32": PrecisionSpec(peak_macs_per_s=peak, energy_pj_per_mac=4.6,
-                                          energy_pj_per_op=0.9)},
-        memory=MemorySpec(dram_bytes_per_s=SINGLE_CORE_DRAM_BYTES_PER_S, dram_pj_per_byte=162.5,
-                          onchip_pj_per_byte=12.5,
-                          onchip=[OnChipLevel(name=n, capacity_bytes=c) for n, c in caches]),
+        precisions={"fp32": PrecisionSpec(peak_macs_per_s=peak, energy_pj_per_mac=4.6, energy_pj_per_op=0.9)},
+        memory=MemorySpec(
+            dram_bytes_per_s=SINGLE_CORE_DRAM_BYTES_PER_S,
+            dram_pj_per_byte=162.5,
+            onchip_pj_per_byte=12.5,
+            onchip=[OnChipLevel(name=n, capacity_bytes=c) for n, c in caches],
+        ),
         efficiency=efficiency,
         overhead_s_per_kernel=5e-6,
         static_power_w=5.0,
         sources=sources,
         notes="Detected at run time from /proc/cpuinfo and /sys; peaks are derived, efficiencies "
-              "are priors until calibrated on onnxruntime measurements of this machine.",
+        "are priors until calibrated on onnxruntime measurements of this machine.",
         file="(detected at run time)",
     )

@@ -29,8 +29,11 @@ def resolve_profile_path(name_or_path: str) -> Path:
     if bundled.exists():
         return bundled
     names = [p.stem for p in list_profiles()] + [HOST]
-    raise CostModelError(ErrorCode.HARDWARE, f"unknown hardware profile '{name_or_path}'"
-                         f"{did_you_mean(name_or_path, names)} (bundled: {', '.join(names)})")
+    raise CostModelError(
+        ErrorCode.HARDWARE,
+        f"unknown hardware profile '{name_or_path}'"
+        f"{did_you_mean(name_or_path, names)} (bundled: {', '.join(names)})",
+    )
 
 
 def _check_efficiency_keys(data: LocDict) -> None:
@@ -40,13 +43,20 @@ def _check_efficiency_keys(data: LocDict) -> None:
         return
     for key in efficiency:
         if key not in OP_CLASSES:
-            raise CostModelError(ErrorCode.UNKNOWN_KEY, f"efficiency: unknown op class '{key}'"
-                                 f"{did_you_mean(key, OP_CLASSES)} (op classes: "
-                                 f"{', '.join(OP_CLASSES)})", pos=efficiency.key_pos[key])
+            raise CostModelError(
+                ErrorCode.UNKNOWN_KEY,
+                f"efficiency: unknown op class '{key}'"
+                f"{did_you_mean(key, OP_CLASSES)} (op classes: "
+                f"{', '.join(OP_CLASSES)})",
+                pos=efficiency.key_pos[key],
+            )
     for op_class in OP_CLASSES:
         if op_class not in efficiency:
-            raise CostModelError(ErrorCode.MISSING_KEY, f"efficiency has no entry for op class "
-                                 f"'{op_class}'", pos=efficiency.pos)
+            raise CostModelError(
+                ErrorCode.MISSING_KEY,
+                f"efficiency has no entry for op class '{op_class}'",
+                pos=efficiency.pos,
+            )
 
 
 HOST = "host"  # detected at run time (costmodel/host.py), not a file
@@ -68,5 +78,6 @@ def load_profile(name_or_path: str) -> HardwareProfile:
         message = err["msg"].removeprefix("Value error, ")
         got = err.get("input")
         got_text = f", got {got!r}" if isinstance(got, (int, float, str)) else ""
-        raise CostModelError(code, f"{where}: {message}{got_text}" if where else message,
-                             pos=position_of(data, loc)) from None
+        raise CostModelError(
+            code, f"{where}: {message}{got_text}" if where else message, pos=position_of(data, loc)
+        ) from None

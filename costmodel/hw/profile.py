@@ -80,8 +80,10 @@ class HardwareProfile(_Strict):
     def precision(self, name: str) -> PrecisionSpec:
         if name in self.precisions:
             return self.precisions[name]
-        raise CostModelError(ErrorCode.OPTION, f"hardware '{self.name}' has no precision '{name}' "
-                             f"(it has: {', '.join(self.precisions)})")
+        raise CostModelError(
+            ErrorCode.OPTION,
+            f"hardware '{self.name}' has no precision '{name}' (it has: {', '.join(self.precisions)})",
+        )
 
 
 def numeric_paths(value: Any, prefix: str = "") -> list[str]:

@@ -60,8 +60,10 @@ def require(module: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise CostModelError(ErrorCode.OPTION, f"exporting to ONNX and measuring need the "
-                             f"optional package '{module}': {INSTALL_HINT}") from None
+        raise CostModelError(
+            ErrorCode.OPTION,
+            f"exporting to ONNX and measuring need the optional package '{module}': {INSTALL_HINT}",
+        ) from None
 
 
 @dataclass
@@ -106,8 +108,7 @@ class _Export:
         array += np.float32(low)
         return self.tensor(f"{node.name}/{what}", array)
 
-    def he_uniform(self, node: Node, what: str, shape: tuple[int, ...], gain: float,
-                   fan_in: int) -> str:
+    def he_uniform(self, node: Node, what: str, shape: tuple[int, ...], gain: float, fan_in: int) -> str:
         """Weights with variance gain / fan_in, so activations keep their scale layer to layer."""
         bound = math.sqrt(3 * gain / fan_in)
         return self.uniform(node, what, shape, -bound, bound)
@@ -115,12 +116,15 @@ class _Export:
     def reserve(self, node: Node, shape: tuple[int, ...]) -> None:
         self.total_bytes += 4 * math.prod(shape)
         if self.total_bytes > limits.MAX_MODEL_BYTES:
-            raise CostModelError(ErrorCode.LIMIT, "the weights exceed ONNX's 2 GB protobuf limit "
-                                 "(try a smaller --width)", pos=node.pos, node=node.name)
+            raise CostModelError(
+                ErrorCode.LIMIT,
+                "the weights exceed ONNX's 2 GB protobuf limit (try a smaller --width)",
+                pos=node.pos,
+                node=node.name,
+            )
 
     def add(self, op_type: str, inputs: list[str], output: str, name: str, **attrs: Any) -> str:
-        self.graph.node.append(self.onnx.helper.make_node(op_type, inputs, [output], name=name,
-                                                          **attrs))
+        self.graph.node.append(self.onnx.helper.make_node(op_type, inputs, [output], name=name, **attrs))
         return output
 
 
@@ -131,9 +135,13 @@ def _pads(node: Node, in_shape: Shape, dilation: tuple[int, int]) -> list[int]:
     """ONNX pads [h_begin, w_begin, h_end, w_end]; TF SAME puts the odd pixel at the end."""
     begins, ends = [], []
     for axis in range(2):
-        total = _padding_totals(in_shape[1 + axis], node.attrs["kernel"][axis],
-                                node.attrs["stride"][axis], dilation[axis],
-                                node.attrs["padding"][axis])
+        total = _padding_totals(
+            in_shape[1 + axis],
+            node.attrs["kernel"][axis],
+            node.attrs["stride"][axis],
+            dilation[axis],
+            node.attrs["padding"][axis],
+        )
         begins.append(total // 2)
         ends.append(total - total // 2)
     return begins + ends
@@ -144,14 +152,21 @@ def _conv(ex: _Export, node: Node, ins: list[Shape]) -> None:
     groups, (kh, kw) = attrs["groups"], attrs["kernel"]
     cin_per_group = ins[0][0] // groups
     fan_in = cin_per_group * kh * kw
-    inputs = [node.inputs[0],
-              ex.he_uniform(node, "weight", (attrs["out"], cin_per_group, kh, kw), 2, fan_in)]
+    inputs = [node.inputs[0], ex.he_uniform(node, "weight", (attrs["out"], cin_per_group, kh, kw), 2, fan_in)]
     if attrs["bias"]:
         bound = 1 / math.sqrt(fan_in)
         inputs.append(ex.uniform(node, "bias", (attrs["out"],), -bound, bound))
-    ex.add("Conv", inputs, node.name, node.name, kernel_shape=[kh, kw],
-           strides=list(attrs["stride"]), pads=_pads(node, ins[0], attrs["dilation"]),
-           dilations=list(attrs["dilation"]), group=groups)
+    ex.add(
+        "Conv",
+        inputs,
+        node.name,
+        node.name,
+        kernel_shape=[kh, kw],
+        strides=list(attrs["stride"]),
+        pads=_pads(node, ins[0], attrs["dilation"]),
+        dilations=list(attrs["dilation"]),
+        group=groups,
+    )
 
 
 def _linear(ex: _Export, node: Node, ins: list[Shape]) -> None:
@@ -165,11 +180,13 @@ def _linear(ex: _Export, node: Node, ins: list[Shape]) -> None:
 
 def _batchnorm(ex: _Export, node: Node, ins: list[Shape]) -> None:
     channels = (ins[0][0],)
-    inputs = [node.inputs[0],
-              ex.uniform(node, "weight", channels, 0.5, 1.5),
-              ex.uniform(node, "bias", channels, -0.1, 0.1),
-              ex.uniform(node, "running_mean", channels, -0.1, 0.1),
-              ex.uniform(node, "running_var", channels, 0.5, 1.5)]
+    inputs = [
+        node.inputs[0],
+        ex.uniform(node, "weight", channels, 0.5, 1.5),
+        ex.uniform(node, "bias", channels, -0.1, 0.1),
+        ex.uniform(node, "running_mean", channels, -0.1, 0.1),
+        ex.uniform(node, "running_var", channels, 0.5, 1.5),
+    ]
     ex.add("BatchNormalization", inputs, node.name, node.name, epsilon=1e-5)
 
 
@@ -193,8 +210,7 @@ def _swish(ex: _Export, node: Node, ins: list[Shape]) -> None:
 
 def _gelu(ex: _Export, node: Node, ins: list[Shape]) -> None:
     x, name = node.inputs[0], node.name
-    scaled = ex.add("Div", [x, ex.floats(f"{name}/sqrt2", [math.sqrt(2.0)])], f"{name}/div",
-                    f"{name}/div")
+    scaled = ex.add("Div", [x, ex.floats(f"{name}/sqrt2", [math.sqrt(2.0)])], f"{name}/div", f"{name}/div")
     erf = ex.add("Erf", [scaled], f"{name}/erf", f"{name}/erf")
     plus = ex.add("Add", [erf, ex.floats(f"{name}/one", [1.0])], f"{name}/add", f"{name}/add")
     times = ex.add("Mul", [x, plus], f"{name}/mul", f"{name}/mul")
@@ -214,8 +230,7 @@ def _ceil_mode_pads(node: Node, in_shape: Shape, pads: list[int]) -> list[int]:
     for axis in range(2):
         size, kernel = in_shape[1 + axis], node.attrs["kernel"][axis]
         stride, want = node.attrs["stride"][axis], node.shape[1 + axis]
-        while -(-(size + pads[axis] + pads[2 + axis] - kernel) // stride) + 1 > want \
-                and pads[2 + axis] > 0:
+        while -(-(size + pads[axis] + pads[2 + axis] - kernel) // stride) + 1 > want and pads[2 + axis] > 0:
             pads[2 + axis] -= 1
     return pads
 
@@ -229,9 +244,17 @@ def _pool(op_type: str) -> _Exporter:
         extra = {}
         if op_type == "AveragePool":  # PyTorch counts the zero padding; TF SAME does not
             extra["count_include_pad"] = 0 if "same" in attrs["padding"] else 1
-        ex.add(op_type, [node.inputs[0]], node.name, node.name, kernel_shape=list(attrs["kernel"]),
-               strides=list(attrs["stride"]), pads=pads, ceil_mode=int(attrs["ceil_mode"]),
-               **extra)
+        ex.add(
+            op_type,
+            [node.inputs[0]],
+            node.name,
+            node.name,
+            kernel_shape=list(attrs["kernel"]),
+            strides=list(attrs["stride"]),
+            pads=pads,
+            ceil_mode=int(attrs["ceil_mode"]),
+            **extra,
+        )
 
     return export
 
@@ -239,13 +262,16 @@ def _pool(op_type: str) -> _Exporter:
 def _adaptive_avgpool(ex: _Export, node: Node, ins: list[Shape]) -> None:
     (_, height, width), (out_h, out_w) = ins[0], node.attrs["size"]
     if height % out_h or width % out_w:
-        raise CostModelError(ErrorCode.SHAPE_MISMATCH,
-                             f"ONNX export of adaptive_avgpool needs the input size {height}x{width} "
-                             f"to be a multiple of the output size {out_h}x{out_w} (uneven windows "
-                             "have no ONNX equivalent)", pos=node.pos, node=node.name)
+        raise CostModelError(
+            ErrorCode.SHAPE_MISMATCH,
+            f"ONNX export of adaptive_avgpool needs the input size {height}x{width} "
+            f"to be a multiple of the output size {out_h}x{out_w} (uneven windows "
+            "have no ONNX equivalent)",
+            pos=node.pos,
+            node=node.name,
+        )
     kernel = [height // out_h, width // out_w]
-    ex.add("AveragePool", [node.inputs[0]], node.name, node.name, kernel_shape=kernel,
-           strides=kernel)
+    ex.add("AveragePool", [node.inputs[0]], node.name, node.name, kernel_shape=kernel, strides=kernel)
 
 
 def _add(ex: _Export, node: Node, ins: list[Shape]) -> None:
@@ -254,17 +280,28 @@ def _add(ex: _Export, node: Node, ins: list[Shape]) -> None:
 
 def _slice(ex: _Export, node: Node, ins: list[Shape]) -> None:
     name = node.name
-    ex.add("Slice", [node.inputs[0], ex.ints(f"{name}/starts", [node.attrs["start"]]),
-                     ex.ints(f"{name}/ends", [node.attrs["stop"]]), ex.ints(f"{name}/axes", [1])],
-           name, name)
+    ex.add(
+        "Slice",
+        [
+            node.inputs[0],
+            ex.ints(f"{name}/starts", [node.attrs["start"]]),
+            ex.ints(f"{name}/ends", [node.attrs["stop"]]),
+            ex.ints(f"{name}/axes", [1]),
+        ],
+        name,
+        name,
+    )
 
 
 def _channel_shuffle(ex: _Export, node: Node, ins: list[Shape]) -> None:
     name, groups = node.name, node.attrs["groups"]
     channels, rest = ins[0][0], list(ins[0][1:])
-    split = ex.add("Reshape", [node.inputs[0],
-                               ex.ints(f"{name}/split_shape", [ex.batch, groups, channels // groups, *rest])],
-                   f"{name}/split", f"{name}/split")
+    split = ex.add(
+        "Reshape",
+        [node.inputs[0], ex.ints(f"{name}/split_shape", [ex.batch, groups, channels // groups, *rest])],
+        f"{name}/split",
+        f"{name}/split",
+    )
     perm = [0, 2, 1, *range(3, 3 + len(rest))]
     swapped = ex.add("Transpose", [split], f"{name}/transpose", f"{name}/transpose", perm=perm)
     ex.add("Reshape", [swapped, ex.ints(f"{name}/shape", [ex.batch, channels, *rest])], name, name)
@@ -323,20 +360,22 @@ def export_onnx(graph: Graph, batch: int = 1, seed: int = 0) -> onnx.ModelProto:
             continue
         exporter = EXPORTERS.get(node.op.name)
         if exporter is None:  # a newly registered op without an exporter: say so, never skip it
-            raise CostModelError(ErrorCode.UNKNOWN_OP, f"op '{node.op.name}' has no ONNX export",
-                                 pos=node.pos, node=node.name)
+            raise CostModelError(
+                ErrorCode.UNKNOWN_OP, f"op '{node.op.name}' has no ONNX export", pos=node.pos, node=node.name
+            )
         exporter(ex, node, [shapes[name] for name in node.inputs])
     output = graph.output
     if output == "input":  # a graph without ops: ONNX needs an output distinct from the input
         output = ex.add("Identity", ["input"], "output", "output")
-    model.graph.input.append(
-        helper.make_tensor_value_info("input", float32, [batch, *graph.input_shape]))
+    model.graph.input.append(helper.make_tensor_value_info("input", float32, [batch, *graph.input_shape]))
     model.graph.output.append(
-        helper.make_tensor_value_info(output, float32, [batch, *graph.by_name[graph.output].shape]))
+        helper.make_tensor_value_info(output, float32, [batch, *graph.by_name[graph.output].shape])
+    )
     return model
 
 
 def learnable_param_count(model: onnx.ModelProto) -> int:
     """Elements of the initializers that are learnable params (BN running stats excluded)."""
-    return sum(math.prod(init.dims) for init in model.graph.initializer
-               if init.name.endswith(LEARNABLE_SUFFIXES))
+    return sum(
+        math.prod(init.dims) for init in model.graph.initializer if init.name.endswith(LEARNABLE_SUFFIXES)
+    )

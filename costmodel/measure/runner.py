@@ -58,15 +58,28 @@ def _check(name: str, value: int, minimum: int) -> None:
         raise CostModelError(ErrorCode.OPTION, f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
-def measure_latency(graph: Graph, batch: int = 1, threads: int = 1, warmup: int = 10,
-                    runs: int = 50, *, inter_op_threads: int = 1, seed: int = 0) -> MeasuredLatency:
+def measure_latency(
+    graph: Graph,
+    batch: int = 1,
+    threads: int = 1,
+    warmup: int = 10,
+    runs: int = 50,
+    *,
+    inter_op_threads: int = 1,
+    seed: int = 0,
+) -> MeasuredLatency:
     """Time `runs` inferences of the graph at `batch` with onnxruntime on this CPU.
 
     Raises CostModelError for invalid counts, graphs ONNX cannot express, and when onnx,
     onnxruntime or numpy is missing.
     """
-    for name, value, minimum in (("batch", batch, 1), ("threads", threads, 1), ("warmup", warmup, 0),
-                                 ("runs", runs, 1), ("inter_op_threads", inter_op_threads, 1)):
+    for name, value, minimum in (
+        ("batch", batch, 1),
+        ("threads", threads, 1),
+        ("warmup", warmup, 0),
+        ("runs", runs, 1),
+        ("inter_op_threads", inter_op_threads, 1),
+    ):
         _check(name, value, minimum)
     ort, np = require("onnxruntime"), require("numpy")
     model = export_onnx(graph, batch=batch, seed=seed)
@@ -78,8 +91,9 @@ def measure_latency(graph: Graph, batch: int = 1, threads: int = 1, warmup: int 
     options.log_severity_level = 3  # errors only: onnxruntime must not write to the terminal
     session = ort.InferenceSession(model.SerializeToString(), options, providers=[PROVIDER])
     del model  # the session holds its own copy of the weights
-    feed = {"input": np.random.default_rng(seed).standard_normal(
-        (batch, *graph.input_shape), dtype=np.float32)}
+    feed = {
+        "input": np.random.default_rng(seed).standard_normal((batch, *graph.input_shape), dtype=np.float32)
+    }
     for _ in range(warmup):
         session.run(None, feed)
     samples: list[float] = []

@@ -99,8 +99,9 @@ def _require_rank(shape: Shape, rank: int, what: str) -> None:
         raise ShapeError(f"{what} expects a {layout} input, got {list(shape)}")
 
 
-def _conv_out_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int,
-                   ceil_mode: bool = False) -> int:
+def _conv_out_size(
+    size: int, kernel: int, stride: int, pad_total: int, dilation: int, ceil_mode: bool = False
+) -> int:
     span = dilation * (kernel - 1) + 1
     numerator = size + pad_total - span
     if numerator < 0:
@@ -138,6 +139,7 @@ def _spatial_out(shape: Shape, attrs: Attrs, *, ceil_mode: bool = False) -> tupl
 
 # --- convolution -----------------------------------------------------------------------------
 
+
 def _conv_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     (shape,) = inputs
     _require_rank(shape, 3, "conv2d")
@@ -174,11 +176,21 @@ _CONV_ATTRS = {
     "bias": AttrSpec("bool", None),  # None: a bias only when no norm follows (PyTorch convention)
 }
 
-register(OpType("conv2d", "2-D convolution (grouped and depthwise via groups)",
-                _conv_shape, _conv_cost, _conv_class, _CONV_ATTRS, takes_norm_act=True))
+register(
+    OpType(
+        "conv2d",
+        "2-D convolution (grouped and depthwise via groups)",
+        _conv_shape,
+        _conv_cost,
+        _conv_class,
+        _CONV_ATTRS,
+        takes_norm_act=True,
+    )
+)
 
 
 # --- linear ----------------------------------------------------------------------------------
+
 
 def _linear_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     (shape,) = inputs
@@ -191,13 +203,21 @@ def _linear_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
     return OpCost(params=fin * fout + (fout if attrs["bias"] else 0), macs=fin * fout)
 
 
-register(OpType("linear", "fully connected layer on a [features] vector",
-                _linear_shape, _linear_cost, _fixed_class("linear"),
-                {"out": AttrSpec("int", required=True), "bias": AttrSpec("bool", True)},
-                takes_norm_act=True))
+register(
+    OpType(
+        "linear",
+        "fully connected layer on a [features] vector",
+        _linear_shape,
+        _linear_cost,
+        _fixed_class("linear"),
+        {"out": AttrSpec("int", required=True), "bias": AttrSpec("bool", True)},
+        takes_norm_act=True,
+    )
+)
 
 
 # --- normalisation and activations -----------------------------------------------------------
+
 
 def _same_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     return inputs[0]
@@ -215,8 +235,15 @@ def _batchnorm_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
     return OpCost(params=2 * out[0], ops=2 * math.prod(out))
 
 
-register(OpType("batchnorm", "batch normalisation (inference: per-channel scale and shift)",
-                _batchnorm_shape, _batchnorm_cost, _fixed_class("elementwise")))
+register(
+    OpType(
+        "batchnorm",
+        "batch normalisation (inference: per-channel scale and shift)",
+        _batchnorm_shape,
+        _batchnorm_cost,
+        _fixed_class("elementwise"),
+    )
+)
 
 # Elementwise ops per output element, as a plain C kernel would compute them.
 ELEMENTWISE_OPS = {
@@ -231,17 +258,26 @@ ELEMENTWISE_OPS = {
 }
 
 for _act, _ops_per_element in ELEMENTWISE_OPS.items():
+
     def _act_cost(inputs: list[Shape], out: Shape, attrs: Attrs, k: int = _ops_per_element) -> OpCost:
         return OpCost(ops=k * math.prod(out))
 
-    register(OpType(_act, f"{_act} activation ({_ops_per_element} ops per element)",
-                    _same_shape, _act_cost, _fixed_class("elementwise")))
+    register(
+        OpType(
+            _act,
+            f"{_act} activation ({_ops_per_element} ops per element)",
+            _same_shape,
+            _act_cost,
+            _fixed_class("elementwise"),
+        )
+    )
 
 ACTIVATIONS = tuple(ELEMENTWISE_OPS)
 NORMS = ("batchnorm",)
 
 
 # --- pooling ---------------------------------------------------------------------------------
+
 
 def _pool_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     (shape,) = inputs
@@ -260,10 +296,8 @@ _POOL_ATTRS = {
     "padding": AttrSpec("padding", (0, 0)),
     "ceil_mode": AttrSpec("bool", False),
 }
-register(OpType("maxpool", "max pooling", _pool_shape, _pool_cost, _fixed_class("pool"),
-                _POOL_ATTRS))
-register(OpType("avgpool", "average pooling", _pool_shape, _pool_cost, _fixed_class("pool"),
-                _POOL_ATTRS))
+register(OpType("maxpool", "max pooling", _pool_shape, _pool_cost, _fixed_class("pool"), _POOL_ATTRS))
+register(OpType("avgpool", "average pooling", _pool_shape, _pool_cost, _fixed_class("pool"), _POOL_ATTRS))
 
 
 def _global_pool_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
@@ -275,8 +309,15 @@ def _global_pool_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
     return OpCost(ops=math.prod(inputs[0]))  # one add per input element
 
 
-register(OpType("global_avgpool", "global average pooling to [C, 1, 1]", _global_pool_shape,
-                _global_pool_cost, _fixed_class("pool")))
+register(
+    OpType(
+        "global_avgpool",
+        "global average pooling to [C, 1, 1]",
+        _global_pool_shape,
+        _global_pool_cost,
+        _fixed_class("pool"),
+    )
+)
 
 
 def _adaptive_pool_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
@@ -284,12 +325,20 @@ def _adaptive_pool_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     return (inputs[0][0], *attrs["size"])
 
 
-register(OpType("adaptive_avgpool", "adaptive average pooling to a fixed [h, w]",
-                _adaptive_pool_shape, _global_pool_cost, _fixed_class("pool"),
-                {"size": AttrSpec("pair", required=True)}))
+register(
+    OpType(
+        "adaptive_avgpool",
+        "adaptive average pooling to a fixed [h, w]",
+        _adaptive_pool_shape,
+        _global_pool_cost,
+        _fixed_class("pool"),
+        {"size": AttrSpec("pair", required=True)},
+    )
+)
 
 
 # --- views: free at inference ----------------------------------------------------------------
+
 
 def _flatten_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     return (math.prod(inputs[0]),)
@@ -299,15 +348,34 @@ def _no_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
     return OpCost()
 
 
-register(OpType("flatten", "reshape to a [features] vector (a view)", _flatten_shape, _no_cost,
-                _fixed_class("data"), is_view=True))
-register(OpType("identity", "pass-through (a view)", _same_shape, _no_cost,
-                _fixed_class("data"), is_view=True))
-register(OpType("dropout", "dropout: identity at inference", _same_shape, _no_cost,
-                _fixed_class("data"), {"p": AttrSpec("float", 0.5)}, is_view=True))
+register(
+    OpType(
+        "flatten",
+        "reshape to a [features] vector (a view)",
+        _flatten_shape,
+        _no_cost,
+        _fixed_class("data"),
+        is_view=True,
+    )
+)
+register(
+    OpType("identity", "pass-through (a view)", _same_shape, _no_cost, _fixed_class("data"), is_view=True)
+)
+register(
+    OpType(
+        "dropout",
+        "dropout: identity at inference",
+        _same_shape,
+        _no_cost,
+        _fixed_class("data"),
+        {"p": AttrSpec("float", 0.5)},
+        is_view=True,
+    )
+)
 
 
 # --- merging branches ------------------------------------------------------------------------
+
 
 def _add_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     first = inputs[0]
@@ -323,8 +391,17 @@ def _add_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
     return OpCost(ops=(len(inputs) - 1) * math.prod(out))
 
 
-register(OpType("add", "elementwise sum of same-shape inputs (residual)", _add_shape, _add_cost,
-                _fixed_class("elementwise"), min_inputs=2, max_inputs=64))
+register(
+    OpType(
+        "add",
+        "elementwise sum of same-shape inputs (residual)",
+        _add_shape,
+        _add_cost,
+        _fixed_class("elementwise"),
+        min_inputs=2,
+        max_inputs=64,
+    )
+)
 
 
 def _broadcast(a: Shape, b: Shape) -> Shape:
@@ -342,9 +419,17 @@ def _mul_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     return _broadcast(inputs[0], inputs[1])
 
 
-register(OpType("mul", "elementwise product with broadcasting (squeeze-and-excitation scale)",
-                _mul_shape, lambda i, o, a: OpCost(ops=math.prod(o)), _fixed_class("elementwise"),
-                min_inputs=2, max_inputs=2))
+register(
+    OpType(
+        "mul",
+        "elementwise product with broadcasting (squeeze-and-excitation scale)",
+        _mul_shape,
+        lambda i, o, a: OpCost(ops=math.prod(o)),
+        _fixed_class("elementwise"),
+        min_inputs=2,
+        max_inputs=2,
+    )
+)
 
 
 def _concat_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
@@ -358,8 +443,17 @@ def _concat_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     return (sum(s[0] for s in inputs), *first[1:])
 
 
-register(OpType("concat", "concatenation along channels", _concat_shape, _no_cost,
-                _fixed_class("data"), min_inputs=1, max_inputs=256))
+register(
+    OpType(
+        "concat",
+        "concatenation along channels",
+        _concat_shape,
+        _no_cost,
+        _fixed_class("data"),
+        min_inputs=1,
+        max_inputs=256,
+    )
+)
 
 
 def _shuffle_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
@@ -368,9 +462,16 @@ def _shuffle_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     return inputs[0]
 
 
-register(OpType("channel_shuffle", "ShuffleNet channel shuffle (a permuting copy)",
-                _shuffle_shape, _no_cost, _fixed_class("data"),
-                {"groups": AttrSpec("int", required=True)}))
+register(
+    OpType(
+        "channel_shuffle",
+        "ShuffleNet channel shuffle (a permuting copy)",
+        _shuffle_shape,
+        _no_cost,
+        _fixed_class("data"),
+        {"groups": AttrSpec("int", required=True)},
+    )
+)
 
 
 def _slice_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
@@ -380,13 +481,30 @@ def _slice_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     return (stop - start, *inputs[0][1:])
 
 
-register(OpType("slice", "channels [start:stop] of the input (ShuffleNet V2 channel split)",
-                _slice_shape, _no_cost, _fixed_class("data"),
-                {"start": AttrSpec("int", 0, minimum=0), "stop": AttrSpec("int", required=True)},
-                is_view=True))
+register(
+    OpType(
+        "slice",
+        "channels [start:stop] of the input (ShuffleNet V2 channel split)",
+        _slice_shape,
+        _no_cost,
+        _fixed_class("data"),
+        {"start": AttrSpec("int", 0, minimum=0), "stop": AttrSpec("int", required=True)},
+        is_view=True,
+    )
+)
 
 
 # --- the graph's source ----------------------------------------------------------------------
 # Not usable in specs: the builder creates one `input` node per graph from the spec's `input:`.
-register(OpType("input", "the network input", lambda i, a: a["shape"], _no_cost,
-                _fixed_class("data"), min_inputs=0, max_inputs=0, is_view=True))
+register(
+    OpType(
+        "input",
+        "the network input",
+        lambda i, a: a["shape"],
+        _no_cost,
+        _fixed_class("data"),
+        min_inputs=0,
+        max_inputs=0,
+        is_view=True,
+    )
+)

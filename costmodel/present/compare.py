@@ -58,8 +58,14 @@ class TotalDelta:
         return _percent(self.a, self.b)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"metric": self.key, "unit": METRICS[self.key].unit, "a": self.a, "b": self.b,
-                "delta": self.delta, "percent": self.percent}
+        return {
+            "metric": self.key,
+            "unit": METRICS[self.key].unit,
+            "a": self.a,
+            "b": self.b,
+            "delta": self.delta,
+            "percent": self.percent,
+        }
 
 
 @dataclass(frozen=True)
@@ -108,8 +114,10 @@ class RowPair:
 
     def to_dict(self, keys: Sequence[str]) -> dict[str, Any]:
         return {
-            "status": self.status, "match": self.match,
-            "a_name": self.a.name if self.a else None, "b_name": self.b.name if self.b else None,
+            "status": self.status,
+            "match": self.match,
+            "a_name": self.a.name if self.a else None,
+            "b_name": self.b.name if self.b else None,
             "op": self.op,
             "a": {k: self.value("a", k) for k in keys} if self.a else None,
             "b": {k: self.value("b", k) for k in keys} if self.b else None,
@@ -118,8 +126,18 @@ class RowPair:
         }
 
 
-ROW_KEYS = ("params", "macs", "ops", "weight_bytes", "act_in_bytes", "act_out_bytes", "dram_bytes",
-            "latency_s", "energy_j", "memory_bound_share")
+ROW_KEYS = (
+    "params",
+    "macs",
+    "ops",
+    "weight_bytes",
+    "act_in_bytes",
+    "act_out_bytes",
+    "dram_bytes",
+    "latency_s",
+    "energy_j",
+    "memory_bound_share",
+)
 
 
 @dataclass(frozen=True)
@@ -142,14 +160,18 @@ class DiffResult:
 
     def to_dict(self) -> dict[str, Any]:
         def side(r: AnalysisResult, label: str) -> dict[str, Any]:
-            return {"label": label, "spec": {"name": r.spec_name, "title": r.spec_title,
-                                             "file": r.spec_file},
-                    "hardware": {"name": r.hardware_name, "title": r.hardware_title},
-                    "options": r.options.to_dict(), "precision_plan": r.precision_plan}
+            return {
+                "label": label,
+                "spec": {"name": r.spec_name, "title": r.spec_title, "file": r.spec_file},
+                "hardware": {"name": r.hardware_name, "title": r.hardware_title},
+                "options": r.options.to_dict(),
+                "precision_plan": r.precision_plan,
+            }
 
         label_a, label_b = self.labels
         return {
-            "a": side(self.a, label_a), "b": side(self.b, label_b),
+            "a": side(self.a, label_a),
+            "b": side(self.b, label_b),
             "group_by": self.group_by,
             "totals": [t.to_dict() for t in self.totals],
             "counts": {s: self.count(s) for s in STATUSES},
@@ -158,6 +180,7 @@ class DiffResult:
 
 
 # -- alignment ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Sig:
@@ -237,8 +260,11 @@ class _Scorer:
             return 2.0
         key = (a.coarse, b.coarse)
         if key not in self.cache:
-            ratio = 1.0 if a.coarse == b.coarse else \
-                difflib.SequenceMatcher(None, a.coarse, b.coarse, autojunk=False).ratio()
+            ratio = (
+                1.0
+                if a.coarse == b.coarse
+                else difflib.SequenceMatcher(None, a.coarse, b.coarse, autojunk=False).ratio()
+            )
             self.cache[key] = ratio if ratio >= 0.5 else 0.0
         return self.cache[key]
 
@@ -252,10 +278,10 @@ def _align_gap(sa: list[_Sig], sb: list[_Sig], score: _Scorer) -> list[Step]:
     if n == 0 or m == 0:
         return [(i, None) for i in range(n)] + [(None, j) for j in range(m)]
     if n * m > limits.MAX_DP_CELLS:
-        matcher = difflib.SequenceMatcher(None, [s.coarse for s in sa], [s.coarse for s in sb],
-                                          autojunk=False)
-        matches = [(blk.a + k, blk.b + k) for blk in matcher.get_matching_blocks()
-                   for k in range(blk.size)]
+        matcher = difflib.SequenceMatcher(
+            None, [s.coarse for s in sa], [s.coarse for s in sb], autojunk=False
+        )
+        matches = [(blk.a + k, blk.b + k) for blk in matcher.get_matching_blocks() for k in range(blk.size)]
     else:
         best = [[0.0] * (m + 1) for _ in range(n + 1)]
         for i in range(1, n + 1):
@@ -291,9 +317,22 @@ def _merge(matches: list[tuple[int, int]], n: int, m: int) -> list[Step]:
     return steps
 
 
-_SAME_FIELDS = ("op", "shape", "nodes", "params", "macs", "ops", "weight_bytes", "act_in_bytes",
-                "act_out_bytes", "dram_bytes", "onchip_bytes", "latency_s", "memory_bound_s",
-                "energy_j")
+_SAME_FIELDS = (
+    "op",
+    "shape",
+    "nodes",
+    "params",
+    "macs",
+    "ops",
+    "weight_bytes",
+    "act_in_bytes",
+    "act_out_bytes",
+    "dram_bytes",
+    "onchip_bytes",
+    "latency_s",
+    "memory_bound_s",
+    "energy_j",
+)
 
 
 def _same(a: Row, b: Row) -> bool:
@@ -342,8 +381,8 @@ def align(a: AnalysisResult, b: AnalysisResult, group_by: str) -> list[RowPair]:
 def build_diff(a: AnalysisResult, b: AnalysisResult, group_by: str = "stage") -> DiffResult:
     """Totals A, B, B - A and percent, and the rows of both aligned (see the module doc)."""
     if group_by not in GROUP_BY:
-        raise CostModelError(ErrorCode.OPTION, f"unknown grouping '{group_by}' "
-                             f"(expected one of: {', '.join(GROUP_BY)})")
-    totals = tuple(TotalDelta(key, METRICS[key].total(a), METRICS[key].total(b))
-                   for key in DIFF_TOTALS)
+        raise CostModelError(
+            ErrorCode.OPTION, f"unknown grouping '{group_by}' (expected one of: {', '.join(GROUP_BY)})"
+        )
+    totals = tuple(TotalDelta(key, METRICS[key].total(a), METRICS[key].total(b)) for key in DIFF_TOTALS)
     return DiffResult(a, b, group_by, tuple(align(a, b, group_by)), totals)

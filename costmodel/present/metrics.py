@@ -34,26 +34,55 @@ def _metrics() -> dict[str, Metric]:
         Metric("params", "params", "count", "", lambda r: r.total.params, lambda w: w.params),
         Metric("macs", "MACs", "count", "", lambda r: r.total.macs, lambda w: w.macs),
         Metric("ops", "other ops", "count", "", lambda r: r.total.ops, lambda w: w.ops),
-        Metric("weight_bytes", "weights", "bytes", "B", lambda r: r.total.weight_bytes,
-               lambda w: w.weight_bytes),
-        Metric("act_in_bytes", "activations in", "bytes", "B", lambda r: r.total.act_in_bytes,
-               lambda w: w.act_in_bytes),
-        Metric("act_out_bytes", "activations out", "bytes", "B", lambda r: r.total.act_out_bytes,
-               lambda w: w.act_out_bytes),
-        Metric("dram_bytes", "DRAM traffic", "bytes", "B", lambda r: r.total.dram_bytes,
-               lambda w: w.dram_bytes),
-        Metric("naive_dram_bytes", "naive DRAM traffic", "bytes", "B",
-               lambda r: r.total.naive_dram_bytes, lambda w: w.naive_dram_bytes),
-        Metric("peak_activation_bytes", "peak activations", "bytes", "B",
-               lambda r: r.peak_activation_bytes),
-        Metric("min_peak_activation_bytes", "min peak activations", "bytes", "B",
-               lambda r: r.min_peak_activation_bytes),
+        Metric(
+            "weight_bytes", "weights", "bytes", "B", lambda r: r.total.weight_bytes, lambda w: w.weight_bytes
+        ),
+        Metric(
+            "act_in_bytes",
+            "activations in",
+            "bytes",
+            "B",
+            lambda r: r.total.act_in_bytes,
+            lambda w: w.act_in_bytes,
+        ),
+        Metric(
+            "act_out_bytes",
+            "activations out",
+            "bytes",
+            "B",
+            lambda r: r.total.act_out_bytes,
+            lambda w: w.act_out_bytes,
+        ),
+        Metric(
+            "dram_bytes", "DRAM traffic", "bytes", "B", lambda r: r.total.dram_bytes, lambda w: w.dram_bytes
+        ),
+        Metric(
+            "naive_dram_bytes",
+            "naive DRAM traffic",
+            "bytes",
+            "B",
+            lambda r: r.total.naive_dram_bytes,
+            lambda w: w.naive_dram_bytes,
+        ),
+        Metric("peak_activation_bytes", "peak activations", "bytes", "B", lambda r: r.peak_activation_bytes),
+        Metric(
+            "min_peak_activation_bytes",
+            "min peak activations",
+            "bytes",
+            "B",
+            lambda r: r.min_peak_activation_bytes,
+        ),
         Metric("kernels", "kernels", "count", "", lambda r: r.kernels),
-        Metric("latency_s", "latency", "seconds", "s", lambda r: r.total.latency_s,
-               lambda w: w.latency_s),
+        Metric("latency_s", "latency", "seconds", "s", lambda r: r.total.latency_s, lambda w: w.latency_s),
         Metric("energy_j", "energy", "joules", "J", lambda r: r.total.energy_j, lambda w: w.energy_j),
-        Metric("memory_bound_share", "memory-bound", "share", "1",
-               lambda r: r.total.memory_bound_share, lambda w: w.memory_bound_share),
+        Metric(
+            "memory_bound_share",
+            "memory-bound",
+            "share",
+            "1",
+            lambda r: r.total.memory_bound_share,
+            lambda w: w.memory_bound_share,
+        ),
     ]
     return {m.key: m for m in items}
 
@@ -61,17 +90,28 @@ def _metrics() -> dict[str, Metric]:
 METRICS: dict[str, Metric] = _metrics()
 
 # The totals a diff shows, in order.
-DIFF_TOTALS = ("params", "macs", "weight_bytes", "act_in_bytes", "act_out_bytes", "dram_bytes",
-               "peak_activation_bytes", "min_peak_activation_bytes", "kernels", "latency_s",
-               "energy_j")
+DIFF_TOTALS = (
+    "params",
+    "macs",
+    "weight_bytes",
+    "act_in_bytes",
+    "act_out_bytes",
+    "dram_bytes",
+    "peak_activation_bytes",
+    "min_peak_activation_bytes",
+    "kernels",
+    "latency_s",
+    "energy_j",
+)
 
 _DEFAULT_OPTIONS = AnalysisOptions()
 
 
 _OPTION_TEXT: dict[str, Callable[[AnalysisOptions], str]] = {
     "precision": lambda o: o.precision,
-    "layer_precision": lambda o: "layers " + (",".join(f"{g}={p}" for g, p in o.layer_precision)
-                                              or "as spec"),
+    "layer_precision": lambda o: (
+        "layers " + (",".join(f"{g}={p}" for g, p in o.layer_precision) or "as spec")
+    ),
     "batch": lambda o: f"batch {o.batch}",
     "width": lambda o: f"width {o.width:g}",
     "resolution": lambda o: f"resolution {o.resolution or 'spec'}",
@@ -98,12 +138,16 @@ def varying_options(options: Sequence[AnalysisOptions]) -> tuple[str, ...]:
     return tuple(f for f in _option_fields() if len({getattr(o, f) for o in options}) > 1)
 
 
-def describe_options(options: AnalysisOptions, against: AnalysisOptions = _DEFAULT_OPTIONS,
-                     fields: Sequence[str] | None = None) -> str:
+def describe_options(
+    options: AnalysisOptions, against: AnalysisOptions = _DEFAULT_OPTIONS, fields: Sequence[str] | None = None
+) -> str:
     """The options that differ from `against` (or the given fields), shortly ('width 0.75, int8');
     '' when none."""
-    keys = fields if fields is not None else [
-        f for f in _option_fields() if getattr(options, f) != getattr(against, f)]
+    keys = (
+        fields
+        if fields is not None
+        else [f for f in _option_fields() if getattr(options, f) != getattr(against, f)]
+    )
     return ", ".join(_option_text(options, f) for f in keys)
 
 

@@ -22,8 +22,7 @@ from costmodel.hw.profile import HardwareProfile
 from costmodel.present.compare import DiffResult
 
 PLOT_FORMATS = ("png", "svg")
-_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
-            "#17becf")
+_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
 
 def plot_format(path: str | Path) -> str:
@@ -38,8 +37,10 @@ def _pyplot() -> Any:
     try:
         import matplotlib
     except ImportError:  # pragma: no cover - exercised by a test that hides matplotlib
-        raise CostModelError(ErrorCode.OPTION, "plots need matplotlib: pip install "
-                             "'costmodel[plot]' (or pip install matplotlib)") from None
+        raise CostModelError(
+            ErrorCode.OPTION,
+            "plots need matplotlib: pip install 'costmodel[plot]' (or pip install matplotlib)",
+        ) from None
     matplotlib.use("Agg", force=True)
     matplotlib.rcParams["svg.hashsalt"] = "costmodel"  # stable ids: same input, same SVG
     import matplotlib.pyplot as plt
@@ -54,16 +55,18 @@ def _save(fig: Any, fmt: str) -> bytes:
     return out.getvalue()
 
 
-def roofline_plot(results: Sequence[AnalysisResult], hw: HardwareProfile, fmt: str = "png",
-                  group_by: str = "layer") -> bytes:
+def roofline_plot(
+    results: Sequence[AnalysisResult], hw: HardwareProfile, fmt: str = "png", group_by: str = "layer"
+) -> bytes:
     """Arithmetic intensity (MAC per DRAM byte) against attained MAC/s for every row with MACs and
     DRAM traffic, on the roofs of `hw`; a point's area is its share of its model's latency."""
     if not results:
         raise CostModelError(ErrorCode.OPTION, "a roofline plot needs at least one spec")
     for result in results:
         if result.hardware_name != hw.name:
-            raise CostModelError(ErrorCode.OPTION, f"{result.spec_name} was analysed on "
-                                 f"{result.hardware_name}, not {hw.name}")
+            raise CostModelError(
+                ErrorCode.OPTION, f"{result.spec_name} was analysed on {result.hardware_name}, not {hw.name}"
+            )
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8.5, 5.5))
     xs_all: list[float] = []
@@ -77,10 +80,22 @@ def roofline_plot(results: Sequence[AnalysisResult], hw: HardwareProfile, fmt: s
         xs = [r.intensity for r in shown]
         ys = [r.attained_macs_per_s for r in shown]
         sizes = [max(6.0, 1500.0 * r.latency_s / total) for r in shown]
-        label = result.spec_name if len(results) == 1 or len({r.spec_name for r in results}) == \
-            len(results) else f"{result.spec_name} ({result.options.width:g})"
-        ax.scatter(xs, ys, s=sizes, alpha=0.55, color=_COLOURS[k % len(_COLOURS)],
-                   edgecolors="white", linewidths=0.5, label=label, zorder=3)
+        label = (
+            result.spec_name
+            if len(results) == 1 or len({r.spec_name for r in results}) == len(results)
+            else f"{result.spec_name} ({result.options.width:g})"
+        )
+        ax.scatter(
+            xs,
+            ys,
+            s=sizes,
+            alpha=0.55,
+            color=_COLOURS[k % len(_COLOURS)],
+            edgecolors="white",
+            linewidths=0.5,
+            label=label,
+            zorder=3,
+        )
         xs_all += xs
         ys_all += ys
 
@@ -90,17 +105,29 @@ def roofline_plot(results: Sequence[AnalysisResult], hw: HardwareProfile, fmt: s
     lo = min([*xs_all, peak / bandwidth]) / 4
     hi = max([*xs_all, peak / bandwidth]) * 4
     ridge = peak / bandwidth
-    ax.plot([lo, ridge, hi], [bandwidth * lo, peak, peak], color="black", lw=1.8, zorder=2,
-            label=f"roof: {peak / 1e9:.3g} GMAC/s {precision}, {bandwidth / 1e9:.3g} GB/s DRAM")
+    ax.plot(
+        [lo, ridge, hi],
+        [bandwidth * lo, peak, peak],
+        color="black",
+        lw=1.8,
+        zorder=2,
+        label=f"roof: {peak / 1e9:.3g} GMAC/s {precision}, {bandwidth / 1e9:.3g} GB/s DRAM",
+    )
     for op_class, style in (("pointwise", ":"), ("conv", "--"), ("depthwise", "-.")):
         eff = hw.efficiency.get(op_class)
         if eff is None:
             continue
         ceiling = peak * eff
-        ax.plot([ceiling / bandwidth, hi], [ceiling, ceiling], color="grey", lw=1, ls=style,
-                zorder=1)
-        ax.annotate(f"{op_class} x{eff:g}", (hi, ceiling), textcoords="offset points",
-                    xytext=(-4, 3), ha="right", fontsize=8, color="dimgrey")
+        ax.plot([ceiling / bandwidth, hi], [ceiling, ceiling], color="grey", lw=1, ls=style, zorder=1)
+        ax.annotate(
+            f"{op_class} x{eff:g}",
+            (hi, ceiling),
+            textcoords="offset points",
+            xytext=(-4, 3),
+            ha="right",
+            fontsize=8,
+            color="dimgrey",
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(lo, hi)
@@ -137,21 +164,30 @@ def diff_latency_plot(diff: DiffResult, fmt: str = "png") -> bytes:
     xs = list(range(len(pairs)))
     ax.bar([x - 0.2 for x in xs], a, width=0.4, color=_COLOURS[0], label=f"A: {label_a}")
     ax.bar([x + 0.2 for x in xs], b, width=0.4, color=_COLOURS[4], label=f"B: {label_b}")
-    for x, pair, top in zip(xs, pairs, (max(u, v) for u, v in zip(a, b, strict=True)),
-                            strict=True):
+    for x, pair, top in zip(xs, pairs, (max(u, v) for u, v in zip(a, b, strict=True)), strict=True):
         if pair.status in ("added", "removed"):
-            ax.annotate(pair.status, (x, top), textcoords="offset points", xytext=(0, 3),
-                        ha="center", fontsize=7, color="dimgrey")
+            ax.annotate(
+                pair.status,
+                (x, top),
+                textcoords="offset points",
+                xytext=(0, 3),
+                ha="center",
+                fontsize=7,
+                color="dimgrey",
+            )
     ax.set_xticks(xs)
-    ax.set_xticklabels(names, rotation=45 if len(pairs) > 8 else 0, ha="right" if len(pairs) > 8
-                       else "center", fontsize=8)
+    ax.set_xticklabels(
+        names, rotation=45 if len(pairs) > 8 else 0, ha="right" if len(pairs) > 8 else "center", fontsize=8
+    )
     ax.set_ylabel("latency (ms)")
     t = diff.total("latency_s")
     pct = f" ({t.percent:+.1f}%)" if t.percent is not None else ""
-    ax.set_title(f"Latency per {diff.group_by}: {1e3 * t.a:.3g} ms -> {1e3 * t.b:.3g} ms{pct} on "
-                 f"{diff.a.hardware_name}" + (f" / {diff.b.hardware_name}"
-                                              if diff.b.hardware_name != diff.a.hardware_name else ""),
-                 fontsize=11)
+    ax.set_title(
+        f"Latency per {diff.group_by}: {1e3 * t.a:.3g} ms -> {1e3 * t.b:.3g} ms{pct} on "
+        f"{diff.a.hardware_name}"
+        + (f" / {diff.b.hardware_name}" if diff.b.hardware_name != diff.a.hardware_name else ""),
+        fontsize=11,
+    )
     ax.legend(fontsize=8)
     ax.grid(True, axis="y", ls=":", lw=0.5)
     ax.set_axisbelow(True)
@@ -168,8 +204,9 @@ def sweep_plot(points: Sequence[SweepPoint], title: str, fmt: str = "png") -> by
         raise CostModelError(ErrorCode.OPTION, "a sweep plot needs at least one variant")
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8, 5.5))
-    keys = [field for field in ("width", "precision", "batch")
-            if len({getattr(p, field) for p in points}) > 1] or ["width"]
+    keys = [
+        field for field in ("width", "precision", "batch") if len({getattr(p, field) for p in points}) > 1
+    ] or ["width"]
     series: dict[tuple[Any, ...], list[SweepPoint]] = {}
     for point in points:
         series.setdefault(tuple(getattr(point, k) for k in keys), []).append(point)
@@ -177,12 +214,20 @@ def sweep_plot(points: Sequence[SweepPoint], title: str, fmt: str = "png") -> by
         line = sorted(members, key=lambda p: p.macs)
         xs = [p.macs / 1e6 for p in line]
         ys = [p.latency_s * 1e3 for p in line]
-        label = ", ".join(f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}"
-                          for key, value in zip(keys, values, strict=True))
+        label = ", ".join(
+            f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}"
+            for key, value in zip(keys, values, strict=True)
+        )
         ax.plot(xs, ys, marker="o", ms=4, lw=1.2, color=_COLOURS[k % len(_COLOURS)], label=label)
         for x, y, p in zip(xs, ys, line, strict=True):
-            ax.annotate(str(p.resolution), (x, y), textcoords="offset points", xytext=(4, -9),
-                        fontsize=7, color="dimgrey")
+            ax.annotate(
+                str(p.resolution),
+                (x, y),
+                textcoords="offset points",
+                xytext=(4, -9),
+                fontsize=7,
+                color="dimgrey",
+            )
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     ax.set_xscale("log")  # widths and resolutions scale MACs geometrically: log axes, labelled
@@ -194,8 +239,15 @@ def sweep_plot(points: Sequence[SweepPoint], title: str, fmt: str = "png") -> by
     ax.set_xlabel("MACs (millions, log scale)")
     ax.set_ylabel("predicted latency (ms, log scale)")
     ax.set_title(title, fontsize=11)
-    ax.text(0.01, 0.99, "point labels: input resolution", transform=ax.transAxes, fontsize=8,
-            color="dimgrey", va="top")
+    ax.text(
+        0.01,
+        0.99,
+        "point labels: input resolution",
+        transform=ax.transAxes,
+        fontsize=8,
+        color="dimgrey",
+        va="top",
+    )
     ax.grid(True, which="both", ls=":", lw=0.5)
     ax.set_axisbelow(True)
     ax.legend(fontsize=8, loc="lower right")

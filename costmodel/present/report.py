@@ -44,16 +44,25 @@ def _columns() -> dict[str, Column]:
     ]
     out = {c.key: c for c in columns}
     for key, metric in METRICS.items():
-        label = {"weight_bytes": "weights", "peak_activation_bytes": "peak act."}.get(key,
-                                                                                     metric.label)
+        label = {"weight_bytes": "weights", "peak_activation_bytes": "peak act."}.get(key, metric.label)
         out[key] = Column(key, label, metric.kind, metric.unit, metric.total)
     return out
 
 
 COLUMNS: dict[str, Column] = _columns()
 
-DEFAULT_COLUMNS = ("name", "hardware", "options", "params", "macs", "weight_bytes",
-                   "peak_activation_bytes", "latency_s", "energy_j", "memory_bound_share")
+DEFAULT_COLUMNS = (
+    "name",
+    "hardware",
+    "options",
+    "params",
+    "macs",
+    "weight_bytes",
+    "peak_activation_bytes",
+    "latency_s",
+    "energy_j",
+    "memory_bound_share",
+)
 
 
 @dataclass(frozen=True)
@@ -79,17 +88,17 @@ def parse_columns(text: str | None) -> tuple[str, ...] | None:
         return None
     keys = tuple(k.strip() for k in text.split(",") if k.strip())
     if not keys:
-        raise CostModelError(ErrorCode.OPTION, "--columns is empty "
-                             f"(available: {', '.join(COLUMNS)})")
+        raise CostModelError(ErrorCode.OPTION, f"--columns is empty (available: {', '.join(COLUMNS)})")
     for key in keys:
         if key not in COLUMNS:
-            raise CostModelError(ErrorCode.OPTION, f"unknown column '{key}'"
-                                 f"{did_you_mean(key, COLUMNS)} (available: {', '.join(COLUMNS)})")
+            raise CostModelError(
+                ErrorCode.OPTION,
+                f"unknown column '{key}'{did_you_mean(key, COLUMNS)} (available: {', '.join(COLUMNS)})",
+            )
     return keys
 
 
-def build_report(results: Sequence[AnalysisResult], columns: Sequence[str] | None = None
-                 ) -> ReportTable:
+def build_report(results: Sequence[AnalysisResult], columns: Sequence[str] | None = None) -> ReportTable:
     varying = varying_options([r.options for r in results])
     if columns is None:
         # the options column only when some row has non-default options

@@ -27,19 +27,38 @@ def sweep_table(points: Sequence[SweepPoint], title: str) -> Table:
     precision and samples/s appear when the sweep varies them."""
     table = Table(title=title, title_justify="left", header_style="bold")
     by_batch, by_precision = varied(points, "batch"), varied(points, "precision")
-    headers = ["width", "resolution", *(["precision"] if by_precision else []),
-               *(["batch"] if by_batch else []), "params", "MACs", "DRAM", "peak act.", "kernels",
-               "latency", "vs fastest", *(["samples/s"] if by_batch else []), "MAC/s",
-               "mem-bound", "energy"]
+    headers = [
+        "width",
+        "resolution",
+        *(["precision"] if by_precision else []),
+        *(["batch"] if by_batch else []),
+        "params",
+        "MACs",
+        "DRAM",
+        "peak act.",
+        "kernels",
+        "latency",
+        "vs fastest",
+        *(["samples/s"] if by_batch else []),
+        "MAC/s",
+        "mem-bound",
+        "energy",
+    ]
     for header in headers:
         table.add_column(header, justify="left" if header == "precision" else "right")
     fastest = min((p.latency_s for p in points if p.latency_s > 0), default=0.0)
     for p in points:
         cells = {
-            "width": f"{p.width:g}", "resolution": str(p.resolution), "precision": p.precision,
-            "batch": str(p.batch), "params": human_count(p.params), "MACs": human_count(p.macs),
-            "DRAM": human_bytes(p.dram_bytes), "peak act.": human_bytes(p.peak_activation_bytes),
-            "kernels": str(p.kernels), "latency": human_seconds(p.latency_s),
+            "width": f"{p.width:g}",
+            "resolution": str(p.resolution),
+            "precision": p.precision,
+            "batch": str(p.batch),
+            "params": human_count(p.params),
+            "MACs": human_count(p.macs),
+            "DRAM": human_bytes(p.dram_bytes),
+            "peak act.": human_bytes(p.peak_activation_bytes),
+            "kernels": str(p.kernels),
+            "latency": human_seconds(p.latency_s),
             "vs fastest": f"{p.latency_s / fastest:.2f}x" if fastest else "-",
             "samples/s": human_count(p.batch / p.latency_s) if p.latency_s else "-",
             "MAC/s": human_count(p.macs / p.latency_s) if p.latency_s else "-",

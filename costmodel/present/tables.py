@@ -33,7 +33,10 @@ BETTER, WORSE = "green", "red"
 # -- numbers for people ---------------------------------------------------------------------------
 
 _HUMAN: dict[str, Callable[[float], str]] = {
-    "count": human_count, "bytes": human_bytes, "seconds": human_seconds, "joules": human_joules,
+    "count": human_count,
+    "bytes": human_bytes,
+    "seconds": human_seconds,
+    "joules": human_joules,
     "share": lambda v: f"{100 * v:.0f}%",
 }
 
@@ -134,6 +137,7 @@ def _people_table(table: ReportTable) -> tuple[list[tuple[str, str]], list[list[
 
 # -- report formats -------------------------------------------------------------------------------
 
+
 def _header(label: str, unit: str) -> str:
     return f"{label} ({unit})" if unit else label
 
@@ -144,15 +148,28 @@ def _md_escape(text: str) -> str:
 
 def report_markdown(table: ReportTable) -> str:
     headers, cells, numeric = _people_table(table)
-    lines = ["| " + " | ".join(_md_escape(_header(*h)) for h in headers) + " |",
-             "|" + "|".join("---:" if n else ":---" for n in numeric) + "|"]
+    lines = [
+        "| " + " | ".join(_md_escape(_header(*h)) for h in headers) + " |",
+        "|" + "|".join("---:" if n else ":---" for n in numeric) + "|",
+    ]
     lines += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in cells]
     return "\n".join(lines) + "\n"
 
 
-_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-                  "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
-                  "^": r"\textasciicircum{}", "µ": r"$\mu$", "→": r"$\rightarrow$"}
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "µ": r"$\mu$",
+    "→": r"$\rightarrow$",
+}
 
 
 def latex_escape(text: str) -> str:
@@ -209,9 +226,12 @@ def report_html(table: ReportTable, title: str = "costmodel report") -> str:
         return f'<th class="{cls(n)}">{esc(label)}{unit_html}</th>'
 
     head = "".join(th(label, unit, n) for (label, unit), n in zip(headers, numeric, strict=True))
-    body = "\n".join("<tr>" + "".join(f'<td class="{cls(n)}">{esc(c)}</td>'
-                                      for c, n in zip(row, numeric, strict=True)) + "</tr>"
-                     for row in cells)
+    body = "\n".join(
+        "<tr>"
+        + "".join(f'<td class="{cls(n)}">{esc(c)}</td>' for c, n in zip(row, numeric, strict=True))
+        + "</tr>"
+        for row in cells
+    )
     notes = "\n".join(f"<li>{esc(n)}</li>" for n in table.notes)
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -257,19 +277,24 @@ def report_json(table: ReportTable) -> str:
 
 
 _RENDERERS: dict[str, Callable[[ReportTable], str]] = {
-    "markdown": report_markdown, "csv": report_csv, "latex": report_latex, "html": report_html,
+    "markdown": report_markdown,
+    "csv": report_csv,
+    "latex": report_latex,
+    "html": report_html,
     "json": report_json,
 }
 
 
 def render_report(table: ReportTable, fmt: str) -> str:
     if fmt not in _RENDERERS:
-        raise CostModelError(ErrorCode.OPTION, f"unknown report format '{fmt}' "
-                             f"(expected one of: {', '.join(FORMATS)})")
+        raise CostModelError(
+            ErrorCode.OPTION, f"unknown report format '{fmt}' (expected one of: {', '.join(FORMATS)})"
+        )
     return _RENDERERS[fmt](table)
 
 
 # -- diff -----------------------------------------------------------------------------------------
+
 
 def _side_header(tag: str, label: str, result: AnalysisResult) -> Text:
     text = Text()
@@ -300,15 +325,24 @@ def diff_header(diff: DiffResult) -> Text:
 def diff_totals_table(diff: DiffResult) -> Table:
     label_a, label_b = diff.labels
     table = Table(title="Totals", title_justify="left", header_style="bold")
-    for header, justify in (("metric", "left"), (f"A: {label_a}", "right"),
-                            (f"B: {label_b}", "right"), ("B - A", "right"), ("%", "right")):
+    for header, justify in (
+        ("metric", "left"),
+        (f"A: {label_a}", "right"),
+        (f"B: {label_b}", "right"),
+        ("B - A", "right"),
+        ("%", "right"),
+    ):
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
     for t in diff.totals:
         metric = METRICS[t.key]
         style = _style(t.delta, metric.lower_is_better)
-        table.add_row(metric.label, human(metric.kind, t.a), human(metric.kind, t.b),
-                      Text(signed(metric.kind, t.delta), style=style or ""),
-                      Text(percent(t.percent), style=style or ""))
+        table.add_row(
+            metric.label,
+            human(metric.kind, t.a),
+            human(metric.kind, t.b),
+            Text(signed(metric.kind, t.delta), style=style or ""),
+            Text(percent(t.percent), style=style or ""),
+        )
     return table
 
 
@@ -323,8 +357,13 @@ def _delta_cell(pair: RowPair, key: str) -> Text:
 
 def diff_rows_table(diff: DiffResult, only_changed: bool = False) -> Table:
     group_by = diff.group_by
-    table = Table(title=f"Per {group_by} (aligned by name, then by structure)", title_justify="left",
-                  header_style="bold", show_footer=True, footer_style="bold")
+    table = Table(
+        title=f"Per {group_by} (aligned by name, then by structure)",
+        title_justify="left",
+        header_style="bold",
+        show_footer=True,
+        footer_style="bold",
+    )
     show_op = group_by not in ("stage", "op")
     columns: list[tuple[str, str, str]] = [(group_by, "left", "total")]
     if show_op:
@@ -344,8 +383,12 @@ def diff_rows_table(diff: DiffResult, only_changed: bool = False) -> Table:
         ("Δ energy", "right", signed("joules", total["energy_j"].delta)),
     ]
     for header, justify, footer in columns:
-        table.add_column(header, justify=justify, footer=footer,  # type: ignore[arg-type]
-                         no_wrap=header == group_by)
+        table.add_column(
+            header,
+            justify=justify,
+            footer=footer,  # type: ignore[arg-type]
+            no_wrap=header == group_by,
+        )
     for pair in diff.pairs:
         if only_changed and pair.status == "same":
             continue
@@ -354,8 +397,7 @@ def diff_rows_table(diff: DiffResult, only_changed: bool = False) -> Table:
         if show_op:
             cells.append(pair.op)
         cells += [
-            Text(pair.status + (" (renamed)" if pair.renamed else ""),
-                 style=_STATUS_STYLE[pair.status]),
+            Text(pair.status + (" (renamed)" if pair.renamed else ""), style=_STATUS_STYLE[pair.status]),
             _delta_cell(pair, "params"),
             human("count", pair.value("a", "macs")),
             human("count", pair.value("b", "macs")),
@@ -379,8 +421,12 @@ def diff_summary(diff: DiffResult) -> Text:
         t = diff.total(key)
         metric = METRICS[key]
         exact = f"{t.delta:+,} = " if metric.kind == "count" and t.delta else ""
-        parts.append((f"{metric.label} {exact}{signed(metric.kind, t.delta)} ({percent(t.percent)})",
-                      _style(t.delta, metric.lower_is_better)))
+        parts.append(
+            (
+                f"{metric.label} {exact}{signed(metric.kind, t.delta)} ({percent(t.percent)})",
+                _style(t.delta, metric.lower_is_better),
+            )
+        )
     for k, (part, style) in enumerate(parts):
         if k:
             text.append(" · ")
@@ -391,8 +437,9 @@ def diff_summary(diff: DiffResult) -> Text:
 
 
 def diff_view(diff: DiffResult, only_changed: bool = False) -> RenderableType:
-    return Group(diff_header(diff), diff_totals_table(diff), diff_rows_table(diff, only_changed),
-                 diff_summary(diff))
+    return Group(
+        diff_header(diff), diff_totals_table(diff), diff_rows_table(diff, only_changed), diff_summary(diff)
+    )
 
 
 def diff_json(diff: DiffResult) -> str:

@@ -23,8 +23,9 @@ def human_count(value: float) -> str:
     """2542856 -> '2.54M'; exact below 1000."""
     for scale, suffix in _SI:
         if abs(value) >= scale:
-            return f"{value / scale:.3g}{suffix}" if abs(value) / scale < 100 else \
-                f"{value / scale:.0f}{suffix}"
+            return (
+                f"{value / scale:.3g}{suffix}" if abs(value) / scale < 100 else f"{value / scale:.0f}{suffix}"
+            )
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"
 
 
@@ -58,8 +59,10 @@ def human_joules(value: float) -> str:
 def _options_line(result: AnalysisResult) -> str:
     o = result.options
     res = f"{o.resolution}x{o.resolution}" if o.resolution else "spec's"
-    return (f"precision {result.precision_plan} · batch {o.batch} · width {o.width:g} · "
-            f"resolution {res} · input {list(result.input_shape)}")
+    return (
+        f"precision {result.precision_plan} · batch {o.batch} · width {o.width:g} · "
+        f"resolution {res} · input {list(result.input_shape)}"
+    )
 
 
 def analysis_header(result: AnalysisResult) -> Text:
@@ -78,8 +81,9 @@ def analysis_header(result: AnalysisResult) -> Text:
 
 
 def rows_table(rows: list[Row], total: Row, title: str, group_by: str) -> Table:
-    table = Table(title=title, title_justify="left", show_footer=True, header_style="bold",
-                  footer_style="bold")
+    table = Table(
+        title=title, title_justify="left", show_footer=True, header_style="bold", footer_style="bold"
+    )
     columns: list[tuple[str, str, Any]] = [
         (group_by, "left", lambda r: r.name),
         ("op", "left", lambda r: r.op),
@@ -92,17 +96,23 @@ def rows_table(rows: list[Row], total: Row, title: str, group_by: str) -> Table:
         ("MAC/B", "right", lambda r: f"{r.intensity:.1f}" if r.dram_bytes else "-"),
         ("bound", "left", lambda r: r.bound),
         ("latency", "right", lambda r: human_seconds(r.latency_s)),
-        ("lat %", "right", lambda r: f"{100 * r.latency_s / total.latency_s:.1f}"
-         if total.latency_s else "-"),
+        (
+            "lat %",
+            "right",
+            lambda r: f"{100 * r.latency_s / total.latency_s:.1f}" if total.latency_s else "-",
+        ),
         ("energy", "right", lambda r: human_joules(r.energy_j)),
     ]
     if group_by == "stage":
         columns = [c for c in columns if c[0] != "op"]  # a stage mixes every kind of op
     for header, justify, cell in columns:
-        footer = "total" if header == group_by else ("" if header in ("op", "out shape")
-                                                     else cell(total))
-        table.add_column(header, justify=justify, footer=footer,  # type: ignore[arg-type]
-                         no_wrap=header == group_by)
+        footer = "total" if header == group_by else ("" if header in ("op", "out shape") else cell(total))
+        table.add_column(
+            header,
+            justify=justify,
+            footer=footer,  # type: ignore[arg-type]
+            no_wrap=header == group_by,
+        )
     for row in rows:
         style = "red" if row.bound == "memory" else None
         table.add_row(*(cell(row) for _, _, cell in columns), style=style)
@@ -111,17 +121,29 @@ def rows_table(rows: list[Row], total: Row, title: str, group_by: str) -> Table:
 
 def top_contributors(result: AnalysisResult, group_by: str, top: int) -> Table:
     rows = sorted(result.rows(group_by), key=lambda r: r.latency_s, reverse=True)[:top]
-    table = Table(title=f"Top {len(rows)} latency contributors (by {group_by})",
-                  title_justify="left", header_style="bold")
-    headers = [h for h in (group_by, "op", "latency", "share", "bound", "MACs", "DRAM")
-               if not (h == "op" and group_by == "stage")]
+    table = Table(
+        title=f"Top {len(rows)} latency contributors (by {group_by})",
+        title_justify="left",
+        header_style="bold",
+    )
+    headers = [
+        h
+        for h in (group_by, "op", "latency", "share", "bound", "MACs", "DRAM")
+        if not (h == "op" and group_by == "stage")
+    ]
     for header in headers:
         table.add_column(header, justify="left" if header in (group_by, "op", "bound") else "right")
     for row in rows:
         share = 100 * row.latency_s / result.total.latency_s if result.total.latency_s else 0
-        cells = {group_by: row.name, "op": row.op, "latency": human_seconds(row.latency_s),
-                 "share": f"{share:.1f}%", "bound": row.bound, "MACs": human_count(row.macs),
-                 "DRAM": human_bytes(row.dram_bytes)}
+        cells = {
+            group_by: row.name,
+            "op": row.op,
+            "latency": human_seconds(row.latency_s),
+            "share": f"{share:.1f}%",
+            "bound": row.bound,
+            "MACs": human_count(row.macs),
+            "DRAM": human_bytes(row.dram_bytes),
+        }
         table.add_row(*(cells[h] for h in headers))
     return table
 
@@ -130,20 +152,26 @@ def analysis_view(result: AnalysisResult, group_by: str, top: int = 5) -> Render
     total = result.total
     summary = Text()
     summary.append("total: ", style="bold")
-    summary.append(f"{total.params:,} params · {total.macs:,} MACs · "
-                   f"{human_bytes(total.dram_bytes)} DRAM (naive {human_bytes(total.naive_dram_bytes)})"
-                   f" · {human_seconds(total.latency_s)} · {human_joules(total.energy_j)}\n")
+    summary.append(
+        f"{total.params:,} params · {total.macs:,} MACs · "
+        f"{human_bytes(total.dram_bytes)} DRAM (naive {human_bytes(total.naive_dram_bytes)})"
+        f" · {human_seconds(total.latency_s)} · {human_joules(total.energy_j)}\n"
+    )
     summary.append("memory: ", style="bold")
     exact = "optimal" if result.min_peak_exact else "best found"
-    summary.append(f"peak activations {human_bytes(result.peak_activation_bytes)} in spec order, "
-                   f"{human_bytes(result.min_peak_activation_bytes)} in the {exact} order · "
-                   f"{result.kernels} kernels · {100 * total.memory_bound_share:.0f}% of the time "
-                   "memory-bound\n")
+    summary.append(
+        f"peak activations {human_bytes(result.peak_activation_bytes)} in spec order, "
+        f"{human_bytes(result.min_peak_activation_bytes)} in the {exact} order · "
+        f"{result.kernels} kernels · {100 * total.memory_bound_share:.0f}% of the time "
+        "memory-bound\n"
+    )
     summary.append("energy: ", style="bold")
     if total.energy_j:
-        summary.append(f"{100 * total.compute_energy_j / total.energy_j:.0f}% compute · "
-                       f"{100 * total.data_energy_j / total.energy_j:.0f}% data movement · "
-                       f"{100 * total.static_energy_j / total.energy_j:.0f}% static")
+        summary.append(
+            f"{100 * total.compute_energy_j / total.energy_j:.0f}% compute · "
+            f"{100 * total.data_energy_j / total.energy_j:.0f}% data movement · "
+            f"{100 * total.static_energy_j / total.energy_j:.0f}% static"
+        )
     parts: list[RenderableType] = [
         analysis_header(result),
         rows_table(result.rows(group_by), total, f"Per {group_by}", group_by),
@@ -184,8 +212,11 @@ def _value_at(hw: HardwareProfile, path: str) -> float:
 
 def latency_report_view(report: LatencyReport) -> RenderableType:
     """Measured vs predicted latency per measurement, and the scores."""
-    table = Table(title=f"Latency on {report.hardware}: {report.measurements_file}",
-                  title_justify="left", header_style="bold")
+    table = Table(
+        title=f"Latency on {report.hardware}: {report.measurements_file}",
+        title_justify="left",
+        header_style="bold",
+    )
     columns = ["measurement", "measured", "predicted", "error"]
     if report.fitted:
         columns += ["fitted", "error", "leave-one-out", "error"]
@@ -196,26 +227,40 @@ def latency_report_view(report: LatencyReport) -> RenderableType:
         return "" if predicted is None else f"{100 * (predicted - measured) / measured:+.0f}%"
 
     for row in report.rows:
-        cells = [row.label, human_seconds(row.measured_s), human_seconds(row.predicted_s),
-                 error(row.predicted_s, row.measured_s)]
+        cells = [
+            row.label,
+            human_seconds(row.measured_s),
+            human_seconds(row.predicted_s),
+            error(row.predicted_s, row.measured_s),
+        ]
         if report.fitted:
-            cells += [human_seconds(row.fitted_s or 0), error(row.fitted_s, row.measured_s),
-                      human_seconds(row.loo_s) if row.loo_s else "-", error(row.loo_s, row.measured_s)]
+            cells += [
+                human_seconds(row.fitted_s or 0),
+                error(row.fitted_s, row.measured_s),
+                human_seconds(row.loo_s) if row.loo_s else "-",
+                error(row.loo_s, row.measured_s),
+            ]
         table.add_row(*cells)
     lines = Text()
-    for name, value in (("profile as given", report.before), ("fitted (in sample)", report.fitted),
-                        ("leave one model out", report.loo)):
+    for name, value in (
+        ("profile as given", report.before),
+        ("fitted (in sample)", report.fitted),
+        ("leave one model out", report.loo),
+    ):
         if value is not None:
             lines.append(f"{name}: ", style="bold")
-            lines.append(f"MAPE {value.mape:.1f}% · within ±10% {value.within_10:.0f}% · "
-                         f"within ±25% {value.within_25:.0f}% · Spearman {value.spearman:.3f} "
-                         f"(n={value.n})\n")
+            lines.append(
+                f"MAPE {value.mape:.1f}% · within ±10% {value.within_10:.0f}% · "
+                f"within ±25% {value.within_25:.0f}% · Spearman {value.spearman:.3f} "
+                f"(n={value.n})\n"
+            )
     if report.params:
         p = report.params
         lines.append("fitted: ", style="bold")
-        lines.append(", ".join(f"{c} {v:.3f}" for c, v in p.efficiency.items())
-                     + f"; overhead {human_seconds(p.overhead_s)}/kernel; "
-                     f"DRAM {human_bytes(p.dram_bytes_per_s)}/s"
-                     + "".join(f"; {name} x{scale:.3f}" for name, scale in p.precision_scale.items()
-                               if scale != 1.0))
+        lines.append(
+            ", ".join(f"{c} {v:.3f}" for c, v in p.efficiency.items())
+            + f"; overhead {human_seconds(p.overhead_s)}/kernel; "
+            f"DRAM {human_bytes(p.dram_bytes_per_s)}/s"
+            + "".join(f"; {name} x{scale:.3f}" for name, scale in p.precision_scale.items() if scale != 1.0)
+        )
     return Group(table, lines)

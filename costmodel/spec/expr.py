@@ -23,7 +23,6 @@ Scope = Mapping[str, Any]
 Compiled = Callable[[Scope], Any]
 
 
-
 def make_divisible(value: float, divisor: int = 8, min_value: int | None = None) -> int:
     """Round `value` to the nearest multiple of `divisor`, never more than 10% below it.
 
@@ -184,8 +183,9 @@ def compile_expression(text: str) -> Compiled:
 @lru_cache(maxsize=4096)
 def names(text: str) -> frozenset[str]:
     """The names `text` may read (every Name in it, whichever branch runs); call after it compiled."""
-    return frozenset(node.id for node in ast.walk(ast.parse(text.strip(), mode="eval"))
-                     if isinstance(node, ast.Name))
+    return frozenset(
+        node.id for node in ast.walk(ast.parse(text.strip(), mode="eval")) if isinstance(node, ast.Name)
+    )
 
 
 def evaluate(text: str, scope: Scope) -> Any:

@@ -113,16 +113,22 @@ class Spec(_Strict):
         if any(v <= 0 for v in value):
             raise ValueError(f"input dimensions must be positive, got {list(value)}")
         if value[0] > limits.MAX_CHANNELS or max(value[1:]) > limits.MAX_SPATIAL:
-            raise PydanticCustomError(LIMIT_ERROR, f"{list(value)} exceeds the limits "
-                                      f"({limits.MAX_CHANNELS} channels, {limits.MAX_SPATIAL} pixels a side)")
+            raise PydanticCustomError(
+                LIMIT_ERROR,
+                f"{list(value)} exceeds the limits "
+                f"({limits.MAX_CHANNELS} channels, {limits.MAX_SPATIAL} pixels a side)",
+            )
         return value
 
     @field_validator("vars")
     @classmethod
     def _width_divisor(cls, value: dict[str, Scalar]) -> dict[str, Scalar]:
         divisor = value.get("width_divisor", 8)
-        if (isinstance(divisor, bool) or not isinstance(divisor, (int, float))
-                or not (1 <= divisor <= 65_536 and float(divisor).is_integer())):
+        if (
+            isinstance(divisor, bool)
+            or not isinstance(divisor, (int, float))
+            or not (1 <= divisor <= 65_536 and float(divisor).is_integer())
+        ):
             raise ValueError(f"width_divisor must be an integer in 1..65536, got {divisor!r}")
         return value
 
@@ -144,6 +150,7 @@ class BlockLibrary(_Strict):
 
 
 # --- loading ---------------------------------------------------------------------------------
+
 
 def _inject_positions(data: LocDict) -> None:
     """Give each layer and block mapping a POS_KEY so its model knows its line."""
@@ -177,8 +184,9 @@ def _reject_reserved_keys(value: Any) -> None:
     if isinstance(value, LocDict):
         for key, item in value.items():
             if key.startswith("__"):
-                raise CostModelError(ErrorCode.UNKNOWN_KEY, f"key '{key}' is reserved",
-                                     pos=value.key_pos[key])
+                raise CostModelError(
+                    ErrorCode.UNKNOWN_KEY, f"key '{key}' is reserved", pos=value.key_pos[key]
+                )
             _reject_reserved_keys(item)
     elif isinstance(value, LocList):
         for item in value:
@@ -198,12 +206,16 @@ def _validation_error(exc: ValidationError, root: Any, model: type[BaseModel]) -
         key = str(loc[-1])
         parent = _model_at(model, loc[:-1])
         choices = [n for n in (parent.model_fields if parent else {}) if n not in ("pos", "file")]
-        return CostModelError(ErrorCode.UNKNOWN_KEY, f"unknown key '{key}'{did_you_mean(key, choices)}"
-                              + (f" (expected one of: {', '.join(choices)})" if choices else ""),
-                              pos=pos)
+        return CostModelError(
+            ErrorCode.UNKNOWN_KEY,
+            f"unknown key '{key}'{did_you_mean(key, choices)}"
+            + (f" (expected one of: {', '.join(choices)})" if choices else ""),
+            pos=pos,
+        )
     if kind == "missing" and isinstance(loc[-1], int):  # input: [3, 32]
-        return CostModelError(ErrorCode.BAD_VALUE, f"{'.'.join(str(p) for p in loc[:-1])}: item "
-                              f"{loc[-1]} is missing", pos=pos)
+        return CostModelError(
+            ErrorCode.BAD_VALUE, f"{'.'.join(str(p) for p in loc[:-1])}: item {loc[-1]} is missing", pos=pos
+        )
     if kind == "missing":
         return CostModelError(ErrorCode.MISSING_KEY, f"missing required key '{loc[-1]}'", pos=pos)
     if kind == LIMIT_ERROR:
@@ -271,8 +283,11 @@ def _resolve_import(name: str, spec_dir: Path) -> Path:
     for base in (spec_dir, spec_dir / "blocks", bundled_dir("archspecs") / "blocks"):
         if (base / file).exists():
             return base / file
-    raise CostModelError(ErrorCode.FILE, f"cannot find block library '{name}' "
-                         f"(looked in {spec_dir}, {spec_dir / 'blocks'} and the bundled blocks)")
+    raise CostModelError(
+        ErrorCode.FILE,
+        f"cannot find block library '{name}' "
+        f"(looked in {spec_dir}, {spec_dir / 'blocks'} and the bundled blocks)",
+    )
 
 
 def load_blocks(path: Path) -> dict[str, BlockDef]:
@@ -305,25 +320,33 @@ def parse_spec(text: str, file: str = "<spec>", base_dir: Path | None = None) ->
 
 # --- static checks ---------------------------------------------------------------------------
 
-def _check_word(value: str | None, allowed: tuple[str, ...], what: str, pos: SourcePos,
-                params: dict[str, Any]) -> None:
+
+def _check_word(
+    value: str | None, allowed: tuple[str, ...], what: str, pos: SourcePos, params: dict[str, Any]
+) -> None:
     if value is None or value in allowed or value in NONE_WORDS or value in params:
         return
     if ops.ALIASES.get(value) in allowed:
         return
-    raise CostModelError(ErrorCode.BAD_VALUE, f"unknown {what} '{value}'{did_you_mean(value, allowed)}"
-                         f" (expected one of: {', '.join(allowed)}, none)", pos=pos)
+    raise CostModelError(
+        ErrorCode.BAD_VALUE,
+        f"unknown {what} '{value}'{did_you_mean(value, allowed)}"
+        f" (expected one of: {', '.join(allowed)}, none)",
+        pos=pos,
+    )
 
 
-def check_layer(layer: Layer, blocks: dict[str, BlockDef], params: dict[str, Any],
-                scope: str) -> None:
+def check_layer(layer: Layer, blocks: dict[str, BlockDef], params: dict[str, Any], scope: str) -> None:
     """Everything about one layer that does not need shapes; `scope` prefixes its name."""
     label = f"{scope}.{layer.name or layer.op or layer.block}"
     layer = layer.model_copy(update={"name": label})
     if (layer.op is None) == (layer.block is None):
-        raise CostModelError(ErrorCode.MISSING_KEY if layer.op is None else ErrorCode.BAD_VALUE,
-                             "a layer needs exactly one of 'op' or 'block'", pos=layer.pos,
-                             node=layer.name)
+        raise CostModelError(
+            ErrorCode.MISSING_KEY if layer.op is None else ErrorCode.BAD_VALUE,
+            "a layer needs exactly one of 'op' or 'block'",
+            pos=layer.pos,
+            node=layer.name,
+        )
     if layer.op is not None:
         _check_op_layer(layer, layer.op, params)
     else:
@@ -339,16 +362,19 @@ def _check_op_layer(layer: Layer, op_name: str, params: dict[str, Any]) -> None:
     op = ops.lookup(op_name)
     if op is None or op.name == "input":
         choices = [n for n in ops.REGISTRY if n != "input"]
-        raise _fail(ErrorCode.UNKNOWN_OP, f"unknown op '{op_name}'{did_you_mean(op_name, choices)}",
-                    layer)
+        raise _fail(ErrorCode.UNKNOWN_OP, f"unknown op '{op_name}'{did_you_mean(op_name, choices)}", layer)
     if not op.takes_norm_act and (layer.norm is not None or layer.act is not None):
-        raise _fail(ErrorCode.UNKNOWN_KEY,
-                    f"op '{op.name}' takes no 'norm'/'act' (only conv2d and linear do)", layer)
+        raise _fail(
+            ErrorCode.UNKNOWN_KEY, f"op '{op.name}' takes no 'norm'/'act' (only conv2d and linear do)", layer
+        )
     for key in layer.extra:
         if key not in op.attrs:
             choices = sorted(set(op.attrs) | set(LAYER_KEYS))
-            raise _fail(ErrorCode.UNKNOWN_KEY, f"unknown key '{key}' for op '{op.name}'"
-                        f"{did_you_mean(key, choices)}", layer)
+            raise _fail(
+                ErrorCode.UNKNOWN_KEY,
+                f"unknown key '{key}' for op '{op.name}'{did_you_mean(key, choices)}",
+                layer,
+            )
     for key, attr in op.attrs.items():
         if attr.required and key not in layer.extra:
             raise _fail(ErrorCode.MISSING_KEY, f"op '{op.name}' needs '{key}'", layer)
@@ -359,21 +385,25 @@ def _check_op_layer(layer: Layer, op_name: str, params: dict[str, Any]) -> None:
 def _check_block_use(layer: Layer, block_name: str, blocks: dict[str, BlockDef]) -> None:
     block = blocks.get(block_name)
     if block is None:
-        raise _fail(ErrorCode.UNKNOWN_BLOCK,
-                    f"unknown block '{block_name}'{did_you_mean(block_name, blocks)}", layer)
+        raise _fail(
+            ErrorCode.UNKNOWN_BLOCK, f"unknown block '{block_name}'{did_you_mean(block_name, blocks)}", layer
+        )
     given = dict(layer.extra)
     for sugar in ("norm", "act"):
         if getattr(layer, sugar) is not None:
             given[sugar] = getattr(layer, sugar)
     for key in given:
         if key not in block.params:
-            raise _fail(ErrorCode.UNKNOWN_KEY, f"block '{block_name}' has no parameter '{key}'"
-                        f"{did_you_mean(key, block.params)}"
-                        f" (parameters: {', '.join(block.params) or 'none'})", layer)
+            raise _fail(
+                ErrorCode.UNKNOWN_KEY,
+                f"block '{block_name}' has no parameter '{key}'"
+                f"{did_you_mean(key, block.params)}"
+                f" (parameters: {', '.join(block.params) or 'none'})",
+                layer,
+            )
     for key, default in block.params.items():
         if default is None and key not in given:
-            raise _fail(ErrorCode.MISSING_KEY, f"block '{block_name}' needs parameter '{key}'",
-                        layer)
+            raise _fail(ErrorCode.MISSING_KEY, f"block '{block_name}' needs parameter '{key}'", layer)
 
 
 def check_spec(spec: Spec) -> None:
@@ -381,9 +411,11 @@ def check_spec(spec: Spec) -> None:
     for block_name, block in spec.blocks.items():
         for channel_param in block.channels:
             if channel_param not in block.params:
-                raise CostModelError(ErrorCode.BAD_VALUE,
-                                     f"block '{block_name}' lists '{channel_param}' under channels "
-                                     "but has no such parameter", pos=block.pos)
+                raise CostModelError(
+                    ErrorCode.BAD_VALUE,
+                    f"block '{block_name}' lists '{channel_param}' under channels but has no such parameter",
+                    pos=block.pos,
+                )
         for layer in block.layers:
             check_layer(layer, spec.blocks, block.params, f"block {block_name}")
     for stage, layers in [*spec.stages.items(), *spec.aux.items()]:
@@ -391,9 +423,16 @@ def check_spec(spec: Spec) -> None:
             check_layer(layer, spec.blocks, {}, stage)
     for stage, layers in spec.aux.items():
         if stage in spec.stages:
-            raise CostModelError(ErrorCode.BAD_VALUE, f"aux head '{stage}' has the name of a stage",
-                                 pos=layers[0].pos if layers else None)
+            raise CostModelError(
+                ErrorCode.BAD_VALUE,
+                f"aux head '{stage}' has the name of a stage",
+                pos=layers[0].pos if layers else None,
+            )
         if layers and layers[0].inputs is None:
-            raise CostModelError(ErrorCode.MISSING_KEY, f"aux head '{stage}' must say where it "
-                                 "branches off: give its first layer 'inputs: [stage.layer]'",
-                                 pos=layers[0].pos, node=stage)
+            raise CostModelError(
+                ErrorCode.MISSING_KEY,
+                f"aux head '{stage}' must say where it "
+                "branches off: give its first layer 'inputs: [stage.layer]'",
+                pos=layers[0].pos,
+                node=stage,
+            )

@@ -90,19 +90,29 @@ class _Converter:
                 seq.append(self.convert(item, depth + 1))
                 seq.item_pos.append(_pos(self.file, item))
             return seq
-        if (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str"
-                and not node.style  # plain: libyaml gives "", PyYAML None
-                and len(node.value) <= limits.MAX_NUMBER_CHARS and _YAML12_FLOAT.match(node.value)):
+        if (
+            isinstance(node, yaml.ScalarNode)
+            and node.tag == "tag:yaml.org,2002:str"
+            and not node.style  # plain: libyaml gives "", PyYAML None
+            and len(node.value) <= limits.MAX_NUMBER_CHARS
+            and _YAML12_FLOAT.match(node.value)
+        ):
             return float(node.value)  # plain (unquoted) only: "1e9" in quotes stays a string
         if node.tag in _NUMBER_TAGS and len(node.value) > limits.MAX_NUMBER_CHARS:
             # int('9' * 5000) raises and '1:2:3:...' (base 60) takes quadratic time: refuse early
-            raise CostModelError(ErrorCode.LIMIT, f"number literal longer than {limits.MAX_NUMBER_CHARS}"
-                                 " characters", pos=_pos(self.file, node))
+            raise CostModelError(
+                ErrorCode.LIMIT,
+                f"number literal longer than {limits.MAX_NUMBER_CHARS} characters",
+                pos=_pos(self.file, node),
+            )
         try:
             return self.constructor.construct_object(node, deep=False)
         except Exception:  # noqa: BLE001 - "!!int abc" (ValueError), "!!bool x" (KeyError), "!!int" (IndexError)
-            raise CostModelError(ErrorCode.BAD_VALUE, f"invalid {node.tag.rsplit(':', 1)[-1]} "
-                                 f"value {node.value[:40]!r}", pos=_pos(self.file, node)) from None
+            raise CostModelError(
+                ErrorCode.BAD_VALUE,
+                f"invalid {node.tag.rsplit(':', 1)[-1]} value {node.value[:40]!r}",
+                pos=_pos(self.file, node),
+            ) from None
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> LocDict:
         out = LocDict()
@@ -156,9 +166,7 @@ def load_yaml_text(text: str, file: str) -> Any:
             ErrorCode.YAML_SYNTAX, f"invalid YAML: {exc}".splitlines()[0], pos=SourcePos(file, 1, 1)
         ) from None
     except RecursionError:
-        raise CostModelError(
-            ErrorCode.LIMIT, "YAML nested too deeply", pos=SourcePos(file, 1, 1)
-        ) from None
+        raise CostModelError(ErrorCode.LIMIT, "YAML nested too deeply", pos=SourcePos(file, 1, 1)) from None
     if node is None:
         return None
     try:
