@@ -385,8 +385,8 @@ def diff_rows_table(diff: DiffResult, only_changed: bool = False) -> Table:
     for header, justify, footer in columns:
         table.add_column(
             header,
-            justify=justify,
-            footer=footer,  # type: ignore[arg-type]
+            justify=justify,  # type: ignore[arg-type]
+            footer=footer,
             no_wrap=header == group_by,
         )
     for pair in diff.pairs:

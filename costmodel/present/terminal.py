@@ -109,8 +109,8 @@ def rows_table(rows: list[Row], total: Row, title: str, group_by: str) -> Table:
         footer = "total" if header == group_by else ("" if header in ("op", "out shape") else cell(total))
         table.add_column(
             header,
-            justify=justify,
-            footer=footer,  # type: ignore[arg-type]
+            justify=justify,  # type: ignore[arg-type]
+            footer=footer,
             no_wrap=header == group_by,
         )
     for row in rows:
