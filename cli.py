@@ -16,7 +16,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from costmodel.cost.analysis import AnalysisOptions, analyze
+from costmodel.cost.analysis import analyze
+from costmodel.cost.options import AnalysisOptions
 from costmodel.errors import CostModelError
 from costmodel.graph.build import Graph
 from costmodel.hw import HardwareProfile, list_profiles, load_profile
@@ -759,7 +760,7 @@ def sweep_command(
         width_list = parse_widths(widths)
         sides = parse_resolutions(resolutions) if resolutions else default_resolutions(loaded)
         batch_list = parse_batches(batches)
-        precision_list = parse_precisions(precisions) if precisions else (options.precision,)
+        precision_list = parse_precisions(precisions) if precisions else (options.compute_precision,)
         start = time.perf_counter()
         variants: Iterable[SweepPoint] = run_sweep(
             loaded, profile, width_list, sides, options, batches=batch_list, precisions=precision_list

@@ -24,7 +24,8 @@ from pathlib import Path
 PROBE = r"""
 import sys, time
 sys.path.insert(0, ".")
-from costmodel.cost.analysis import AnalysisOptions, analyze
+from costmodel.cost.analysis import analyze
+from costmodel.cost.options import AnalysisOptions
 from costmodel.hw import load_profile
 from costmodel.spec.model import load_spec
 

@@ -18,7 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from costmodel.cost.analysis import AnalysisOptions, analyze  # noqa: E402
+from costmodel.cost.analysis import analyze  # noqa: E402
+from costmodel.cost.options import AnalysisOptions  # noqa: E402
 from costmodel.hw import load_profile  # noqa: E402
 from costmodel.present.report import build_report  # noqa: E402
 from costmodel.present.tables import render_report  # noqa: E402

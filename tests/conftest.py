@@ -8,7 +8,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from costmodel.cost.analysis import AnalysisOptions, AnalysisResult, analyze  # noqa: E402
+from costmodel.cost.analysis import AnalysisResult, analyze  # noqa: E402
+from costmodel.cost.options import AnalysisOptions  # noqa: E402
 from costmodel.hw import HardwareProfile, load_profile  # noqa: E402
 from costmodel.spec.model import Spec, load_spec, parse_spec  # noqa: E402
 

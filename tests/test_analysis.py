@@ -151,7 +151,8 @@ def test_graph_is_a_dag_with_one_source_and_the_declared_output() -> None:
 def test_mixed_precision_rules(sd855) -> None:
     from conftest import spec_named
 
-    from costmodel.cost.analysis import AnalysisOptions, analyze
+    from costmodel.cost.analysis import analyze
+    from costmodel.cost.options import AnalysisOptions
 
     spec = spec_named("mbv3_small")
     options = AnalysisOptions(precision="int8", layer_precision=(("stem.*", "fp32"),))

@@ -11,7 +11,7 @@ from conftest import ROOT
 from typer.testing import CliRunner
 
 from cli import app
-from costmodel.cost.analysis import AnalysisOptions
+from costmodel.cost.options import AnalysisOptions
 from costmodel.errors import CostModelError, ErrorCode, SourcePos
 from costmodel.hw import load_profile
 from costmodel.hw.calibrate import (

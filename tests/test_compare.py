@@ -9,7 +9,8 @@ from conftest import ROOT, parse, run
 from typer.testing import CliRunner
 
 from cli import app
-from costmodel.cost.analysis import GROUP_BY, AnalysisOptions, AnalysisResult, analyze
+from costmodel.cost.analysis import GROUP_BY, AnalysisResult, analyze
+from costmodel.cost.options import AnalysisOptions
 from costmodel.hw.profile import HardwareProfile
 from costmodel.present.compare import ROW_KEYS, build_diff
 from costmodel.present.metrics import DIFF_TOTALS, METRICS

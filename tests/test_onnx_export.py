@@ -267,7 +267,8 @@ class Block:
 sys.meta_path.insert(0, Block())
 import cli
 import costmodel.measure.runner, costmodel.measure.onnx_export
-from costmodel.cost.analysis import AnalysisOptions, analyze
+from costmodel.cost.analysis import analyze
+from costmodel.cost.options import AnalysisOptions
 from costmodel.errors import CostModelError
 from costmodel.graph.build import build_graph
 from costmodel.hw import load_profile

@@ -26,7 +26,8 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from cli import app
-from costmodel.cost.analysis import AnalysisOptions, AnalysisResult, analyze
+from costmodel.cost.analysis import AnalysisResult, analyze
+from costmodel.cost.options import AnalysisOptions
 from costmodel.errors import CostModelError
 from costmodel.hw import HardwareProfile, load_profile
 from costmodel.present.compare import build_diff

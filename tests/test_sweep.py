@@ -11,7 +11,8 @@ from conftest import ARCHSPECS, parse, spec_named, spec_text
 from typer.testing import CliRunner
 
 from cli import app
-from costmodel.cost.analysis import AnalysisOptions, analyze
+from costmodel.cost.analysis import analyze
+from costmodel.cost.options import AnalysisOptions
 from costmodel.cost.sweep import parse_resolutions, parse_widths, sweep
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.graph.build import BuildOptions, build_graph, with_resolution

@@ -7,7 +7,8 @@ from conftest import run, spec_named
 from typer.testing import CliRunner
 
 from cli import app
-from costmodel.cost.analysis import AnalysisOptions, analyze
+from costmodel.cost.analysis import analyze
+from costmodel.cost.options import AnalysisOptions
 from costmodel.hw import list_profiles, load_profile
 from costmodel.spec.model import bundled_specs
 

@@ -18,15 +18,15 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 from costmodel.cost.counting import NodeCount, count_nodes
-from costmodel.cost.memory import MemoryOptions, MemoryPlan, plan_memory
-from costmodel.cost.precision import PrecisionPlan, check_precision, compute_precision
+from costmodel.cost.memory import MemoryPlan, plan_memory
+from costmodel.cost.options import AnalysisOptions, resolve
+from costmodel.cost.precision import PrecisionPlan, compute_precision
 from costmodel.cost.roofline import estimate
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.graph.build import BuildOptions, Graph, build_graph, with_resolution
 from costmodel.hw.profile import HardwareProfile
+from costmodel.names import GROUP_BY
 from costmodel.spec.model import Spec
-
-GROUP_BY = ("node", "layer", "block", "stage", "op")
 
 CONVENTIONS = (
     "params: learnable parameters (conv/linear weights and biases, BN gamma and beta), "
@@ -37,43 +37,6 @@ CONVENTIONS = (
     "bytes: elements x bytes per element of the precision; intensity = MACs per DRAM byte",
     "peak activation memory: largest sum of live tensors over the kernel schedule",
 )
-
-
-@dataclass(frozen=True)
-class AnalysisOptions:
-    batch: int = 1
-    precision: str = "fp32"
-    layer_precision: tuple[tuple[str, str], ...] = ()  # (glob, precision); before the spec's own
-    width: float = 1.0
-    resolution: int | None = None
-    fusion: bool = True
-    cache: bool = True
-    cache_fraction: float = 0.5
-    include_aux: bool = False
-    resident_weights: bool = False
-
-    def check(self) -> None:
-        if not 1 <= self.batch <= 1_000_000:
-            raise CostModelError(ErrorCode.OPTION, f"batch must be 1..1000000, got {self.batch}")
-        check_precision(self.precision)
-
-    @property
-    def memory(self) -> MemoryOptions:
-        return MemoryOptions(self.fusion, self.cache, self.cache_fraction, self.resident_weights)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "batch": self.batch,
-            "precision": self.precision,
-            "layer_precision": [list(rule) for rule in self.layer_precision],
-            "width": self.width,
-            "resolution": self.resolution,
-            "fusion": self.fusion,
-            "cache": self.cache,
-            "cache_fraction": self.cache_fraction,
-            "include_aux": self.include_aux,
-            "resident_weights": self.resident_weights,
-        }
 
 
 class Row(NamedTuple):
@@ -278,6 +241,7 @@ class Plan:
     counts: list[NodeCount]
     memory: MemoryPlan
     precision_plan: PrecisionPlan
+    options: AnalysisOptions  # as resolved for the profile (the default precision settled)
 
 
 def plan(
@@ -294,8 +258,10 @@ def plan(
     precision); its graph is reused or re-shaped instead of expanded again and its fusion is kept
     (the results are the same, faster: what a sweep does). `search_schedule=False` skips the min-peak search.
     """
-    options.check()
-    precisions = PrecisionPlan(options.precision, options.layer_precision + tuple(spec.precision.items()))
+    options = resolve(options, hw)
+    precisions = PrecisionPlan(
+        options.compute_precision, options.layer_precision + tuple(spec.precision.items())
+    )
     precisions.check()
     build = BuildOptions(width=options.width, resolution=options.resolution, include_aux=options.include_aux)
     if reuse is not None and reuse.graph.spec is spec and reuse.graph.options == build:
@@ -318,11 +284,12 @@ def plan(
         kernels=reuse.memory.kernel_plan if reuse is not None else None,
         search_schedule=search_schedule,
     )
-    return Plan(graph, counts, memory, precisions)
+    return Plan(graph, counts, memory, precisions, options)
 
 
 def _analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> AnalysisResult:
     planned = plan(spec, hw, options)
+    options = planned.options
     graph, counts, memory = planned.graph, planned.counts, planned.memory
     estimates = estimate(counts, memory.traffic, hw)
     rows: list[Row] = []

@@ -25,7 +25,8 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 from costmodel import limits
-from costmodel.cost.analysis import AnalysisOptions, Plan, cyclic_gc_paused, plan
+from costmodel.cost.analysis import Plan, cyclic_gc_paused, plan
+from costmodel.cost.options import AnalysisOptions, resolve
 from costmodel.cost.precision import check_precision
 from costmodel.cost.roofline import estimate
 from costmodel.errors import CostModelError, ErrorCode
@@ -68,7 +69,7 @@ def _point(planned: Plan, hw: HardwareProfile, options: AnalysisOptions) -> Swee
         width=options.width,
         resolution=planned.graph.input_shape[1],
         batch=options.batch,
-        precision=options.precision,
+        precision=options.compute_precision,
         params=sum(map(_params, counts)),
         macs=sum(map(_macs, counts)),
         ops=sum(map(_ops, counts)),
@@ -166,7 +167,11 @@ def sweep(
     resolution is the spec's own. The grid is checked at once; the points come from an iterator,
     so a caller can show progress or stop early."""
     widths, resolutions = list(widths), list(resolutions)
-    batch_list, precision_list = list(batches) or [options.batch], list(precisions) or [options.precision]
+    options = resolve(options, hw)
+    batch_list, precision_list = (
+        list(batches) or [options.batch],
+        list(precisions) or [options.compute_precision],
+    )
     check_grid(widths, resolutions, batch_list, precision_list)
     return _points(spec, hw, widths, resolutions, batch_list, precision_list, options)
 

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from costmodel.cost.analysis import AnalysisOptions, plan
+from costmodel.cost.analysis import plan
+from costmodel.cost.options import AnalysisOptions
 from costmodel.cost.precision import compute_precision
 from costmodel.errors import CostModelError, ErrorCode, SourcePos
 from costmodel.hw.profile import HardwareProfile

@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from costmodel import names
+
 Shape = tuple[int, ...]
 Attrs = Mapping[str, Any]
 
@@ -55,7 +57,7 @@ class AttrSpec:
 
 
 # Operation classes: what a hardware profile gives an efficiency for (hardware.py).
-OP_CLASSES = ("conv", "pointwise", "depthwise", "grouped", "linear", "elementwise", "pool", "data")
+OP_CLASSES = names.OP_CLASSES  # re-exported: the closed set lives in costmodel/names.py
 
 
 @dataclass(frozen=True)

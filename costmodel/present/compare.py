@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from costmodel import limits
-from costmodel.cost.analysis import GROUP_BY, AnalysisResult, Row
+from costmodel.cost.analysis import AnalysisResult, Row
 from costmodel.errors import CostModelError, ErrorCode
+from costmodel.names import GROUP_BY, STATUSES
 from costmodel.present.metrics import DIFF_TOTALS, METRICS, side_labels
-
-STATUSES = ("same", "changed", "added", "removed")
 
 Number = int | float
 

@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from costmodel.cost.analysis import AnalysisOptions, AnalysisResult, Row
+from costmodel.cost.analysis import AnalysisResult, Row
+from costmodel.cost.options import AnalysisOptions
 
 KINDS = ("count", "bytes", "seconds", "joules", "share", "text")
 
@@ -108,7 +109,7 @@ _DEFAULT_OPTIONS = AnalysisOptions()
 
 
 _OPTION_TEXT: dict[str, Callable[[AnalysisOptions], str]] = {
-    "precision": lambda o: o.precision,
+    "precision": lambda o: o.compute_precision,
     "layer_precision": lambda o: (
         "layers " + (",".join(f"{g}={p}" for g, p in o.layer_precision) or "as spec")
     ),

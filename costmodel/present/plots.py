@@ -99,7 +99,7 @@ def roofline_plot(
         xs_all += xs
         ys_all += ys
 
-    precision = compute_precision(results[0].options.precision)
+    precision = compute_precision(results[0].options.compute_precision)
     peak = hw.precision(precision).peak_macs_per_s
     bandwidth = hw.memory.dram_bytes_per_s
     lo = min([*xs_all, peak / bandwidth]) / 4

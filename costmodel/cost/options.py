@@ -1,0 +1,175 @@
+"""The analysis options: one model, described once, used by every command and by the Python API.
+
+Each field carries its own help text and bounds (`OptionInfo` in the field's metadata); the CLI
+builds its flags from them (costmodel/commands/options.py), so adding an option means adding a
+field here and using it where the pipeline needs it: no command, renderer or parser changes.
+
+Defaults that depend on the hardware (a profile without fp32, such as the int8-only Edge TPU) are
+settled in one place, `resolve`, which `analyze` and `sweep` call: `precision=None` means "fp32, or
+the profile's only precision".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from costmodel import limits
+from costmodel.cost.memory import MemoryOptions
+from costmodel.cost.precision import PRECISIONS, check_precision, parse_rule
+from costmodel.errors import CostModelError, ErrorCode
+
+if TYPE_CHECKING:
+    from costmodel.hw.profile import HardwareProfile
+
+
+@dataclass(frozen=True)
+class OptionInfo:
+    """How an option is shown and checked on the command line.
+
+    flag: the CLI name ('--layer-precision'); help: one sentence; minimum/maximum: bounds of a
+    number; choices: the allowed words; repeatable: given several times (a list); negatable: a
+    boolean with a `--no-` form; per_design: may differ between the two sides of a `diff` (a
+    `--NAME-b` flag); parse: turns one CLI string into the field's item type ('a=b' rules).
+    """
+
+    help: str
+    flag: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    negatable: bool = False
+    per_design: bool = True
+    metavar: str | None = None
+
+
+def _option(default: Any, help: str, **info: Any) -> Any:
+    return field(default=default, metadata={"cli": OptionInfo(help, **info)})
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """What-if knobs of one analysis. Frozen: a variant is `dataclasses.replace(options, ...)`."""
+
+    batch: int = _option(1, "Batch size.", minimum=1, maximum=limits.MAX_BATCH)
+    precision: str | None = _option(
+        None,
+        "Numeric precision of weights and activations (int4: weights only); default fp32, or the "
+        "profile's only precision on int8-only units.",
+        choices=PRECISIONS,
+    )
+    layer_precision: tuple[tuple[str, str], ...] = _option(
+        (),
+        "PATTERN=PRECISION for layers matching a glob over node names, e.g. 'stem.*=fp32' "
+        "(repeatable; first match wins; before the spec's own `precision:`).",
+        metavar="PATTERN=PRECISION",
+    )
+    width: float = _option(
+        1.0,
+        "Width multiplier: channels scaled and rounded with make_divisible(c*w, 8), except layers "
+        "marked fixed.",
+        minimum=0.0,
+        maximum=limits.MAX_WIDTH,
+    )
+    resolution: int | None = _option(
+        None,
+        "Input resolution (square side in pixels); default: the spec's.",
+        minimum=1,
+        maximum=limits.MAX_SPATIAL,
+    )
+    fusion: bool = _option(
+        True, "Fuse conv/linear with the elementwise ops that follow into one kernel.", negatable=True
+    )
+    cache: bool = _option(
+        True, "Keep an activation on chip when it fits and the next kernel reads it.", negatable=True
+    )
+    cache_fraction: float = _option(
+        0.5,
+        "Share of the largest on-chip memory an activation may use to stay on chip.",
+        minimum=0.01,
+        maximum=1.0,
+    )
+    include_aux: bool = _option(
+        False,
+        "Include the spec's training-only auxiliary heads (GoogLeNet, Inception V3), left out by default.",
+        flag="--aux",
+    )
+    resident_weights: bool = _option(
+        False,
+        "Keep the weights on chip across inferences when they all fit beside the activations "
+        "(Edge TPU SRAM, large GPU L2).",
+    )
+
+    def check(self) -> None:
+        """Every value within its bounds; a precision a known name (before any work is done)."""
+        if not 1 <= self.batch <= limits.MAX_BATCH:
+            raise CostModelError(ErrorCode.OPTION, f"batch must be 1..{limits.MAX_BATCH}, got {self.batch}")
+        if self.precision is not None:
+            check_precision(self.precision)
+        for _, precision in self.layer_precision:
+            check_precision(precision, "--layer-precision")
+        if not (limits.MIN_WIDTH < self.width <= limits.MAX_WIDTH) or not math.isfinite(self.width):
+            raise CostModelError(
+                ErrorCode.OPTION,
+                f"width must be in ({limits.MIN_WIDTH:g}, {limits.MAX_WIDTH:g}], got {self.width}",
+            )
+        self.memory.check()
+
+    @property
+    def memory(self) -> MemoryOptions:
+        return MemoryOptions(self.fusion, self.cache, self.cache_fraction, self.resident_weights)
+
+    @property
+    def compute_precision(self) -> str:
+        """The default precision; only meaningful after `resolve` (fp32 before)."""
+        return self.precision or "fp32"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, keys in field order (the JSON outputs' `options`)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = [list(rule) for rule in value] if f.name == "layer_precision" else value
+        return out
+
+
+def option_fields() -> tuple[dataclasses.Field[Any], ...]:
+    """The fields of `AnalysisOptions`, each with its `OptionInfo` under metadata['cli']."""
+    return dataclasses.fields(AnalysisOptions)
+
+
+def default_precision(hw: HardwareProfile) -> str:
+    """fp32, or the first precision of a unit that has no fp32 (int8-only NPUs, the Edge TPU)."""
+    return "fp32" if "fp32" in hw.precisions else next(iter(hw.precisions))
+
+
+def resolve(options: AnalysisOptions, hw: HardwareProfile) -> AnalysisOptions:
+    """`options` with every hardware-dependent default settled for `hw`, and checked."""
+    options.check()
+    if options.precision is None:
+        options = dataclasses.replace(options, precision=default_precision(hw))
+    return options
+
+
+def make_options(**values: Any) -> AnalysisOptions:
+    """Options from keyword values as people write them: `layer_precision=['stem.*=fp32']` (rules
+    as text), `precision='int8'`; None means the default. Unknown names are an error."""
+    names = {f.name for f in option_fields()}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        from costmodel.errors import did_you_mean
+
+        raise CostModelError(
+            ErrorCode.OPTION,
+            f"unknown option '{unknown[0]}'{did_you_mean(unknown[0], names)} "
+            f"(options: {', '.join(sorted(names))})",
+        )
+    given = {k: v for k, v in values.items() if v is not None}
+    rules = given.get("layer_precision")
+    if rules is not None:
+        given["layer_precision"] = tuple(parse_rule(r) if isinstance(r, str) else tuple(r) for r in rules)
+    options = AnalysisOptions(**given)
+    options.check()
+    return options
