@@ -124,7 +124,7 @@ def load_measurements(path: Path) -> list[Measurement]:
             )
         options = AnalysisOptions(
             batch=batch,
-            precision=(row.get("precision") or "fp32").strip(),
+            precision=(row.get("precision") or "").strip() or None,  # None: the profile's default
             width=width,
             resolution=resolution,
         )

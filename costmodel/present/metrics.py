@@ -105,7 +105,7 @@ DIFF_TOTALS = (
     "energy_j",
 )
 
-_DEFAULT_OPTIONS = AnalysisOptions()
+_DEFAULT_OPTIONS = AnalysisOptions(precision="fp32")  # what the options column is relative to
 
 
 _OPTION_TEXT: dict[str, Callable[[AnalysisOptions], str]] = {

@@ -1,0 +1,95 @@
+"""What every command shares: consoles, the error boundary, the spec and profile arguments, writing
+output files. The CLI layer (cli.py and costmodel/commands/) is the only code that prints or exits;
+every user error is one line on stderr and exit code 2, never a traceback.
+
+No `from __future__ import annotations` in the command modules: Typer reads every command's
+signature at each start, and string annotations made it evaluate each `Annotated[...]` again.
+"""
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+
+from costmodel.errors import CostModelError, ErrorCode
+
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL_ERROR = 70
+
+T = TypeVar("T")
+
+
+def console(stderr: bool = False) -> Console:
+    """A console on stdout (or stderr). A pipe gets no colour (rich's default, and NO_COLOR is
+    respected by rich) and a wide table instead of 80 columns, unless COLUMNS says otherwise."""
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 200
+    return Console(file=stream, width=width, stderr=stderr)
+
+
+def run(action: Callable[[], T]) -> T:
+    """Run a command body; user errors become one line and exit 2, bugs one line and exit 70."""
+    try:
+        return action()
+    except CostModelError as exc:
+        console(stderr=True).print(
+            f"costmodel: {exc}", markup=False, highlight=False, soft_wrap=True, emoji=False
+        )  # ':smile:' in a name stays text
+        raise typer.Exit(EXIT_USER_ERROR) from None
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if os.environ.get("COSTMODEL_DEBUG"):
+            raise
+        console(stderr=True).print(
+            f"costmodel: internal error: {type(exc).__name__}: {exc} "
+            "(a bug: please report it; COSTMODEL_DEBUG=1 shows the traceback)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_INTERNAL_ERROR) from None
+
+
+def write_output(path: Path, data: str | bytes) -> None:
+    """Write a result file and say so on stderr (stdout stays clean for pipes)."""
+    try:
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    except OSError as exc:
+        raise CostModelError(ErrorCode.FILE, f"cannot write {path}: {exc.strerror or exc}") from None
+    sys.stdout.flush()
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Text to stdout, or to `output` when given."""
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_output(output, text)
+
+
+SpecArg = Annotated[
+    str,
+    typer.Argument(help="Spec file, or the name of a bundled spec (e.g. mbv3_small).", show_default=False),
+]
+SpecsArg = Annotated[list[str], typer.Argument(help="Spec files or bundled names.", show_default=False)]
+HwOpt = Annotated[
+    str,
+    typer.Option("--hw", help="Hardware profile: a bundled name (see `costmodel hw list`) or a YAML path."),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("-o", "--output", help="Write to this file instead of standard output."),
+]
+PlotOpt = Annotated[
+    Path | None,
+    typer.Option("--plot", help="Also write a plot of the result (.png or .svg)."),
+]

@@ -1,0 +1,161 @@
+"""Every command against every bundled profile, and the flags built from the one options model."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from conftest import ARCHSPECS
+from reference import EXACT
+from typer.testing import CliRunner
+
+from cli import app
+from costmodel.cost.options import AnalysisOptions
+from costmodel.hw import list_profiles
+
+runner = CliRunner()
+PROFILES = [p.stem for p in list_profiles()] + ["host"]
+OPTION_FLAGS = {
+    f.name: f.metadata["cli"].flag or "--" + f.name.replace("_", "-")
+    for f in dataclasses.fields(AnalysisOptions)
+}
+
+
+def ok(args: list[str]) -> str:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, f"{args}: {result.output}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def measurements(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("m") / "m.csv"
+    path.write_text("spec,latency_ms\nmbv3_small,5\nmbv2,20\nmbv3_large,15\nmnasnet_a1,18\n")
+    return path
+
+
+@pytest.mark.parametrize("hw", PROFILES)
+def test_every_command_runs_on_every_profile(hw: str, tmp_path: Path, measurements: Path) -> None:
+    # int8-only units (the Edge TPU) have no fp32: every command must settle the precision itself
+    params, macs, _ = EXACT["mbv3_small"]
+    data = json.loads(ok(["analyze", "mbv3_small", "--hw", hw, "--format", "json"]))
+    assert (data["totals"]["params"], data["totals"]["macs"]) == (params, macs)
+    diff = json.loads(ok(["diff", "mbv3_small", "--hw", hw, "--width-b", "0.75", "--format", "json"]))
+    assert diff["b"]["options"]["width"] == 0.75
+    report = ok(["report", "mbv3_small", "mbv2", "--hw", hw, "--format", "csv"])
+    assert report.count("\n") == 3  # header and two rows
+    sweep = ok(
+        ["sweep", "mbv3_small", "--hw", hw, "--widths", "0.5,1", "--resolutions", "96", "--format", "csv"]
+    )
+    assert sweep.count("\n") == 3
+    ok(["plot", "mbv3_small", "--hw", hw, "-o", str(tmp_path / "r.svg")])
+    assert (tmp_path / "r.svg").read_text().lstrip().startswith("<?xml")
+    ok(["validate-latency", str(measurements), "--hw", hw])
+    ok(["hw", "show", hw])
+
+
+def test_report_and_diff_on_an_int8_only_unit() -> None:
+    # the bug of issue 10: report and diff assumed fp32, which the Edge TPU does not have
+    text = ok(
+        [
+            "report",
+            "mbv2",
+            "--hw",
+            "snapdragon855",
+            "--hw",
+            "edgetpu",
+            "--columns",
+            "precision",
+            "--format",
+            "json",
+        ]
+    )
+    rows = json.loads(text)["rows"]
+    assert [r["precision"] for r in rows] == ["fp32", "int8"]
+    ok(["diff", "mbv2", "--hw", "edgetpu"])
+
+
+def test_calibrate_and_measure_run(measurements: Path, tmp_path: Path) -> None:
+    ok(["calibrate", str(measurements), "--hw", "snapdragon855", "--no-loo"])
+    pytest.importorskip("onnxruntime")
+    data = json.loads(ok(["measure", "mbv3_small", "--runs", "1", "--warmup", "0", "--format", "json"]))
+    assert data["measured"]["median_s"] > 0
+
+
+def _flags(command: str) -> set[str]:
+    click_command = typer.main.get_command(app).commands[command]  # type: ignore[attr-defined]
+    return {name for param in click_command.params for name in (*param.opts, *param.secondary_opts)}
+
+
+@pytest.mark.parametrize("command", ["analyze", "diff", "plot", "report"])
+def test_every_analysis_option_is_a_flag(command: str) -> None:
+    missing = set(OPTION_FLAGS.values()) - _flags(command)
+    assert not missing, f"{command} lacks {missing}"
+
+
+def test_diff_has_a_b_flag_for_every_option() -> None:
+    missing = {f"{flag}-b" for flag in OPTION_FLAGS.values()} - _flags("diff")
+    assert not missing
+
+
+def test_options_reach_the_analysis() -> None:
+    # width 0.75 on MobileNetV3-Large: torchvision's published counts (tests/reference.py)
+    data = json.loads(ok(["analyze", "mbv3_large", "--width", "0.75", "--format", "json"]))
+    assert (data["totals"]["params"], data["totals"]["macs"]) == (3_377_576, 140_033_816)
+    assert data["options"]["width"] == 0.75
+    data = json.loads(ok(["analyze", "mbv3_small", "--batch", "4", "--no-fusion", "--format", "json"]))
+    assert data["totals"]["macs"] == 4 * EXACT["mbv3_small"][1]
+    assert data["options"]["fusion"] is False and data["options"]["batch"] == 4
+    data = json.loads(ok(["analyze", "mbv3_small", "--layer-precision", "stem.*=fp16", "--format", "json"]))
+    assert data["options"]["layer_precision"] == [["stem.*", "fp16"]]
+
+
+def test_report_repeats_options_as_a_product() -> None:
+    text = ok(["report", "mbv3_small", "--width", "0.5", "--width", "1", "--precision", "fp32",
+               "--precision", "int8", "--columns", "width,precision", "--format", "json"])  # fmt: skip
+    rows = json.loads(text)["rows"]
+    assert [(r["width"], r["precision"]) for r in rows] == [
+        (0.5, "fp32"),
+        (1.0, "fp32"),
+        (0.5, "int8"),
+        (1.0, "int8"),
+    ]
+
+
+def test_bad_option_values_are_one_line_errors() -> None:
+    for args in (
+        ["--batch", "0"],
+        ["--precision", "fp64"],
+        ["--cache-fraction", "2"],
+        ["--layer-precision", "x"],
+    ):
+        result = runner.invoke(app, ["analyze", "mbv3_small", *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert "Traceback" not in result.output
+
+
+def test_version() -> None:
+    from costmodel import __version__
+
+    assert ok(["--version"]).strip() == f"costmodel {__version__}"
+
+
+def test_validate_a_directory(tmp_path: Path) -> None:
+    text = ok(["validate", str(ARCHSPECS)])
+    assert text.count("ok  ") == len(list(ARCHSPECS.glob("*.yaml")))
+    result = runner.invoke(app, ["validate", str(tmp_path)])
+    assert result.exit_code == 2 and "no *.yaml spec" in result.output
+
+
+def test_zoo_shows_params_and_macs() -> None:
+    line = next(line for line in ok(["zoo"]).splitlines() if "mbv3_small " in line)
+    # torchvision's mobilenet_v3_small: 2,542,856 params and 56,510,400 MACs, printed to 3 digits
+    assert "2.54M" in line and "56.5M" in line
+
+
+def test_unknown_profile_suggests_a_name() -> None:
+    result = runner.invoke(app, ["analyze", "mbv3_small", "--hw", "snapdragon85"])
+    assert result.exit_code == 2 and "did you mean 'snapdragon855'" in result.output
