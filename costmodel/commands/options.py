@@ -22,7 +22,7 @@ import typer
 
 from costmodel.commands.common import run
 from costmodel.cost.options import AnalysisOptions, OptionInfo, option_fields
-from costmodel.cost.precision import PRECISIONS, parse_rule
+from costmodel.cost.precision import PRECISIONS
 
 Precision = Enum("Precision", {p: p for p in PRECISIONS}, type=str)  # type: ignore[misc]
 
@@ -51,8 +51,9 @@ def _flag_name(field: dataclasses.Field[Any]) -> str:
 def _base_type(field: dataclasses.Field[Any]) -> tuple[Any, Callable[[Any], Any]]:
     """The Typer type of a field's value, and how a CLI value converts back."""
     hint = typing.get_type_hints(AnalysisOptions)[field.name]
-    if field.name == "layer_precision":  # rules are written PATTERN=PRECISION
-        return list[str], lambda texts: tuple(parse_rule(t) for t in texts or ())
+    parse = _info(field).parse
+    if parse is not None:  # a tuple of items, each given as one string ('stem.*=fp32')
+        return list[str], lambda texts: tuple(parse(t) for t in texts or ())
     if _info(field).choices:
         return Precision, lambda value: value.value if isinstance(value, Enum) else value
     args = [a for a in typing.get_args(hint) if a is not type(None)]
@@ -88,7 +89,7 @@ def _flags_of(field: dataclasses.Field[Any], *, side_b: bool, repeatable: bool) 
         annotation = base | None
     else:
         annotation = base
-    if field.name == "layer_precision" and not repeatable:
+    if info.parse is not None and not repeatable:  # repeatable by nature: None means none given
         annotation, default = list[str] | None, None
     parameter = inspect.Parameter(
         name,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +32,8 @@ class OptionInfo:
 
     flag: the CLI name ('--layer-precision'); help: one sentence; minimum/maximum: bounds of a
     number; choices: the allowed words; repeatable: given several times (a list); negatable: a
-    boolean with a `--no-` form; per_design: may differ between the two sides of a `diff` (a
-    `--NAME-b` flag); parse: turns one CLI string into the field's item type ('a=b' rules).
+    boolean with a `--no-` form; parse: turns one CLI string into an item of a tuple field (the
+    flag is then repeatable: `--layer-precision 'stem.*=fp32' --layer-precision 'head.*=fp16'`).
     """
 
     help: str
@@ -41,8 +42,9 @@ class OptionInfo:
     maximum: float | None = None
     choices: tuple[str, ...] = ()
     negatable: bool = False
-    per_design: bool = True
     metavar: str | None = None
+    # A field holding a tuple of items is given as repeated strings; `parse` turns one into an item.
+    parse: Callable[[str], Any] | None = None
 
 
 def _option(default: Any, help: str, **info: Any) -> Any:
@@ -65,6 +67,7 @@ class AnalysisOptions:
         "PATTERN=PRECISION for layers matching a glob over node names, e.g. 'stem.*=fp32' "
         "(repeatable; first match wins; before the spec's own `precision:`).",
         metavar="PATTERN=PRECISION",
+        parse=parse_rule,
     )
     width: float = _option(
         1.0,
