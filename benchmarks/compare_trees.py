@@ -24,23 +24,31 @@ from pathlib import Path
 PROBE = r"""
 import sys, time
 sys.path.insert(0, ".")
-from costmodel.cost.analysis import analyze
-from costmodel.cost.options import AnalysisOptions
-from costmodel.hw import load_profile
-from costmodel.spec.model import load_spec
+try:
+    from costmodel.cost.analysis import analyze
+    from costmodel.cost.options import AnalysisOptions
+    from costmodel.cost.sweep import sweep
+    from costmodel.hw import load_profile
+    from costmodel.spec import load_spec
+except ImportError:  # a tree from before the restructure into sub-packages (flat modules)
+    from costmodel.analysis import AnalysisOptions, analyze
+    from costmodel.hardware import load_profile
+    from costmodel.spec import load_spec
+    try:
+        from costmodel.sweep import sweep
+    except ImportError:  # a tree from before sweeps existed
+        sweep = None
 
 hw = load_profile("snapdragon855")
 spec = load_spec("archspecs/mbv3_small.yaml")
 widths, resolutions = [0.35, 0.5, 0.75, 1.0, 1.25], [96, 128, 160, 192, 224, 256]
-try:
-    from costmodel.cost.sweep import sweep
-    def run_sweep():
+def run_sweep():
+    if sweep is not None:
         list(sweep(spec, hw, widths, resolutions))
-except ImportError:  # a tree from before sweeps existed
-    def run_sweep():
-        for w in widths:
-            for r in resolutions:
-                analyze(spec, hw, AnalysisOptions(width=w, resolution=r))
+        return
+    for w in widths:
+        for r in resolutions:
+            analyze(spec, hw, AnalysisOptions(width=w, resolution=r))
 def best(fn, repeat):
     times = []
     for _ in range(repeat):
