@@ -11,6 +11,7 @@ rows always add up to the totals.
 from __future__ import annotations
 
 import gc
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -23,10 +24,10 @@ from costmodel.cost.precision import PrecisionPlan, compute_precision
 from costmodel.cost.records import Row as Row  # re-exported: Row lived here
 from costmodel.cost.records import group_row
 from costmodel.cost.roofline import estimate
-from costmodel.errors import CostModelError, ErrorCode
+from costmodel.errors import CostModelError, ErrorCode, did_you_mean
 from costmodel.graph.build import BuildOptions, Graph, build_graph, with_resolution
 from costmodel.hw.profile import HardwareProfile
-from costmodel.names import GROUP_BY
+from costmodel.names import GROUP_BY, GroupBy
 from costmodel.spec.model import Spec
 
 CONVENTIONS = (
@@ -42,6 +43,10 @@ CONVENTIONS = (
 
 @dataclass(frozen=True)
 class AnalysisResult:
+    """What `analyze` returns: what was analysed and how, one row per graph node (`nodes`), the
+    total row (`total`, `totals`), and the peak activation memory and kernel count of the model.
+    Immutable; rows per layer, block, stage or op come from `rows(group_by)`."""
+
     spec_name: str
     spec_title: str
     spec_file: str
@@ -64,12 +69,15 @@ class AnalysisResult:
     def __post_init__(self) -> None:
         object.__setattr__(self, "total", group_row("total", self.nodes))
 
-    def rows(self, group_by: str = "layer") -> list[Row]:
-        """Rows in graph order, one per group (by first appearance)."""
-        if group_by not in GROUP_BY:
-            raise CostModelError(
-                ErrorCode.OPTION, f"unknown grouping '{group_by}' (expected one of: {', '.join(GROUP_BY)})"
-            )
+    @property
+    def totals(self) -> Row:
+        """The whole model's row: every node's cost record summed (the same as `total`)."""
+        return self.total
+
+    def rows(self, group_by: GroupBy | str = GroupBy.LAYER) -> list[Row]:
+        """Rows in graph order, one per group (by first appearance): per node, layer (conv+bn+act),
+        block use, stage or op type. Every grouping sums the same node records to the totals."""
+        group_by = grouping(group_by)
         if group_by == "node":
             return list(self.nodes)
         groups: dict[str, list[Row]] = {}
@@ -86,7 +94,10 @@ class AnalysisResult:
             for key, rows in groups.items()
         ]
 
-    def to_dict(self, group_by: str = "layer") -> dict[str, Any]:
+    def to_dict(self, group_by: GroupBy | str = GroupBy.LAYER) -> dict[str, Any]:
+        """JSON-ready: what was analysed and how, the totals, and the rows of `group_by`
+        (what `costmodel analyze --format json` prints)."""
+        group_by = grouping(group_by)
         return {
             "spec": {
                 "name": self.spec_name,
@@ -112,6 +123,29 @@ class AnalysisResult:
             "totals": self.total.to_dict(),
             "rows": [row.to_dict() for row in self.rows(group_by)],
         }
+
+    def to_frame(self, group_by: GroupBy | str = GroupBy.LAYER) -> Any:
+        """The rows of `group_by` as a pandas DataFrame, one column per key of `Row.to_dict`.
+
+        Needs pandas (`pip install 'costmodel[pandas]'`), imported only here."""
+        try:
+            pandas = importlib.import_module("pandas")
+        except ImportError:
+            raise CostModelError(
+                ErrorCode.OPTION, "to_frame needs pandas: pip install 'costmodel[pandas]'"
+            ) from None
+        return pandas.DataFrame([row.to_dict() for row in self.rows(group_by)])
+
+
+def grouping(group_by: GroupBy | str) -> str:
+    """The name of a grouping ('node', 'layer', 'block', 'stage', 'op'), from a GroupBy or its string."""
+    if isinstance(group_by, str) and group_by in GROUP_BY:
+        return str(group_by)  # a GroupBy member's str() is its value
+    raise CostModelError(
+        ErrorCode.OPTION,
+        f"unknown grouping '{group_by}'{did_you_mean(str(group_by), GROUP_BY)} "
+        f"(expected one of: {', '.join(GROUP_BY)})",
+    )
 
 
 @contextmanager
