@@ -1,31 +1,33 @@
 """The pipeline end to end, and its typed, immutable result.
 
     Spec --build_graph--> Graph --count_nodes--> NodeCount --plan_memory--> Traffic, peak memory
-         --roofline.estimate--> NodeEstimate  ==> AnalysisResult (rows + totals)
+         --roofline.estimate--> Cost (one additive record per node)  ==> AnalysisResult (rows + totals)
 
 `analyze` is a pure function of (spec, hardware profile, options). Rows can be grouped by node,
-layer, block, stage or op type; every grouping sums the same node rows, so rows always add up
-to the totals.
+layer, block, stage or op type; every grouping sums the same node records (cost/records.py), so
+rows always add up to the totals.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+import importlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 from costmodel.cost.counting import NodeCount, count_nodes
 from costmodel.cost.memory import MemoryPlan, plan_memory
 from costmodel.cost.options import AnalysisOptions, resolve
 from costmodel.cost.precision import PrecisionPlan, compute_precision
+from costmodel.cost.records import Row as Row  # re-exported: Row lived here
+from costmodel.cost.records import group_row
 from costmodel.cost.roofline import estimate
-from costmodel.errors import CostModelError, ErrorCode
+from costmodel.errors import CostModelError, ErrorCode, did_you_mean
 from costmodel.graph.build import BuildOptions, Graph, build_graph, with_resolution
 from costmodel.hw.profile import HardwareProfile
-from costmodel.names import GROUP_BY
+from costmodel.names import GROUP_BY, GroupBy
 from costmodel.spec.model import Spec
 
 CONVENTIONS = (
@@ -39,106 +41,12 @@ CONVENTIONS = (
 )
 
 
-class Row(NamedTuple):
-    """One node, or the sum over a group of nodes. All counts include the batch.
-    (A named tuple: immutable, and several times cheaper to build than a frozen dataclass.)"""
-
-    name: str
-    op: str
-    stage: str
-    kernel: str  # the fused kernel a node runs in ("" for a group)
-    precision: str  # "" for a group
-    nodes: int
-    shape: tuple[int, ...]
-    params: int
-    macs: int
-    ops: int
-    weight_bytes: int
-    act_in_bytes: int
-    act_out_bytes: int
-    dram_bytes: int
-    onchip_bytes: int
-    compute_s: float
-    memory_s: float
-    overhead_s: float
-    latency_s: float
-    memory_bound_s: float  # latency of the nodes in this row that are memory-bound
-    energy_j: float
-    compute_energy_j: float
-    data_energy_j: float
-    static_energy_j: float
-
-    @property
-    def naive_dram_bytes(self) -> int:
-        """DRAM bytes if every tensor a node touches went through DRAM (no fusion, no cache)."""
-        return self.weight_bytes + self.act_in_bytes + self.act_out_bytes
-
-    @property
-    def memory_bound_share(self) -> float:
-        """Share of the latency spent in memory-bound kernels."""
-        return self.memory_bound_s / self.latency_s if self.latency_s else 0.0
-
-    @property
-    def intensity(self) -> float:
-        """Arithmetic intensity in MACs per DRAM byte (0 when nothing moves)."""
-        return self.macs / self.dram_bytes if self.dram_bytes else 0.0
-
-    @property
-    def attained_macs_per_s(self) -> float:
-        """MACs per second of latency: the row's height on a roofline plot (0 when it takes no time)."""
-        return self.macs / self.latency_s if self.latency_s else 0.0
-
-    @property
-    def bound(self) -> str:
-        if self.latency_s == 0:
-            return "-"
-        return "memory" if 2 * self.memory_bound_s > self.latency_s else "compute"
-
-    def to_dict(self) -> dict[str, Any]:
-        out = self._asdict()
-        out["shape"] = list(self.shape)
-        out["naive_dram_bytes"] = self.naive_dram_bytes
-        out["intensity_macs_per_byte"] = self.intensity
-        out["memory_bound_share"] = self.memory_bound_share
-        out["bound"] = self.bound
-        return out
-
-
-_SUMMED = (
-    "nodes",
-    "params",
-    "macs",
-    "ops",
-    "weight_bytes",
-    "act_in_bytes",
-    "act_out_bytes",
-    "dram_bytes",
-    "onchip_bytes",
-    "compute_s",
-    "memory_s",
-    "overhead_s",
-    "latency_s",
-    "memory_bound_s",
-    "energy_j",
-    "compute_energy_j",
-    "data_energy_j",
-    "static_energy_j",
-)
-
-
-_summed_values = attrgetter(*_SUMMED)
-
-
-def sum_rows(name: str, rows: Iterable[Row], op: str = "", stage: str = "") -> Row:
-    rows = list(rows)
-    columns = zip(*map(_summed_values, rows), strict=True) if rows else ((0,) for _ in _SUMMED)
-    totals: dict[str, Any] = dict(zip(_SUMMED, map(sum, columns), strict=True))
-    shape = rows[-1].shape if rows else ()
-    return Row(name=name, op=op, stage=stage, kernel="", precision="", shape=shape, **totals)
-
-
 @dataclass(frozen=True)
 class AnalysisResult:
+    """What `analyze` returns: what was analysed and how, one row per graph node (`nodes`), the
+    total row (`total`, `totals`), and the peak activation memory and kernel count of the model.
+    Immutable; rows per layer, block, stage or op come from `rows(group_by)`."""
+
     spec_name: str
     spec_title: str
     spec_file: str
@@ -159,33 +67,37 @@ class AnalysisResult:
     total: Row = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "total", sum_rows("total", self.nodes))
+        object.__setattr__(self, "total", group_row("total", self.nodes))
 
-    def rows(self, group_by: str = "layer") -> list[Row]:
-        """Rows in graph order, one per group (by first appearance)."""
-        if group_by not in GROUP_BY:
-            raise CostModelError(
-                ErrorCode.OPTION, f"unknown grouping '{group_by}' (expected one of: {', '.join(GROUP_BY)})"
-            )
+    @property
+    def totals(self) -> Row:
+        """The whole model's row: every node's cost record summed (the same as `total`)."""
+        return self.total
+
+    def rows(self, group_by: GroupBy | str = GroupBy.LAYER) -> list[Row]:
+        """Rows in graph order, one per group (by first appearance): per node, layer (conv+bn+act),
+        block use, stage or op type. Every grouping sums the same node records to the totals."""
+        group_by = grouping(group_by)
         if group_by == "node":
             return list(self.nodes)
         groups: dict[str, list[Row]] = {}
         kinds: dict[str, str] = {}
-        stages: dict[str, str] = {}
         for row, keys in zip(self.nodes, self.node_keys, strict=False):
             key = keys[group_by]
-            groups.setdefault(key, []).append(row)
-            # what a group is: a layer's first op (conv2d of conv+bn+act), a block use's block type
-            kinds.setdefault(
-                key, {"layer": row.op, "block": keys["block_kind"], "op": row.op}.get(group_by, "")
-            )
-            stages.setdefault(key, row.stage)
+            if key not in groups:
+                groups[key] = []
+                # what a group is: a layer's first op (conv2d of conv+bn+act), a block use's block type
+                kinds[key] = {"layer": row.op, "block": keys["block_kind"], "op": row.op}.get(group_by, "")
+            groups[key].append(row)
         return [
-            sum_rows(key, rows, op=kinds[key], stage="" if group_by == "op" else stages[key])
+            group_row(key, rows, op=kinds[key], stage="" if group_by == "op" else rows[0].stage)
             for key, rows in groups.items()
         ]
 
-    def to_dict(self, group_by: str = "layer") -> dict[str, Any]:
+    def to_dict(self, group_by: GroupBy | str = GroupBy.LAYER) -> dict[str, Any]:
+        """JSON-ready: what was analysed and how, the totals, and the rows of `group_by`
+        (what `costmodel analyze --format json` prints)."""
+        group_by = grouping(group_by)
         return {
             "spec": {
                 "name": self.spec_name,
@@ -211,6 +123,29 @@ class AnalysisResult:
             "totals": self.total.to_dict(),
             "rows": [row.to_dict() for row in self.rows(group_by)],
         }
+
+    def to_frame(self, group_by: GroupBy | str = GroupBy.LAYER) -> Any:
+        """The rows of `group_by` as a pandas DataFrame, one column per key of `Row.to_dict`.
+
+        Needs pandas (`pip install 'costmodel[pandas]'`), imported only here."""
+        try:
+            pandas = importlib.import_module("pandas")
+        except ImportError:
+            raise CostModelError(
+                ErrorCode.OPTION, "to_frame needs pandas: pip install 'costmodel[pandas]'"
+            ) from None
+        return pandas.DataFrame([row.to_dict() for row in self.rows(group_by)])
+
+
+def grouping(group_by: GroupBy | str) -> str:
+    """The name of a grouping ('node', 'layer', 'block', 'stage', 'op'), from a GroupBy or its string."""
+    if isinstance(group_by, str) and group_by in GROUP_BY:
+        return str(group_by)  # a GroupBy member's str() is its value
+    raise CostModelError(
+        ErrorCode.OPTION,
+        f"unknown grouping '{group_by}'{did_you_mean(str(group_by), GROUP_BY)} "
+        f"(expected one of: {', '.join(GROUP_BY)})",
+    )
 
 
 @contextmanager
@@ -289,62 +224,13 @@ def plan(
 
 def _analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> AnalysisResult:
     planned = plan(spec, hw, options)
-    options = planned.options
-    graph, counts, memory = planned.graph, planned.counts, planned.memory
-    estimates = estimate(counts, memory.traffic, hw)
-    rows: list[Row] = []
-    keys: list[dict[str, str]] = []
-    for count, moved, est in zip(counts, memory.traffic, estimates, strict=True):
-        rows.append(
-            Row(  # positional, in field order: the hot loop of a sweep
-                count.name,
-                count.op,
-                count.stage,
-                moved.kernel,
-                count.precision,
-                1,
-                count.shape,
-                count.params,
-                count.macs,
-                count.ops,
-                count.weight_bytes,
-                count.act_in_bytes,
-                count.act_out_bytes,
-                moved.dram_bytes,
-                moved.onchip_bytes,
-                est.compute_s,
-                est.memory_s,
-                est.overhead_s,
-                est.latency_s,
-                est.latency_s if est.bound == "memory" else 0.0,
-                est.energy_j,
-                est.compute_energy_j,
-                est.data_energy_j,
-                est.static_energy_j,
-            )
-        )
-        keys.append(
-            {
-                "layer": count.layer,
-                "block": count.block,
-                "stage": count.stage,
-                "op": count.op,
-                "block_kind": count.block_kind,
-            }
-        )
-    resident = ""
-    if options.resident_weights:
-        resident = (
-            " (this model's weights fit: none read from DRAM)"
-            if memory.weights_resident
-            else " (this model's weights do not fit: read from DRAM)"
-        )
-    assumptions = (
-        f"memory: {options.memory.describe(hw.onchip_bytes)}{resident}",
-        "latency: roofline per kernel, max(compute, DRAM) + per-kernel overhead, summed "
-        "(one unit, kernels in sequence)",
-        "energy: MACs and ops x energy per op of the precision + DRAM and on-chip bytes x energy "
-        "per byte + static power x latency",
+    counts, memory = planned.counts, planned.memory
+    costs = estimate(counts, memory.traffic, hw)
+    rows = tuple(
+        [
+            Row(count.name, count.op, count.stage, moved.kernel, count.precision, count.shape, cost)
+            for count, moved, cost in zip(counts, memory.traffic, costs, strict=True)
+        ]
     )
     return AnalysisResult(
         spec_name=spec.name,
@@ -354,14 +240,44 @@ def _analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> Analy
         hardware_name=hw.name,
         hardware_title=hw.title,
         hardware_file=hw.file,
-        options=options,
-        input_shape=(options.batch, *graph.input_shape),
-        nodes=tuple(rows),
-        node_keys=tuple(keys),
-        assumptions=assumptions,
+        options=planned.options,
+        input_shape=(planned.options.batch, *planned.graph.input_shape),
+        nodes=rows,
+        node_keys=tuple([_grouping_keys(count) for count in counts]),
+        assumptions=_assumptions(planned, hw),
         kernels=len(memory.kernels),
         peak_activation_bytes=memory.peak_bytes,
         min_peak_activation_bytes=memory.min_peak_bytes,
         min_peak_exact=memory.min_peak_exact,
         precision_plan=planned.precision_plan.describe(),
+    )
+
+
+def _grouping_keys(count: NodeCount) -> dict[str, str]:
+    """The group a node belongs to under each grouping, and its block's type."""
+    return {
+        "layer": count.layer,
+        "block": count.block,
+        "stage": count.stage,
+        "op": count.op,
+        "block_kind": count.block_kind,
+    }
+
+
+def _assumptions(planned: Plan, hw: HardwareProfile) -> tuple[str, ...]:
+    """The modelling assumptions behind the numbers, in words (shown with every analysis)."""
+    options, memory = planned.options, planned.memory
+    resident = ""
+    if options.resident_weights:
+        resident = (
+            " (this model's weights fit: none read from DRAM)"
+            if memory.weights_resident
+            else " (this model's weights do not fit: read from DRAM)"
+        )
+    return (
+        f"memory: {options.memory.describe(hw.onchip_bytes)}{resident}",
+        "latency: roofline per kernel, max(compute, DRAM) + per-kernel overhead, summed "
+        "(one unit, kernels in sequence)",
+        "energy: MACs and ops x energy per op of the precision + DRAM and on-chip bytes x energy "
+        "per byte + static power x latency",
     )

@@ -16,31 +16,19 @@ overhead goes to the kernel's first node, so node rows always add up to the kern
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from costmodel.cost.counting import NodeCount
 from costmodel.cost.memory import Traffic
 from costmodel.cost.precision import compute_precision
+from costmodel.cost.records import Cost
 from costmodel.hw.profile import HardwareProfile
 
 PJ = 1e-12
 
 
-class NodeEstimate(NamedTuple):
-    compute_s: float  # the node's own compute time at the attainable rate
-    memory_s: float  # the node's own DRAM time
-    overhead_s: float
-    latency_s: float  # its share of its kernel's latency
-    energy_j: float
-    compute_energy_j: float  # MACs and elementwise ops
-    data_energy_j: float  # DRAM and on-chip traffic
-    static_energy_j: float
-    bound: str  # of its kernel: "compute", "memory", or "-" for a view
-
-
-def estimate(
+def _node_times(
     counts: list[NodeCount], traffic: tuple[Traffic, ...] | list[Traffic], hw: HardwareProfile
-) -> list[NodeEstimate]:
+) -> tuple[list[float], list[float], set[str]]:
+    """Each node's own compute and DRAM time, and the kernels whose DRAM time exceeds their compute."""
     precisions = {p: hw.precision(compute_precision(p)) for p in {c.precision for c in counts}}
     # Attainable MAC/s of each (precision, op class) a node can have, worked out once.
     rate = {
@@ -49,7 +37,6 @@ def estimate(
         for op_class, efficiency in hw.efficiency.items()
     }
     bandwidth = hw.memory.dram_bytes_per_s
-    dram_j, onchip_j = hw.memory.dram_pj_per_byte * PJ, hw.memory.onchip_pj_per_byte * PJ
     compute: list[float] = []
     memory: list[float] = []
     kernel_compute: dict[str, float] = {}
@@ -66,32 +53,52 @@ def estimate(
         kernel = moved.kernel
         kernel_compute[kernel] = kernel_compute.get(kernel, 0.0) + c
         kernel_memory[kernel] = kernel_memory.get(kernel, 0.0) + m
+    memory_bound = {kernel for kernel, m in kernel_memory.items() if m > kernel_compute[kernel]}
+    return compute, memory, memory_bound
 
-    view = NodeEstimate(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, "-")
+
+def estimate(
+    counts: list[NodeCount], traffic: tuple[Traffic, ...] | list[Traffic], hw: HardwareProfile
+) -> list[Cost]:
+    """Each node's cost record: its counts and traffic, its compute and DRAM time, its share of
+    its kernel's latency (all of it in memory_bound_s when the kernel is memory-bound) and energy."""
+    compute, memory, memory_bound_kernels = _node_times(counts, traffic, hw)
+    precisions = {p: hw.precision(compute_precision(p)) for p in {c.precision for c in counts}}
+    dram_j, onchip_j = hw.memory.dram_pj_per_byte * PJ, hw.memory.onchip_pj_per_byte * PJ
     overhead_per_kernel, static_w = hw.overhead_s_per_kernel, hw.static_power_w
-    estimates: list[NodeEstimate] = []
+    costs: list[Cost] = []
     for count, moved, c, m in zip(counts, traffic, compute, memory, strict=True):
-        if count.is_view:
-            estimates.append(view)
-            continue
-        memory_bound = kernel_memory[moved.kernel] > kernel_compute[moved.kernel]
-        overhead = overhead_per_kernel if moved.kernel == count.name else 0.0
-        latency = (m if memory_bound else c) + overhead
-        prec = precisions[count.precision]
-        compute_energy = (count.macs * prec.energy_pj_per_mac + count.ops * prec.energy_pj_per_op) * PJ
-        data_energy = moved.dram_bytes * dram_j + moved.onchip_bytes * onchip_j
-        static_energy = static_w * latency
-        estimates.append(
-            NodeEstimate(
+        if count.is_view:  # an alias: it takes no time and moves nothing
+            latency = overhead = compute_energy = data_energy = static_energy = memory_bound = 0.0
+        else:
+            kernel_is_memory_bound = moved.kernel in memory_bound_kernels
+            overhead = overhead_per_kernel if moved.kernel == count.name else 0.0
+            latency = (m if kernel_is_memory_bound else c) + overhead
+            memory_bound = latency if kernel_is_memory_bound else 0.0
+            prec = precisions[count.precision]
+            compute_energy = (count.macs * prec.energy_pj_per_mac + count.ops * prec.energy_pj_per_op) * PJ
+            data_energy = moved.dram_bytes * dram_j + moved.onchip_bytes * onchip_j
+            static_energy = static_w * latency
+        costs.append(
+            Cost(  # positional, in field order: once per node of every analysis and sweep point
+                1,
+                count.params,
+                count.macs,
+                count.ops,
+                count.weight_bytes,
+                count.act_in_bytes,
+                count.act_out_bytes,
+                moved.dram_bytes,
+                moved.onchip_bytes,
                 c,
                 m,
                 overhead,
                 latency,
+                memory_bound,
                 compute_energy + data_energy + static_energy,
                 compute_energy,
                 data_energy,
                 static_energy,
-                "memory" if memory_bound else "compute",
             )
         )
-    return estimates
+    return costs

@@ -21,13 +21,13 @@ import itertools
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from operator import attrgetter
 from typing import Any, NamedTuple
 
 from costmodel import limits
 from costmodel.cost.analysis import Plan, cyclic_gc_paused, plan
 from costmodel.cost.options import AnalysisOptions, resolve
 from costmodel.cost.precision import check_precision
+from costmodel.cost.records import total
 from costmodel.cost.roofline import estimate
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.hw.profile import HardwareProfile
@@ -58,28 +58,23 @@ class SweepPoint(NamedTuple):
         return self._asdict()
 
 
-_params, _macs, _ops, _weight_bytes = (attrgetter(name) for name in ("params", "macs", "ops", "weight_bytes"))
-_dram_bytes, _latency_s, _energy_j = (attrgetter(name) for name in ("dram_bytes", "latency_s", "energy_j"))
-
-
 def _point(planned: Plan, hw: HardwareProfile, options: AnalysisOptions) -> SweepPoint:
-    counts, traffic = planned.counts, planned.memory.traffic
-    estimates = estimate(counts, traffic, hw)
+    totals = total(estimate(planned.counts, planned.memory.traffic, hw))
     return SweepPoint(
         width=options.width,
         resolution=planned.graph.input_shape[1],
         batch=options.batch,
         precision=options.compute_precision,
-        params=sum(map(_params, counts)),
-        macs=sum(map(_macs, counts)),
-        ops=sum(map(_ops, counts)),
-        weight_bytes=sum(map(_weight_bytes, counts)),
-        dram_bytes=sum(map(_dram_bytes, traffic)),
+        params=totals.params,
+        macs=totals.macs,
+        ops=totals.ops,
+        weight_bytes=totals.weight_bytes,
+        dram_bytes=totals.dram_bytes,
         peak_activation_bytes=planned.memory.peak_bytes,
         kernels=len(planned.memory.kernels),
-        latency_s=sum(map(_latency_s, estimates)),
-        memory_bound_s=sum(e.latency_s if e.bound == "memory" else 0.0 for e in estimates),
-        energy_j=sum(map(_energy_j, estimates)),
+        latency_s=totals.latency_s,
+        memory_bound_s=totals.memory_bound_s,
+        energy_j=totals.energy_j,
     )
 
 
