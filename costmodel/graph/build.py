@@ -24,9 +24,8 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from costmodel import limits
+from costmodel import limits, ops
 from costmodel.errors import CostModelError, ErrorCode, SourcePos, did_you_mean
-from costmodel.ops import registry as ops
 from costmodel.ops.attrs import AttrError, parse_attr
 from costmodel.ops.registry import OpType, Shape, ShapeError
 from costmodel.spec import expr

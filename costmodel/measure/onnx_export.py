@@ -42,7 +42,8 @@ from typing import TYPE_CHECKING, Any
 from costmodel import limits
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.graph.build import Graph, Node
-from costmodel.ops.registry import Shape, _padding_totals
+from costmodel.ops.registry import Shape
+from costmodel.ops.shapes import padding_totals
 
 if TYPE_CHECKING:
     import numpy as np
@@ -135,7 +136,7 @@ def _pads(node: Node, in_shape: Shape, dilation: tuple[int, int]) -> list[int]:
     """ONNX pads [h_begin, w_begin, h_end, w_end]; TF SAME puts the odd pixel at the end."""
     begins, ends = [], []
     for axis in range(2):
-        total = _padding_totals(
+        total = padding_totals(
             in_shape[1 + axis],
             node.attrs["kernel"][axis],
             node.attrs["stride"][axis],

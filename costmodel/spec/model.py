@@ -22,9 +22,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from costmodel import limits
+from costmodel import limits, ops
 from costmodel.errors import CostModelError, ErrorCode, SourcePos, did_you_mean
-from costmodel.ops import registry as ops
 from costmodel.spec.files import bundled_dir, parse_yaml_mapping, read_text
 from costmodel.spec.yamlsrc import LocDict, LocList, position_of
 
