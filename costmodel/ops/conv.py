@@ -5,7 +5,19 @@ from __future__ import annotations
 import math
 
 from costmodel.names import OpClass
-from costmodel.ops.registry import Attrs, AttrSpec, OpCost, OpType, Shape, ShapeError, register, require_rank
+from costmodel.ops.lowering import onnx_pads
+from costmodel.ops.registry import (
+    Attrs,
+    AttrSpec,
+    LoweredNode,
+    OnnxBuilder,
+    OpCost,
+    OpType,
+    Shape,
+    ShapeError,
+    register,
+    require_rank,
+)
 from costmodel.ops.shapes import spatial_out
 
 
@@ -35,6 +47,30 @@ def _conv_class(inputs: list[Shape], attrs: Attrs) -> OpClass:
     return OpClass.POINTWISE if tuple(attrs["kernel"]) == (1, 1) else OpClass.CONV
 
 
+def _conv_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
+    """Conv with explicit pads from the padding rule (TF SAME: the odd pixel at the end); He-uniform
+    weights [out, in / groups, kh, kw] and PyTorch's default bias init."""
+    attrs = node.attrs
+    groups, (kh, kw) = attrs["groups"], attrs["kernel"]
+    cin_per_group = ins[0][0] // groups
+    fan_in = cin_per_group * kh * kw
+    inputs = [node.inputs[0], ex.he_uniform(node, "weight", (attrs["out"], cin_per_group, kh, kw), 2, fan_in)]
+    if attrs["bias"]:
+        bound = 1 / math.sqrt(fan_in)
+        inputs.append(ex.uniform(node, "bias", (attrs["out"],), -bound, bound))
+    ex.add(
+        "Conv",
+        inputs,
+        node.name,
+        node.name,
+        kernel_shape=[kh, kw],
+        strides=list(attrs["stride"]),
+        pads=onnx_pads(node, ins[0], attrs["dilation"]),
+        dilations=list(attrs["dilation"]),
+        group=groups,
+    )
+
+
 _CONV_ATTRS = {
     "out": AttrSpec("int", required=True),
     "kernel": AttrSpec("pair", required=True),
@@ -54,5 +90,6 @@ CONV2D = register(
         _conv_class,
         _CONV_ATTRS,
         takes_norm_act=True,
+        onnx=_conv_onnx,
     )
 )

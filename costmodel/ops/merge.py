@@ -5,9 +5,12 @@ from __future__ import annotations
 import math
 
 from costmodel.names import OpClass
+from costmodel.ops.lowering import simple
 from costmodel.ops.registry import (
     Attrs,
     AttrSpec,
+    LoweredNode,
+    OnnxBuilder,
     OpCost,
     OpType,
     Shape,
@@ -32,6 +35,11 @@ def _add_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
     return OpCost(ops=(len(inputs) - 1) * math.prod(out))
 
 
+def _add_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
+    """Add, or Sum for more than two inputs."""
+    ex.add("Add" if len(node.inputs) == 2 else "Sum", list(node.inputs), node.name, node.name)
+
+
 register(
     OpType(
         "add",
@@ -41,6 +49,7 @@ register(
         fixed_class(OpClass.ELEMENTWISE),
         min_inputs=2,
         max_inputs=64,
+        onnx=_add_onnx,
     )
 )
 
@@ -73,6 +82,7 @@ register(
         fixed_class(OpClass.ELEMENTWISE),
         min_inputs=2,
         max_inputs=2,
+        onnx=simple("Mul"),  # broadcasting as numpy's
     )
 )
 
@@ -97,6 +107,7 @@ register(
         fixed_class(OpClass.DATA),
         min_inputs=1,
         max_inputs=256,
+        onnx=simple("Concat", axis=1),
     )
 )
 
@@ -107,6 +118,21 @@ def _shuffle_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     return inputs[0]
 
 
+def _channel_shuffle_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
+    """Reshape [N, g, C/g, ...] -> Transpose -> Reshape [N, C, ...]."""
+    name, groups = node.name, node.attrs["groups"]
+    channels, rest = ins[0][0], list(ins[0][1:])
+    split = ex.add(
+        "Reshape",
+        [node.inputs[0], ex.ints(f"{name}/split_shape", [ex.batch, groups, channels // groups, *rest])],
+        f"{name}/split",
+        f"{name}/split",
+    )
+    perm = [0, 2, 1, *range(3, 3 + len(rest))]
+    swapped = ex.add("Transpose", [split], f"{name}/transpose", f"{name}/transpose", perm=perm)
+    ex.add("Reshape", [swapped, ex.ints(f"{name}/shape", [ex.batch, channels, *rest])], name, name)
+
+
 register(
     OpType(
         "channel_shuffle",
@@ -115,6 +141,7 @@ register(
         no_cost,
         fixed_class(OpClass.DATA),
         {"groups": AttrSpec("int", required=True)},
+        onnx=_channel_shuffle_onnx,
     )
 )
 
@@ -126,6 +153,22 @@ def _slice_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     return (stop - start, *inputs[0][1:])
 
 
+def _slice_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
+    """Slice on axis 1 (channels)."""
+    name = node.name
+    ex.add(
+        "Slice",
+        [
+            node.inputs[0],
+            ex.ints(f"{name}/starts", [node.attrs["start"]]),
+            ex.ints(f"{name}/ends", [node.attrs["stop"]]),
+            ex.ints(f"{name}/axes", [1]),
+        ],
+        name,
+        name,
+    )
+
+
 register(
     OpType(
         "slice",
@@ -135,5 +178,6 @@ register(
         fixed_class(OpClass.DATA),
         {"start": AttrSpec("int", 0, minimum=0), "stop": AttrSpec("int", required=True)},
         is_view=True,
+        onnx=_slice_onnx,
     )
 )

@@ -6,7 +6,20 @@ from __future__ import annotations
 import math
 
 from costmodel.names import OpClass
-from costmodel.ops.registry import Attrs, OpCost, OpType, Shape, ShapeError, fixed_class, register, same_shape
+from costmodel.ops.lowering import simple
+from costmodel.ops.registry import (
+    Attrs,
+    LoweredNode,
+    OnnxBuilder,
+    OnnxLowering,
+    OpCost,
+    OpType,
+    Shape,
+    ShapeError,
+    fixed_class,
+    register,
+    same_shape,
+)
 
 
 def _batchnorm_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
@@ -21,6 +34,19 @@ def _batchnorm_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
     return OpCost(params=2 * out[0], ops=2 * math.prod(out))
 
 
+def _batchnorm_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
+    """BatchNormalization at inference: random gamma and beta, running mean, running var > 0."""
+    channels = (ins[0][0],)
+    inputs = [
+        node.inputs[0],
+        ex.uniform(node, "weight", channels, 0.5, 1.5),
+        ex.uniform(node, "bias", channels, -0.1, 0.1),
+        ex.uniform(node, "running_mean", channels, -0.1, 0.1),
+        ex.uniform(node, "running_var", channels, 0.5, 1.5),
+    ]
+    ex.add("BatchNormalization", inputs, node.name, node.name, epsilon=1e-5)
+
+
 register(
     OpType(
         "batchnorm",
@@ -28,6 +54,7 @@ register(
         _batchnorm_shape,
         _batchnorm_cost,
         fixed_class(OpClass.ELEMENTWISE),
+        onnx=_batchnorm_onnx,
     )
 )
 
@@ -44,6 +71,39 @@ ELEMENTWISE_OPS = {
 }
 
 
+def _relu6_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
+    low, high = ex.floats(f"{node.name}/min", [0.0]), ex.floats(f"{node.name}/max", [6.0])
+    ex.add("Clip", [node.inputs[0], low, high], node.name, node.name)
+
+
+def _swish_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
+    x = node.inputs[0]
+    sigmoid = ex.add("Sigmoid", [x], f"{node.name}/sigmoid", f"{node.name}/sigmoid")
+    ex.add("Mul", [x, sigmoid], node.name, node.name)
+
+
+def _gelu_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
+    """0.5 * x * (1 + Erf(x / sqrt 2)): PyTorch's default GELU (onnxruntime fuses it)."""
+    x, name = node.inputs[0], node.name
+    scaled = ex.add("Div", [x, ex.floats(f"{name}/sqrt2", [math.sqrt(2.0)])], f"{name}/div", f"{name}/div")
+    erf = ex.add("Erf", [scaled], f"{name}/erf", f"{name}/erf")
+    plus = ex.add("Add", [erf, ex.floats(f"{name}/one", [1.0])], f"{name}/add", f"{name}/add")
+    times = ex.add("Mul", [x, plus], f"{name}/mul", f"{name}/mul")
+    ex.add("Mul", [times, ex.floats(f"{name}/half", [0.5])], name, name)
+
+
+ACTIVATION_ONNX: dict[str, OnnxLowering] = {
+    "relu": simple("Relu"),
+    "relu6": _relu6_onnx,  # Clip(0, 6)
+    "hardsigmoid": simple("HardSigmoid", alpha=1 / 6, beta=0.5),  # PyTorch's definition
+    "hardswish": simple("HardSwish"),
+    "sigmoid": simple("Sigmoid"),
+    "swish": _swish_onnx,  # x * Sigmoid(x)
+    "tanh": simple("Tanh"),
+    "gelu": _gelu_onnx,
+}
+
+
 def _activation(name: str, ops_per_element: int) -> OpType:
     def cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
         return OpCost(ops=ops_per_element * math.prod(out))
@@ -54,6 +114,7 @@ def _activation(name: str, ops_per_element: int) -> OpType:
         same_shape,
         cost,
         fixed_class(OpClass.ELEMENTWISE),
+        onnx=ACTIVATION_ONNX[name],
     )
 
 

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from costmodel import names
+from costmodel.errors import SourcePos
 from costmodel.names import OpClass
 
 Shape = tuple[int, ...]
@@ -59,6 +60,54 @@ class AttrSpec:
     choices: tuple[str, ...] = ()
 
 
+class LoweredNode(Protocol):
+    """What an ONNX lowering reads of a graph node (costmodel.graph.Node has it)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def inputs(self) -> tuple[str, ...]: ...
+    @property
+    def attrs(self) -> dict[str, Any]: ...
+    @property
+    def shape(self) -> Shape: ...
+    @property
+    def pos(self) -> SourcePos: ...
+
+
+class OnnxBuilder(Protocol):
+    """The ONNX graph under construction, as a lowering sees it (costmodel/measure/onnx_export.py
+    implements it). Tensors are named by strings; every method returns the name it made."""
+
+    @property
+    def batch(self) -> int: ...
+
+    def ints(self, name: str, values: list[int]) -> str:
+        """An int64 constant initializer."""
+        ...
+
+    def floats(self, name: str, values: list[float]) -> str:
+        """A float32 constant initializer."""
+        ...
+
+    def uniform(self, node: LoweredNode, what: str, shape: tuple[int, ...], low: float, high: float) -> str:
+        """A random float32 initializer `NODE/what`, uniform in [low, high)."""
+        ...
+
+    def he_uniform(
+        self, node: LoweredNode, what: str, shape: tuple[int, ...], gain: float, fan_in: int
+    ) -> str:
+        """Random weights `NODE/what` with variance gain / fan_in."""
+        ...
+
+    def add(self, op_type: str, inputs: list[str], output: str, name: str, **attrs: Any) -> str:
+        """Append one ONNX node; returns its output's name."""
+        ...
+
+
+# Lowers one node to ONNX nodes and initializers: (builder, node, the node's input shapes).
+OnnxLowering = Callable[[OnnxBuilder, LoweredNode, list[Shape]], None]
+
 # Operation classes: what a hardware profile gives an efficiency for (costmodel/hw/profile.py).
 OP_CLASSES = names.OP_CLASSES  # re-exported: the closed set lives in costmodel/names.py
 
@@ -79,6 +128,9 @@ class OpType:
     is_view: bool = False
     # Conv-like ops accept the `norm:`/`act:` sugar that expands into extra nodes.
     takes_norm_act: bool = False
+    # How the op is exported to ONNX (costmodel/measure/onnx_export.py); None: it is not exported
+    # (the graph input, which becomes the ONNX graph's input).
+    onnx: OnnxLowering | None = None
 
 
 REGISTRY: dict[str, OpType] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from costmodel.names import OpClass
+from costmodel.ops.lowering import simple
 from costmodel.ops.registry import Attrs, AttrSpec, OpType, Shape, fixed_class, no_cost, register, same_shape
 
 
@@ -20,10 +21,19 @@ register(
         no_cost,
         fixed_class(OpClass.DATA),
         is_view=True,
+        onnx=simple("Flatten", axis=1),
     )
 )
 register(
-    OpType("identity", "pass-through (a view)", same_shape, no_cost, fixed_class(OpClass.DATA), is_view=True)
+    OpType(
+        "identity",
+        "pass-through (a view)",
+        same_shape,
+        no_cost,
+        fixed_class(OpClass.DATA),
+        is_view=True,
+        onnx=simple("Identity"),
+    )
 )
 register(
     OpType(
@@ -34,6 +44,7 @@ register(
         fixed_class(OpClass.DATA),
         {"p": AttrSpec("float", 0.5)},
         is_view=True,
+        onnx=simple("Identity"),
     )
 )
 
