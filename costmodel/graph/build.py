@@ -350,16 +350,13 @@ class _Builder:
                 attrs[key] = parse_attr(key, spec, given[key], evaluate) if key in given else spec.default
         except AttrError as exc:
             raise CostModelError(exc.code, str(exc), pos=layer.pos, node=name) from None
-        if not first_copy and "stride" in attrs and attrs["stride"] is not None:
-            attrs["stride"] = (1, 1)  # stride applies to the first repeat only
-        if "stride" in attrs and attrs["stride"] is None:
-            attrs["stride"] = attrs["kernel"]  # pooling: stride defaults to the kernel
         if scope.top_level and not layer.fixed and "out" in attrs:
             attrs["out"] = self.scale_channels(attrs["out"], layer.pos, name)
         norm = act = None
-        if op.takes_norm_act:
-            norm = self.word(layer.norm, self.spec.defaults.norm if op.name == "conv2d" else "none", scope)
-            act = self.word(layer.act, self.spec.defaults.act if op.name == "conv2d" else "none", scope)
+        if op.default_norm_act is not None:
+            default_norm, default_act = op.default_norm_act(self.spec.defaults.norm, self.spec.defaults.act)
+            norm = self.word(layer.norm, default_norm, scope)
+            act = self.word(layer.act, default_act, scope)
             for word, what, allowed in ((norm, "norm", ops.NORMS), (act, "activation", ops.ACTIVATIONS)):
                 if word is not None and word not in allowed:
                     raise CostModelError(
@@ -368,8 +365,7 @@ class _Builder:
                         pos=layer.pos,
                         node=name,
                     )
-            if attrs.get("bias") is None:
-                attrs["bias"] = norm is None  # PyTorch convention: no bias before a norm
+        attrs = op.finalize_attrs(attrs, first_copy, norm)  # the op's conventions (stride, bias)
 
         def emit(
             node_name: str, node_op: OpType, node_attrs: dict[str, Any], node_inputs: tuple[str, ...]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from costmodel.names import OpClass
 from costmodel.ops.lowering import onnx_pads
@@ -15,8 +16,11 @@ from costmodel.ops.registry import (
     OpType,
     Shape,
     ShapeError,
+    bias_unless_norm,
     register,
     require_rank,
+    spec_norm_act,
+    stride_on_first_copy,
 )
 from costmodel.ops.shapes import spatial_out
 
@@ -71,6 +75,13 @@ def _conv_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
     )
 
 
+def _finalize_conv_attrs(attrs: dict[str, Any], first_copy: bool, norm: str | None) -> dict[str, Any]:
+    attrs = dict(attrs)
+    stride_on_first_copy(attrs, first_copy)
+    bias_unless_norm(attrs, norm)
+    return attrs
+
+
 _CONV_ATTRS = {
     "out": AttrSpec("int", required=True),
     "kernel": AttrSpec("pair", required=True),
@@ -89,7 +100,8 @@ CONV2D = register(
         _conv_cost,
         _conv_class,
         _CONV_ATTRS,
-        takes_norm_act=True,
+        default_norm_act=spec_norm_act,
+        finalize_attrs=_finalize_conv_attrs,
         onnx=_conv_onnx,
     )
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from costmodel.names import OpClass
 from costmodel.ops.registry import (
@@ -13,7 +14,9 @@ from costmodel.ops.registry import (
     OpCost,
     OpType,
     Shape,
+    bias_unless_norm,
     fixed_class,
+    no_norm_act,
     register,
     require_rank,
 )
@@ -40,6 +43,12 @@ def _linear_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
     ex.add("Gemm", inputs, node.name, node.name, transB=1)
 
 
+def _finalize_linear_attrs(attrs: dict[str, Any], first_copy: bool, norm: str | None) -> dict[str, Any]:
+    attrs = dict(attrs)
+    bias_unless_norm(attrs, norm)
+    return attrs
+
+
 LINEAR = register(
     OpType(
         "linear",
@@ -48,7 +57,8 @@ LINEAR = register(
         _linear_cost,
         fixed_class(OpClass.LINEAR),
         {"out": AttrSpec("int", required=True), "bias": AttrSpec("bool", True)},
-        takes_norm_act=True,
+        default_norm_act=no_norm_act,
+        finalize_attrs=_finalize_linear_attrs,
         onnx=_linear_onnx,
     )
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.names import OpClass
@@ -19,6 +20,7 @@ from costmodel.ops.registry import (
     fixed_class,
     register,
     require_rank,
+    stride_on_first_copy,
 )
 from costmodel.ops.shapes import spatial_out
 
@@ -79,6 +81,14 @@ def _pool_onnx(op_type: str) -> OnnxLowering:
     return lower
 
 
+def _finalize_pool_attrs(attrs: dict[str, Any], first_copy: bool, norm: str | None) -> dict[str, Any]:
+    attrs = dict(attrs)
+    stride_on_first_copy(attrs, first_copy)
+    if attrs["stride"] is None:
+        attrs["stride"] = attrs["kernel"]  # PyTorch's default: windows that do not overlap
+    return attrs
+
+
 _POOL_ATTRS = {
     "kernel": AttrSpec("pair", required=True),
     "stride": AttrSpec("pair", None),  # None: equal to the kernel, as in PyTorch
@@ -95,6 +105,7 @@ register(
         _pool_cost,
         _POOL_CLASS,
         _POOL_ATTRS,
+        finalize_attrs=_finalize_pool_attrs,
         onnx=_pool_onnx("MaxPool"),
     )
 )
@@ -106,6 +117,7 @@ register(
         _pool_cost,
         _POOL_CLASS,
         _POOL_ATTRS,
+        finalize_attrs=_finalize_pool_attrs,
         onnx=_pool_onnx("AveragePool"),
     )
 )

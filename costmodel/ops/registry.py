@@ -108,6 +108,19 @@ class OnnxBuilder(Protocol):
 # Lowers one node to ONNX nodes and initializers: (builder, node, the node's input shapes).
 OnnxLowering = Callable[[OnnxBuilder, LoweredNode, list[Shape]], None]
 
+# Settles the attributes the spec left to the op's conventions, once the builder knows
+# (attrs as parsed, whether this node is the first copy of a repeated layer, the norm the `norm:`
+# sugar puts after it or None) -> the node's attrs.
+FinalizeAttrs = Callable[[dict[str, Any], bool, "str | None"], dict[str, Any]]
+# (the spec's `defaults:` norm, act) -> the norm and act this op gets when its layer says nothing.
+DefaultNormAct = Callable[[str, str], tuple[str, str]]
+
+
+def keep_attrs(attrs: dict[str, Any], first_copy: bool, norm: str | None) -> dict[str, Any]:
+    """The attributes as the spec gave them (the default FinalizeAttrs)."""
+    return attrs
+
+
 # Operation classes: what a hardware profile gives an efficiency for (costmodel/hw/profile.py).
 OP_CLASSES = names.OP_CLASSES  # re-exported: the closed set lives in costmodel/names.py
 
@@ -126,11 +139,18 @@ class OpType:
     max_inputs: int = 1
     # A view costs nothing at inference and moves no data (flatten, identity, dropout).
     is_view: bool = False
-    # Conv-like ops accept the `norm:`/`act:` sugar that expands into extra nodes.
-    takes_norm_act: bool = False
+    # Conv-like ops accept the `norm:`/`act:` sugar that expands into extra nodes; this gives
+    # their defaults. None: the op takes no sugar.
+    default_norm_act: DefaultNormAct | None = None
+    finalize_attrs: FinalizeAttrs = keep_attrs
     # How the op is exported to ONNX (costmodel/measure/onnx_export.py); None: it is not exported
     # (the graph input, which becomes the ONNX graph's input).
     onnx: OnnxLowering | None = None
+
+    @property
+    def takes_norm_act(self) -> bool:
+        """Whether a layer of this op may say `norm:` and `act:`."""
+        return self.default_norm_act is not None
 
 
 REGISTRY: dict[str, OpType] = {}
@@ -168,6 +188,30 @@ def require_rank(shape: Shape, rank: int, what: str) -> None:
 def same_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     """The shape rule of ops whose output is shaped like their (first) input."""
     return inputs[0]
+
+
+def spec_norm_act(norm: str, act: str) -> tuple[str, str]:
+    """DefaultNormAct of ops that follow the spec's `defaults:` (conv2d)."""
+    return norm, act
+
+
+def no_norm_act(norm: str, act: str) -> tuple[str, str]:
+    """DefaultNormAct of ops that get a norm or act only when their layer asks (linear)."""
+    return "none", "none"
+
+
+def stride_on_first_copy(attrs: dict[str, Any], first_copy: bool) -> None:
+    """A repeated layer downsamples once: copies after the first get stride 1 (the convention of
+    MobileNet and ResNet stage tables, where `n` repeats share one stride `s`)."""
+    if not first_copy and attrs["stride"] is not None:
+        attrs["stride"] = (1, 1)
+
+
+def bias_unless_norm(attrs: dict[str, Any], norm: str | None) -> None:
+    """An unset bias is a bias only when no norm follows (PyTorch models' convention: a norm's
+    shift makes the bias redundant)."""
+    if attrs.get("bias") is None:
+        attrs["bias"] = norm is None
 
 
 def no_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
