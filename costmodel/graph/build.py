@@ -25,7 +25,7 @@ from costmodel.graph.expand import GraphBuilder
 from costmodel.graph.model import BuildOptions, Graph, Node
 from costmodel.graph.naming import Scope, check_stage_name, keyed_layers
 from costmodel.graph.shapes import checked_input_shape, infer_shape
-from costmodel.spec.model import Layer, Spec
+from costmodel.spec.schema import Layer, Spec
 
 __all__ = ["BuildOptions", "Graph", "Node", "build_graph", "with_resolution"]
 

@@ -14,7 +14,7 @@ from costmodel.graph.shapes import SPATIAL_NAMES, infer_shape, shape_vars
 from costmodel.ops.attrs import AttrError, parse_attr
 from costmodel.ops.registry import OpType, Shape
 from costmodel.spec import expr
-from costmodel.spec.model import NONE_WORDS, BlockDef, Layer, Spec
+from costmodel.spec.schema import NONE_WORDS, BlockDef, Layer, Spec
 
 
 class GraphBuilder:

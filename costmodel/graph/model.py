@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from costmodel.errors import SourcePos
 from costmodel.ops.registry import OpType, Shape
-from costmodel.spec.model import Spec
+from costmodel.spec.schema import Spec
 
 if TYPE_CHECKING:
     import networkx as nx

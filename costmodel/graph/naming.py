@@ -8,7 +8,7 @@ from typing import Any
 
 from costmodel import ops
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean
-from costmodel.spec.model import NONE_WORDS, Layer
+from costmodel.spec.schema import NONE_WORDS, Layer
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 

@@ -9,7 +9,7 @@ from costmodel import limits
 from costmodel.errors import CostModelError, ErrorCode, SourcePos
 from costmodel.graph.model import BuildOptions
 from costmodel.ops.registry import OpType, Shape, ShapeError
-from costmodel.spec.model import Spec
+from costmodel.spec.schema import Spec
 
 SPATIAL_NAMES = frozenset({"in_h", "in_w"})  # the names of shape_vars that depend on the resolution
 
