@@ -163,3 +163,31 @@ def test_error_inside_an_imported_block_also_names_the_use_site(tmp_path: Path) 
     assert match and match["file"].endswith("mobilenet.yaml") and match["code"] == "E106"
     assert f"(in block 'inverted_residual' used at {spec}:8:7)" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_misspelt_bundled_spec_name_suggests_the_closest_one() -> None:
+    from costmodel.errors import CostModelError
+    from costmodel.spec.model import resolve_spec_path
+
+    with pytest.raises(CostModelError) as caught:
+        resolve_spec_path("mbv3_smal")
+    message = str(caught.value)
+    assert "did you mean 'mbv3_small'" in message
+    assert "mbv3_large" not in message and "vgg16" not in message  # one suggestion, the close one
+
+
+def test_misspelt_bundled_spec_name_on_the_command_line() -> None:
+    result = runner.invoke(app, ["analyze", "mbv3_smal"])
+    assert result.exit_code == 2
+    assert "no such file: mbv3_smal" in result.stderr
+    assert "did you mean 'mbv3_small'?" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_unknown_name_close_to_no_bundled_spec_gets_no_suggestion() -> None:
+    from costmodel.errors import CostModelError
+    from costmodel.spec.model import resolve_spec_path
+
+    with pytest.raises(CostModelError) as caught:
+        resolve_spec_path("transformer_xl")
+    assert "did you mean" not in str(caught.value)

@@ -52,26 +52,40 @@ def _caches() -> list[tuple[str, int]]:
     return levels
 
 
-def detect_host_profile() -> HardwareProfile:
-    info = _cpuinfo()
-    flags = set(info.get("flags", "").split())
-    model = info.get("model name", platform.processor() or platform.machine() or "unknown CPU")
+# Priors for onnxruntime's MLAS kernels on one core, until calibrated on this machine.
+EFFICIENCY_PRIORS = {
+    "conv": 0.5,
+    "pointwise": 0.6,
+    "depthwise": 0.1,
+    "grouped": 0.2,
+    "linear": 0.4,
+    "elementwise": 0.2,
+    "pool": 0.2,
+    "data": 0.2,
+}
+
+
+def _clock(info: dict[str, str]) -> tuple[float, str]:
+    """(clock in Hz, where it came from): /proc/cpuinfo's "cpu MHz", or an assumed 2.5 GHz."""
     try:
-        clock = float(info["cpu MHz"]) * 1e6
-        clock_source = f"/proc/cpuinfo: cpu MHz {info['cpu MHz']}"
+        return float(info["cpu MHz"]) * 1e6, f"/proc/cpuinfo: cpu MHz {info['cpu MHz']}"
     except (KeyError, ValueError):
-        clock, clock_source = DEFAULT_CLOCK_HZ, "[EST] clock unknown: 2.5 GHz assumed"
+        return DEFAULT_CLOCK_HZ, "[EST] clock unknown: 2.5 GHz assumed"
+
+
+def _vector_unit(flags: set[str]) -> tuple[int, int, str]:
+    """(fp32 lanes, FMA units per core, ISA name) of the widest vector FMA the CPU flags show."""
     if "avx512f" in flags:
-        lanes, fma, isa = 16, FMA_UNITS_PER_CORE, "AVX-512"
-    elif "avx2" in flags and "fma" in flags:
-        lanes, fma, isa = 8, FMA_UNITS_PER_CORE, "AVX2+FMA"
-    else:
-        lanes, fma, isa = 4, 1, "SSE or NEON (no wide FMA detected)"
-    peak = clock * lanes * fma
-    caches = _caches() or [("L2", 512 * 1024)]
+        return 16, FMA_UNITS_PER_CORE, "AVX-512"
+    if "avx2" in flags and "fma" in flags:
+        return 8, FMA_UNITS_PER_CORE, "AVX2+FMA"
+    return 4, 1, "SSE or NEON (no wide FMA detected)"
+
+
+def _sources(peak_source: str, caches: list[tuple[str, int]]) -> dict[str, str]:
+    """Where each number of the host profile comes from."""
     sources = {
-        "precisions.fp32.peak_macs_per_s": f"[EST] {fma} FMA units x {lanes} fp32 lanes ({isa}) x "
-        f"{clock / 1e9:.2f} GHz, one core ({clock_source})",
+        "precisions.fp32.peak_macs_per_s": peak_source,
         "precisions.fp32.energy_pj_per_mac": "Horowitz, ISSCC 2014 (45 nm): fp32 mult 3.7 + add 0.9 pJ",
         "precisions.fp32.energy_pj_per_op": "Horowitz, ISSCC 2014 (45 nm): fp32 add 0.9 pJ",
         "memory.dram_bytes_per_s": "[EST] what one core streams from DRAM (a dual-channel DDR4 "
@@ -85,20 +99,25 @@ def detect_host_profile() -> HardwareProfile:
         sources[f"memory.onchip.{name}.capacity_bytes"] = (
             "/sys/devices/system/cpu/cpu0/cache (as the kernel reports it)"
         )
-    efficiency = {
-        "conv": 0.5,
-        "pointwise": 0.6,
-        "depthwise": 0.1,
-        "grouped": 0.2,
-        "linear": 0.4,
-        "elementwise": 0.2,
-        "pool": 0.2,
-        "data": 0.2,
-    }
-    for op_class in efficiency:
+    for op_class in EFFICIENCY_PRIORS:
         sources[f"efficiency.{op_class}"] = (
             "[EST] prior for onnxruntime MLAS kernels; calibrate with `costmodel calibrate ... --hw host`"
         )
+    return sources
+
+
+def detect_host_profile() -> HardwareProfile:
+    """This machine's CPU as a hardware profile: one core, peaks derived, efficiencies priors."""
+    info = _cpuinfo()
+    model = info.get("model name", platform.processor() or platform.machine() or "unknown CPU")
+    clock, clock_source = _clock(info)
+    lanes, fma, isa = _vector_unit(set(info.get("flags", "").split()))
+    peak = clock * lanes * fma
+    caches = _caches() or [("L2", 512 * 1024)]
+    peak_source = (
+        f"[EST] {fma} FMA units x {lanes} fp32 lanes ({isa}) x "
+        f"{clock / 1e9:.2f} GHz, one core ({clock_source})"
+    )
     return HardwareProfile(
         name="host",
         title=f"this machine: {model}, one core",
@@ -110,10 +129,10 @@ def detect_host_profile() -> HardwareProfile:
             onchip_pj_per_byte=12.5,
             onchip=[OnChipLevel(name=n, capacity_bytes=c) for n, c in caches],
         ),
-        efficiency=efficiency,
+        efficiency=dict(EFFICIENCY_PRIORS),
         overhead_s_per_kernel=5e-6,
         static_power_w=5.0,
-        sources=sources,
+        sources=_sources(peak_source, caches),
         notes="Detected at run time from /proc/cpuinfo and /sys; peaks are derived, efficiencies "
         "are priors until calibrated on onnxruntime measurements of this machine.",
         file="(detected at run time)",

@@ -1,10 +1,12 @@
-"""The op registry: every primitive op type with its attributes, shape rule, cost rule and class."""
+"""The op registry: every primitive op type with its attributes, shape rule, cost rule and class.
 
+Importing this package registers every op: one module per op family.
+"""
+
+from costmodel.ops import conv, linear, merge, normact, pool, views  # noqa: F401  (they register)
+from costmodel.ops.normact import ACTIVATIONS, ELEMENTWISE_OPS, NORMS
 from costmodel.ops.registry import (
-    ACTIVATIONS,
     ALIASES,
-    ELEMENTWISE_OPS,
-    NORMS,
     OP_CLASSES,
     REGISTRY,
     AttrSpec,

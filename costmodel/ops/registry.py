@@ -1,28 +1,32 @@
-"""The op registry: every primitive op type, its attributes, its shape rule and its cost rule.
+"""The op registry: what an op type is (OpType), the table of registered ops, and the helpers the
+op families (conv.py, linear.py, normact.py, pool.py, views.py, merge.py) share.
 
-This is the only place that knows what an op computes. A spec may use an op only if it is here
-(unknown ops are load-time errors, never silent zeros); ops that really cost nothing (flatten,
-identity, dropout at inference) are registered explicitly as views.
+This is the only place that knows what an op computes. A spec may use an op only if it is
+registered (unknown ops are load-time errors, never silent zeros); ops that really cost nothing
+(flatten, identity, dropout at inference) are registered explicitly as views. Importing
+`costmodel.ops` imports every family, so every op is registered before anything looks one up.
 
 Shapes exclude the batch dimension: (C, H, W) for feature maps, (F,) for vectors. Costs are per
 sample; the analyzer multiplies activations, MACs and elementwise ops by the batch size.
 
-Counting conventions (see docs/conventions.md):
+Counting conventions (the README's "Counting conventions" section; costmodel/cost/analysis.py
+CONVENTIONS puts them in every JSON report):
 - params: learnable parameters as torchvision counts them (conv/linear weight and bias, BN gamma
   and beta; BN running statistics are buffers, not params).
 - macs: multiply-accumulates of conv (incl. grouped/depthwise) and linear layers only. A bias add
   is not a MAC (torch.utils.flop_counter agrees).
-- ops: other arithmetic, per output element, with the per-op counts in ELEMENTWISE_OPS.
+- ops: other arithmetic, per output element, with the per-op counts in normact.ELEMENTWISE_OPS.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from costmodel import names
+from costmodel.errors import SourcePos
+from costmodel.names import OpClass
 
 Shape = tuple[int, ...]
 Attrs = Mapping[str, Any]
@@ -56,24 +60,97 @@ class AttrSpec:
     choices: tuple[str, ...] = ()
 
 
-# Operation classes: what a hardware profile gives an efficiency for (hardware.py).
+class LoweredNode(Protocol):
+    """What an ONNX lowering reads of a graph node (costmodel.graph.Node has it)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def inputs(self) -> tuple[str, ...]: ...
+    @property
+    def attrs(self) -> dict[str, Any]: ...
+    @property
+    def shape(self) -> Shape: ...
+    @property
+    def pos(self) -> SourcePos: ...
+
+
+class OnnxBuilder(Protocol):
+    """The ONNX graph under construction, as a lowering sees it (costmodel/measure/onnx_export.py
+    implements it). Tensors are named by strings; every method returns the name it made."""
+
+    @property
+    def batch(self) -> int: ...
+
+    def ints(self, name: str, values: list[int]) -> str:
+        """An int64 constant initializer."""
+        ...
+
+    def floats(self, name: str, values: list[float]) -> str:
+        """A float32 constant initializer."""
+        ...
+
+    def uniform(self, node: LoweredNode, what: str, shape: tuple[int, ...], low: float, high: float) -> str:
+        """A random float32 initializer `NODE/what`, uniform in [low, high)."""
+        ...
+
+    def he_uniform(
+        self, node: LoweredNode, what: str, shape: tuple[int, ...], gain: float, fan_in: int
+    ) -> str:
+        """Random weights `NODE/what` with variance gain / fan_in."""
+        ...
+
+    def add(self, op_type: str, inputs: list[str], output: str, name: str, **attrs: Any) -> str:
+        """Append one ONNX node; returns its output's name."""
+        ...
+
+
+# Lowers one node to ONNX nodes and initializers: (builder, node, the node's input shapes).
+OnnxLowering = Callable[[OnnxBuilder, LoweredNode, list[Shape]], None]
+
+# Settles the attributes the spec left to the op's conventions, once the builder knows
+# (attrs as parsed, whether this node is the first copy of a repeated layer, the norm the `norm:`
+# sugar puts after it or None) -> the node's attrs.
+FinalizeAttrs = Callable[[dict[str, Any], bool, "str | None"], dict[str, Any]]
+# (the spec's `defaults:` norm, act) -> the norm and act this op gets when its layer says nothing.
+DefaultNormAct = Callable[[str, str], tuple[str, str]]
+
+
+def keep_attrs(attrs: dict[str, Any], first_copy: bool, norm: str | None) -> dict[str, Any]:
+    """The attributes as the spec gave them (the default FinalizeAttrs)."""
+    return attrs
+
+
+# Operation classes: what a hardware profile gives an efficiency for (costmodel/hw/profile.py).
 OP_CLASSES = names.OP_CLASSES  # re-exported: the closed set lives in costmodel/names.py
 
 
 @dataclass(frozen=True)
 class OpType:
+    """One primitive op: its attributes, output-shape rule, per-sample cost rule and op class."""
+
     name: str
     summary: str
     shape: Callable[[list[Shape], Attrs], Shape]
     cost: Callable[[list[Shape], Shape, Attrs], OpCost]
-    op_class: Callable[[list[Shape], Attrs], str]
+    op_class: Callable[[list[Shape], Attrs], OpClass]
     attrs: dict[str, AttrSpec] = field(default_factory=dict)
     min_inputs: int = 1
     max_inputs: int = 1
     # A view costs nothing at inference and moves no data (flatten, identity, dropout).
     is_view: bool = False
-    # Conv-like ops accept the `norm:`/`act:` sugar that expands into extra nodes.
-    takes_norm_act: bool = False
+    # Conv-like ops accept the `norm:`/`act:` sugar that expands into extra nodes; this gives
+    # their defaults. None: the op takes no sugar.
+    default_norm_act: DefaultNormAct | None = None
+    finalize_attrs: FinalizeAttrs = keep_attrs
+    # How the op is exported to ONNX (costmodel/measure/onnx_export.py); None: it is not exported
+    # (the graph input, which becomes the ONNX graph's input).
+    onnx: OnnxLowering | None = None
+
+    @property
+    def takes_norm_act(self) -> bool:
+        """Whether a layer of this op may say `norm:` and `act:`."""
+        return self.default_norm_act is not None
 
 
 REGISTRY: dict[str, OpType] = {}
@@ -81,6 +158,7 @@ ALIASES: dict[str, str] = {"silu": "swish", "bn": "batchnorm", "hard_swish": "ha
 
 
 def register(op: OpType) -> OpType:
+    """Add `op` to the registry (each name once)."""
     if op.name in REGISTRY:
         raise ValueError(f"op '{op.name}' registered twice")
     REGISTRY[op.name] = op
@@ -88,425 +166,54 @@ def register(op: OpType) -> OpType:
 
 
 def lookup(name: str) -> OpType | None:
+    """The op a spec means by `name` (aliases resolved), or None."""
     return REGISTRY.get(ALIASES.get(name, name))
 
 
-def _fixed_class(name: str) -> Callable[[list[Shape], Attrs], str]:
-    return lambda inputs, attrs: name
+# --- helpers shared by the families ----------------------------------------------------------
 
 
-def _require_rank(shape: Shape, rank: int, what: str) -> None:
+def fixed_class(op_class: OpClass) -> Callable[[list[Shape], Attrs], OpClass]:
+    """The op-class rule of an op whose class does not depend on its shapes or attributes."""
+    return lambda inputs, attrs: op_class
+
+
+def require_rank(shape: Shape, rank: int, what: str) -> None:
+    """Raise ShapeError unless `shape` has `rank` dimensions."""
     if len(shape) != rank:
         layout = {3: "[C, H, W]", 1: "[features]"}.get(rank, f"rank {rank}")
         raise ShapeError(f"{what} expects a {layout} input, got {list(shape)}")
 
 
-def _conv_out_size(
-    size: int, kernel: int, stride: int, pad_total: int, dilation: int, ceil_mode: bool = False
-) -> int:
-    span = dilation * (kernel - 1) + 1
-    numerator = size + pad_total - span
-    if numerator < 0:
-        raise ShapeError(f"kernel extent {span} is larger than the padded input {size + pad_total}")
-    if ceil_mode:
-        out = -(-numerator // stride) + 1
-        # PyTorch's rule: the last window must start inside the input or the left padding.
-        if (out - 1) * stride >= size + pad_total // 2:
-            out -= 1
-        return out
-    return numerator // stride + 1
-
-
-def _padding_totals(size: int, kernel: int, stride: int, dilation: int, padding: Any) -> int:
-    """Total padding (both sides) along one axis for the padding modes a spec can ask for."""
-    if padding == "auto":  # PyTorch models' convention: (k - 1) // 2 * dilation on each side
-        return 2 * ((kernel - 1) // 2 * dilation)
-    if padding == "valid":
-        return 0
-    if padding == "same":  # TensorFlow SAME: out = ceil(in / stride), padding may be asymmetric
-        out = -(-size // stride)
-        return max((out - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
-    return 2 * int(padding)
-
-
-def _spatial_out(shape: Shape, attrs: Attrs, *, ceil_mode: bool = False) -> tuple[int, int]:
-    kh, kw = attrs["kernel"]
-    sh, sw = attrs["stride"]
-    dh, dw = attrs.get("dilation", (1, 1))
-    ph, pw = attrs["padding"]
-    h = _conv_out_size(shape[1], kh, sh, _padding_totals(shape[1], kh, sh, dh, ph), dh, ceil_mode)
-    w = _conv_out_size(shape[2], kw, sw, _padding_totals(shape[2], kw, sw, dw, pw), dw, ceil_mode)
-    return h, w
-
-
-# --- convolution -----------------------------------------------------------------------------
-
-
-def _conv_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
-    (shape,) = inputs
-    _require_rank(shape, 3, "conv2d")
-    groups, out = attrs["groups"], attrs["out"]
-    if shape[0] % groups:
-        raise ShapeError(f"input channels {shape[0]} are not divisible by groups={groups}")
-    if out % groups:
-        raise ShapeError(f"output channels {out} are not divisible by groups={groups}")
-    return (out, *_spatial_out(shape, attrs))
-
-
-def _conv_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
-    kh, kw = attrs["kernel"]
-    cin_per_group = inputs[0][0] // attrs["groups"]
-    weights = out[0] * cin_per_group * kh * kw
-    bias = out[0] if attrs["bias"] else 0
-    return OpCost(params=weights + bias, macs=math.prod(out) * cin_per_group * kh * kw)
-
-
-def _conv_class(inputs: list[Shape], attrs: Attrs) -> str:
-    groups, cin = attrs["groups"], inputs[0][0]
-    if groups > 1:
-        return "depthwise" if groups == cin else "grouped"
-    return "pointwise" if tuple(attrs["kernel"]) == (1, 1) else "conv"
-
-
-_CONV_ATTRS = {
-    "out": AttrSpec("int", required=True),
-    "kernel": AttrSpec("pair", required=True),
-    "stride": AttrSpec("pair", (1, 1)),
-    "padding": AttrSpec("padding", ("auto", "auto")),
-    "dilation": AttrSpec("pair", (1, 1)),
-    "groups": AttrSpec("int", 1),
-    "bias": AttrSpec("bool", None),  # None: a bias only when no norm follows (PyTorch convention)
-}
-
-register(
-    OpType(
-        "conv2d",
-        "2-D convolution (grouped and depthwise via groups)",
-        _conv_shape,
-        _conv_cost,
-        _conv_class,
-        _CONV_ATTRS,
-        takes_norm_act=True,
-    )
-)
-
-
-# --- linear ----------------------------------------------------------------------------------
-
-
-def _linear_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
-    (shape,) = inputs
-    _require_rank(shape, 1, "linear")
-    return (attrs["out"],)
-
-
-def _linear_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
-    fin, fout = inputs[0][0], out[0]
-    return OpCost(params=fin * fout + (fout if attrs["bias"] else 0), macs=fin * fout)
-
-
-register(
-    OpType(
-        "linear",
-        "fully connected layer on a [features] vector",
-        _linear_shape,
-        _linear_cost,
-        _fixed_class("linear"),
-        {"out": AttrSpec("int", required=True), "bias": AttrSpec("bool", True)},
-        takes_norm_act=True,
-    )
-)
-
-
-# --- normalisation and activations -----------------------------------------------------------
-
-
-def _same_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
+def same_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
+    """The shape rule of ops whose output is shaped like their (first) input."""
     return inputs[0]
 
 
-def _batchnorm_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
-    if len(inputs[0]) not in (1, 3):
-        raise ShapeError(f"batchnorm expects [C, H, W] or [features], got {list(inputs[0])}")
-    return inputs[0]
+def spec_norm_act(norm: str, act: str) -> tuple[str, str]:
+    """DefaultNormAct of ops that follow the spec's `defaults:` (conv2d)."""
+    return norm, act
 
 
-def _batchnorm_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
-    # gamma and beta are learnable; running mean/var are buffers (torchvision's count).
-    # At inference BN is a per-channel scale and shift: 2 ops per element when not folded.
-    return OpCost(params=2 * out[0], ops=2 * math.prod(out))
+def no_norm_act(norm: str, act: str) -> tuple[str, str]:
+    """DefaultNormAct of ops that get a norm or act only when their layer asks (linear)."""
+    return "none", "none"
 
 
-register(
-    OpType(
-        "batchnorm",
-        "batch normalisation (inference: per-channel scale and shift)",
-        _batchnorm_shape,
-        _batchnorm_cost,
-        _fixed_class("elementwise"),
-    )
-)
-
-# Elementwise ops per output element, as a plain C kernel would compute them.
-ELEMENTWISE_OPS = {
-    "relu": 1,  # max(x, 0)
-    "relu6": 2,  # min(max(x, 0), 6)
-    "hardsigmoid": 3,  # clamp(x + 3, 0, 6) / 6: add, clamp, multiply
-    "hardswish": 4,  # x * hardsigmoid(x)
-    "sigmoid": 4,  # exp, add, reciprocal, negate
-    "swish": 5,  # x * sigmoid(x)
-    "tanh": 5,
-    "gelu": 8,  # tanh approximation
-}
-
-for _act, _ops_per_element in ELEMENTWISE_OPS.items():
-
-    def _act_cost(inputs: list[Shape], out: Shape, attrs: Attrs, k: int = _ops_per_element) -> OpCost:
-        return OpCost(ops=k * math.prod(out))
-
-    register(
-        OpType(
-            _act,
-            f"{_act} activation ({_ops_per_element} ops per element)",
-            _same_shape,
-            _act_cost,
-            _fixed_class("elementwise"),
-        )
-    )
-
-ACTIVATIONS = tuple(ELEMENTWISE_OPS)
-NORMS = ("batchnorm",)
+def stride_on_first_copy(attrs: dict[str, Any], first_copy: bool) -> None:
+    """A repeated layer downsamples once: copies after the first get stride 1 (the convention of
+    MobileNet and ResNet stage tables, where `n` repeats share one stride `s`)."""
+    if not first_copy and attrs["stride"] is not None:
+        attrs["stride"] = (1, 1)
 
 
-# --- pooling ---------------------------------------------------------------------------------
+def bias_unless_norm(attrs: dict[str, Any], norm: str | None) -> None:
+    """An unset bias is a bias only when no norm follows (PyTorch models' convention: a norm's
+    shift makes the bias redundant)."""
+    if attrs.get("bias") is None:
+        attrs["bias"] = norm is None
 
 
-def _pool_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
-    (shape,) = inputs
-    _require_rank(shape, 3, "pooling")
-    return (shape[0], *_spatial_out(shape, attrs, ceil_mode=attrs["ceil_mode"]))
-
-
-def _pool_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
-    kh, kw = attrs["kernel"]
-    return OpCost(ops=math.prod(out) * kh * kw)  # one compare or add per window element
-
-
-_POOL_ATTRS = {
-    "kernel": AttrSpec("pair", required=True),
-    "stride": AttrSpec("pair", None),  # None: equal to the kernel, as in PyTorch
-    "padding": AttrSpec("padding", (0, 0)),
-    "ceil_mode": AttrSpec("bool", False),
-}
-register(OpType("maxpool", "max pooling", _pool_shape, _pool_cost, _fixed_class("pool"), _POOL_ATTRS))
-register(OpType("avgpool", "average pooling", _pool_shape, _pool_cost, _fixed_class("pool"), _POOL_ATTRS))
-
-
-def _global_pool_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
-    _require_rank(inputs[0], 3, "global_avgpool")
-    return (inputs[0][0], 1, 1)
-
-
-def _global_pool_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
-    return OpCost(ops=math.prod(inputs[0]))  # one add per input element
-
-
-register(
-    OpType(
-        "global_avgpool",
-        "global average pooling to [C, 1, 1]",
-        _global_pool_shape,
-        _global_pool_cost,
-        _fixed_class("pool"),
-    )
-)
-
-
-def _adaptive_pool_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
-    _require_rank(inputs[0], 3, "adaptive_avgpool")
-    return (inputs[0][0], *attrs["size"])
-
-
-register(
-    OpType(
-        "adaptive_avgpool",
-        "adaptive average pooling to a fixed [h, w]",
-        _adaptive_pool_shape,
-        _global_pool_cost,
-        _fixed_class("pool"),
-        {"size": AttrSpec("pair", required=True)},
-    )
-)
-
-
-# --- views: free at inference ----------------------------------------------------------------
-
-
-def _flatten_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
-    return (math.prod(inputs[0]),)
-
-
-def _no_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
+def no_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
+    """The cost rule of ops that compute nothing (views and pure data movement)."""
     return OpCost()
-
-
-register(
-    OpType(
-        "flatten",
-        "reshape to a [features] vector (a view)",
-        _flatten_shape,
-        _no_cost,
-        _fixed_class("data"),
-        is_view=True,
-    )
-)
-register(
-    OpType("identity", "pass-through (a view)", _same_shape, _no_cost, _fixed_class("data"), is_view=True)
-)
-register(
-    OpType(
-        "dropout",
-        "dropout: identity at inference",
-        _same_shape,
-        _no_cost,
-        _fixed_class("data"),
-        {"p": AttrSpec("float", 0.5)},
-        is_view=True,
-    )
-)
-
-
-# --- merging branches ------------------------------------------------------------------------
-
-
-def _add_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
-    first = inputs[0]
-    for other in inputs[1:]:
-        if other != first:
-            raise ShapeError(
-                f"add needs inputs of one shape, got {' and '.join(str(list(s)) for s in inputs)}"
-            )
-    return first
-
-
-def _add_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
-    return OpCost(ops=(len(inputs) - 1) * math.prod(out))
-
-
-register(
-    OpType(
-        "add",
-        "elementwise sum of same-shape inputs (residual)",
-        _add_shape,
-        _add_cost,
-        _fixed_class("elementwise"),
-        min_inputs=2,
-        max_inputs=64,
-    )
-)
-
-
-def _broadcast(a: Shape, b: Shape) -> Shape:
-    if len(a) != len(b):
-        raise ShapeError(f"mul cannot broadcast {list(a)} with {list(b)} (different ranks)")
-    out = []
-    for x, y in zip(a, b, strict=False):
-        if x != y and 1 not in (x, y):
-            raise ShapeError(f"mul cannot broadcast {list(a)} with {list(b)}")
-        out.append(max(x, y))
-    return tuple(out)
-
-
-def _mul_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
-    return _broadcast(inputs[0], inputs[1])
-
-
-register(
-    OpType(
-        "mul",
-        "elementwise product with broadcasting (squeeze-and-excitation scale)",
-        _mul_shape,
-        lambda i, o, a: OpCost(ops=math.prod(o)),
-        _fixed_class("elementwise"),
-        min_inputs=2,
-        max_inputs=2,
-    )
-)
-
-
-def _concat_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
-    first = inputs[0]
-    for other in inputs:
-        if len(other) != len(first) or other[1:] != first[1:]:
-            raise ShapeError(
-                "concat needs inputs that differ only in channels, got "
-                + ", ".join(str(list(s)) for s in inputs)
-            )
-    return (sum(s[0] for s in inputs), *first[1:])
-
-
-register(
-    OpType(
-        "concat",
-        "concatenation along channels",
-        _concat_shape,
-        _no_cost,
-        _fixed_class("data"),
-        min_inputs=1,
-        max_inputs=256,
-    )
-)
-
-
-def _shuffle_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
-    if inputs[0][0] % attrs["groups"]:
-        raise ShapeError(f"channels {inputs[0][0]} are not divisible by groups={attrs['groups']}")
-    return inputs[0]
-
-
-register(
-    OpType(
-        "channel_shuffle",
-        "ShuffleNet channel shuffle (a permuting copy)",
-        _shuffle_shape,
-        _no_cost,
-        _fixed_class("data"),
-        {"groups": AttrSpec("int", required=True)},
-    )
-)
-
-
-def _slice_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
-    start, stop = attrs["start"], attrs["stop"]
-    if not 0 <= start < stop <= inputs[0][0]:
-        raise ShapeError(f"channel slice [{start}:{stop}] is outside 0..{inputs[0][0]}")
-    return (stop - start, *inputs[0][1:])
-
-
-register(
-    OpType(
-        "slice",
-        "channels [start:stop] of the input (ShuffleNet V2 channel split)",
-        _slice_shape,
-        _no_cost,
-        _fixed_class("data"),
-        {"start": AttrSpec("int", 0, minimum=0), "stop": AttrSpec("int", required=True)},
-        is_view=True,
-    )
-)
-
-
-# --- the graph's source ----------------------------------------------------------------------
-# Not usable in specs: the builder creates one `input` node per graph from the spec's `input:`.
-register(
-    OpType(
-        "input",
-        "the network input",
-        lambda i, a: a["shape"],
-        _no_cost,
-        _fixed_class("data"),
-        min_inputs=0,
-        max_inputs=0,
-        is_view=True,
-    )
-)

@@ -1,153 +1,57 @@
-"""Spec files: YAML -> validated pydantic models, with every error pointing at the file.
+"""Loading spec files: YAML -> validated pydantic models, with every error pointing at the file.
 
 A spec (archspecs/*.yaml) declares an input, optional vars, blocks (or imports of block libraries
-from archspecs/blocks/), and stages of layers. See docs/spec-format.md for the format. This module
-checks everything that can be checked without knowing tensor shapes: keys, types, op and block
-names, attributes of each op, block arguments. Shapes are checked when the graph is built.
+from archspecs/blocks/), and stages of layers. See docs/spec-format.md for the format. Loading
+checks everything that can be checked without knowing tensor shapes: keys and types here (through
+the models of costmodel/spec/schema.py), op and block names, attributes of each op and block
+arguments in costmodel/spec/checks.py. Shapes are checked when the graph is built.
+
+The models are re-exported here, so `costmodel.spec.model` offers every name it always did.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictInt,
-    ValidationError,
-    field_validator,
-)
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ValidationError
 
-from costmodel import limits
-from costmodel.errors import CostModelError, ErrorCode, SourcePos, did_you_mean
-from costmodel.ops import registry as ops
+from costmodel.errors import CostModelError, ErrorCode, did_you_mean
+from costmodel.spec.checks import check_layer, check_spec
 from costmodel.spec.files import bundled_dir, parse_yaml_mapping, read_text
+from costmodel.spec.schema import (
+    LAYER_KEYS,
+    LIMIT_ERROR,
+    NONE_WORDS,
+    POS_KEY,
+    BlockDef,
+    BlockLibrary,
+    Defaults,
+    Layer,
+    Scalar,
+    Spec,
+)
 from costmodel.spec.yamlsrc import LocDict, LocList, position_of
 
-POS_KEY = "__pos__"  # injected into every layer/block mapping; users cannot write it
-Scalar = int | float | bool | str
-
-# Keys a layer may carry besides an op's attributes or a block's arguments.
-LAYER_KEYS = ("name", "op", "block", "inputs", "repeat", "when", "fixed", "norm", "act", "comment")
-NONE_WORDS = ("none", "null", "false")
-LIMIT_ERROR = "costmodel_limit"  # pydantic error type of a size limit (E301, not E106)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Layer(BaseModel):
-    """One line of a stage or block body: a primitive op or a use of a block."""
-
-    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
-
-    pos: SourcePos = Field(alias=POS_KEY)
-    name: str | None = None
-    op: str | None = None
-    block: str | None = None
-    inputs: list[str] | None = None
-    # Strict: pydantic would otherwise read `repeat: true` as 1 and `fixed: 1` as true.
-    repeat: StrictInt | str = 1
-    when: StrictBool | str = True
-    fixed: StrictBool = False  # width multiplier leaves this layer's channels alone
-    norm: str | None = None
-    act: str | None = None
-    comment: str | None = None
-
-    @property
-    def extra(self) -> dict[str, Any]:
-        """Op attributes or block arguments: every key that is not a layer key."""
-        return dict(self.model_extra or {})
-
-
-class BlockDef(_Strict):
-    """A parameterised sub-graph declared in YAML."""
-
-    pos: SourcePos = Field(alias=POS_KEY)
-    summary: str = ""
-    params: dict[str, Scalar | None] = {}  # name -> default; null means the use must give it
-    channels: list[str] = []  # params that are channel counts: the width multiplier scales them
-    layers: list[Layer]
-    output: str | None = None  # default: the last layer
-
-    @field_validator("layers")
-    @classmethod
-    def _not_empty(cls, layers: list[Layer]) -> list[Layer]:
-        if not layers:
-            raise ValueError("a block needs at least one layer")
-        return layers
-
-
-class Defaults(_Strict):
-    norm: str = "none"  # applied to conv2d layers that say nothing
-    act: str = "none"
-
-
-class Spec(_Strict):
-    """A whole architecture spec after validation (imports already merged into `blocks`)."""
-
-    version: Literal[1] = 1
-    name: str
-    title: str = ""
-    source: str = ""
-    notes: str = ""
-    input: tuple[StrictInt, StrictInt, StrictInt]  # [3, true, 224] is not [3, 1, 224]
-    defaults: Defaults = Defaults()
-    vars: dict[str, Scalar] = {}
-    precision: dict[str, str] = {}  # glob over node names -> precision (mixed-precision plans)
-    imports: list[str] = []
-    blocks: dict[str, BlockDef] = {}
-    stages: dict[str, list[Layer]]
-    # Training-only heads (auxiliary classifiers): left out of inference cost unless asked for.
-    aux: dict[str, list[Layer]] = {}
-    file: str = ""
-
-    @field_validator("input")
-    @classmethod
-    def _positive(cls, value: tuple[int, int, int]) -> tuple[int, int, int]:
-        if any(v <= 0 for v in value):
-            raise ValueError(f"input dimensions must be positive, got {list(value)}")
-        if value[0] > limits.MAX_CHANNELS or max(value[1:]) > limits.MAX_SPATIAL:
-            raise PydanticCustomError(
-                LIMIT_ERROR,
-                f"{list(value)} exceeds the limits "
-                f"({limits.MAX_CHANNELS} channels, {limits.MAX_SPATIAL} pixels a side)",
-            )
-        return value
-
-    @field_validator("vars")
-    @classmethod
-    def _width_divisor(cls, value: dict[str, Scalar]) -> dict[str, Scalar]:
-        divisor = value.get("width_divisor", 8)
-        if (
-            isinstance(divisor, bool)
-            or not isinstance(divisor, (int, float))
-            or not (1 <= divisor <= 65_536 and float(divisor).is_integer())
-        ):
-            raise ValueError(f"width_divisor must be an integer in 1..65536, got {divisor!r}")
-        return value
-
-    @field_validator("stages")
-    @classmethod
-    def _stages_not_empty(cls, stages: dict[str, list[Layer]]) -> dict[str, list[Layer]]:
-        if not stages:
-            raise ValueError("a spec needs at least one stage")
-        for name, layers in stages.items():
-            if not layers:
-                raise ValueError(f"stage '{name}' has no layers")
-        return stages
-
-
-class BlockLibrary(_Strict):
-    version: Literal[1] = 1
-    summary: str = ""
-    blocks: dict[str, BlockDef]
-
+__all__ = [
+    "LAYER_KEYS",
+    "LIMIT_ERROR",
+    "NONE_WORDS",
+    "POS_KEY",
+    "BlockDef",
+    "BlockLibrary",
+    "Defaults",
+    "Layer",
+    "Scalar",
+    "Spec",
+    "bundled_specs",
+    "check_layer",
+    "check_spec",
+    "load_blocks",
+    "load_spec",
+    "parse_spec",
+    "resolve_spec_path",
+]
 
 # --- loading ---------------------------------------------------------------------------------
 
@@ -270,12 +174,25 @@ def bundled_specs() -> list[Path]:
 
 
 def resolve_spec_path(name_or_path: str) -> Path:
-    """A path to a spec file, or the name of a bundled spec ('mbv3_small')."""
+    """A path to a spec file, or the name of a bundled spec ('mbv3_small').
+
+    A bare name (no directory, no suffix) that is neither a file nor a bundled spec is an error
+    that suggests the closest bundled name; a missing path is reported when it is read.
+    """
     path = Path(name_or_path)
     if path.exists() or path.suffix in (".yaml", ".yml") and path.parent != Path("."):
         return path
     bundled = bundled_dir("archspecs") / (path.name if path.suffix else f"{path.name}.yaml")
-    return bundled if bundled.exists() else path
+    if bundled.exists():
+        return bundled
+    if not path.suffix and path.parent == Path("."):
+        names = [spec.stem for spec in bundled_specs()]
+        raise CostModelError(
+            ErrorCode.FILE,
+            f"no such file: {name_or_path}, and no bundled spec of that name"
+            f"{did_you_mean(name_or_path, names)}",
+        )
+    return path
 
 
 def _resolve_import(name: str, spec_dir: Path) -> Path:
@@ -316,123 +233,3 @@ def parse_spec(text: str, file: str = "<spec>", base_dir: Path | None = None) ->
     spec = spec.model_copy(update={"blocks": blocks})
     check_spec(spec)
     return spec
-
-
-# --- static checks ---------------------------------------------------------------------------
-
-
-def _check_word(
-    value: str | None, allowed: tuple[str, ...], what: str, pos: SourcePos, params: dict[str, Any]
-) -> None:
-    if value is None or value in allowed or value in NONE_WORDS or value in params:
-        return
-    if ops.ALIASES.get(value) in allowed:
-        return
-    raise CostModelError(
-        ErrorCode.BAD_VALUE,
-        f"unknown {what} '{value}'{did_you_mean(value, allowed)}"
-        f" (expected one of: {', '.join(allowed)}, none)",
-        pos=pos,
-    )
-
-
-def check_layer(layer: Layer, blocks: dict[str, BlockDef], params: dict[str, Any], scope: str) -> None:
-    """Everything about one layer that does not need shapes; `scope` prefixes its name."""
-    label = f"{scope}.{layer.name or layer.op or layer.block}"
-    layer = layer.model_copy(update={"name": label})
-    if (layer.op is None) == (layer.block is None):
-        raise CostModelError(
-            ErrorCode.MISSING_KEY if layer.op is None else ErrorCode.BAD_VALUE,
-            "a layer needs exactly one of 'op' or 'block'",
-            pos=layer.pos,
-            node=layer.name,
-        )
-    if layer.op is not None:
-        _check_op_layer(layer, layer.op, params)
-    else:
-        assert layer.block is not None
-        _check_block_use(layer, layer.block, blocks)
-
-
-def _fail(code: ErrorCode, message: str, layer: Layer) -> CostModelError:
-    return CostModelError(code, message, pos=layer.pos, node=layer.name)
-
-
-def _check_op_layer(layer: Layer, op_name: str, params: dict[str, Any]) -> None:
-    op = ops.lookup(op_name)
-    if op is None or op.name == "input":
-        choices = [n for n in ops.REGISTRY if n != "input"]
-        raise _fail(ErrorCode.UNKNOWN_OP, f"unknown op '{op_name}'{did_you_mean(op_name, choices)}", layer)
-    if not op.takes_norm_act and (layer.norm is not None or layer.act is not None):
-        raise _fail(
-            ErrorCode.UNKNOWN_KEY, f"op '{op.name}' takes no 'norm'/'act' (only conv2d and linear do)", layer
-        )
-    for key in layer.extra:
-        if key not in op.attrs:
-            choices = sorted(set(op.attrs) | set(LAYER_KEYS))
-            raise _fail(
-                ErrorCode.UNKNOWN_KEY,
-                f"unknown key '{key}' for op '{op.name}'{did_you_mean(key, choices)}",
-                layer,
-            )
-    for key, attr in op.attrs.items():
-        if attr.required and key not in layer.extra:
-            raise _fail(ErrorCode.MISSING_KEY, f"op '{op.name}' needs '{key}'", layer)
-    _check_word(layer.norm, ops.NORMS, "norm", layer.pos, params)
-    _check_word(layer.act, ops.ACTIVATIONS, "activation", layer.pos, params)
-
-
-def _check_block_use(layer: Layer, block_name: str, blocks: dict[str, BlockDef]) -> None:
-    block = blocks.get(block_name)
-    if block is None:
-        raise _fail(
-            ErrorCode.UNKNOWN_BLOCK, f"unknown block '{block_name}'{did_you_mean(block_name, blocks)}", layer
-        )
-    given = dict(layer.extra)
-    for sugar in ("norm", "act"):
-        if getattr(layer, sugar) is not None:
-            given[sugar] = getattr(layer, sugar)
-    for key in given:
-        if key not in block.params:
-            raise _fail(
-                ErrorCode.UNKNOWN_KEY,
-                f"block '{block_name}' has no parameter '{key}'"
-                f"{did_you_mean(key, block.params)}"
-                f" (parameters: {', '.join(block.params) or 'none'})",
-                layer,
-            )
-    for key, default in block.params.items():
-        if default is None and key not in given:
-            raise _fail(ErrorCode.MISSING_KEY, f"block '{block_name}' needs parameter '{key}'", layer)
-
-
-def check_spec(spec: Spec) -> None:
-    _check_word(spec.defaults.norm, ops.NORMS, "norm", spec.stages[next(iter(spec.stages))][0].pos, {})
-    for block_name, block in spec.blocks.items():
-        for channel_param in block.channels:
-            if channel_param not in block.params:
-                raise CostModelError(
-                    ErrorCode.BAD_VALUE,
-                    f"block '{block_name}' lists '{channel_param}' under channels but has no such parameter",
-                    pos=block.pos,
-                )
-        for layer in block.layers:
-            check_layer(layer, spec.blocks, block.params, f"block {block_name}")
-    for stage, layers in [*spec.stages.items(), *spec.aux.items()]:
-        for layer in layers:
-            check_layer(layer, spec.blocks, {}, stage)
-    for stage, layers in spec.aux.items():
-        if stage in spec.stages:
-            raise CostModelError(
-                ErrorCode.BAD_VALUE,
-                f"aux head '{stage}' has the name of a stage",
-                pos=layers[0].pos if layers else None,
-            )
-        if layers and layers[0].inputs is None:
-            raise CostModelError(
-                ErrorCode.MISSING_KEY,
-                f"aux head '{stage}' must say where it "
-                "branches off: give its first layer 'inputs: [stage.layer]'",
-                pos=layers[0].pos,
-                node=stage,
-            )
