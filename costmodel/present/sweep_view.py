@@ -14,8 +14,6 @@ from rich.table import Table
 from costmodel.cost.sweep import SweepPoint
 from costmodel.present.terminal import human_bytes, human_count, human_joules, human_seconds
 
-SWEEP_FORMATS = ("table", "csv", "json")
-
 
 def varied(points: Sequence[SweepPoint], field: str) -> bool:
     """Whether the sweep has more than one value of `field` (batch, precision, ...)."""
