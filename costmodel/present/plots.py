@@ -12,14 +12,16 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from costmodel.cost.analysis import AnalysisResult
 from costmodel.cost.precision import compute_precision
-from costmodel.cost.sweep import SweepPoint
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.hw.profile import HardwareProfile
-from costmodel.present.compare import DiffResult
+
+if TYPE_CHECKING:  # annotations only: the format registry imports this module on every start
+    from costmodel.cost.analysis import AnalysisResult
+    from costmodel.cost.sweep import SweepPoint
+    from costmodel.hw.profile import HardwareProfile
+    from costmodel.present.compare import DiffResult
 
 PLOT_FORMATS = ("png", "svg")
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")

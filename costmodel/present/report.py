@@ -15,8 +15,6 @@ from costmodel.cost.analysis import CONVENTIONS, AnalysisResult
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean
 from costmodel.present.metrics import METRICS, describe_options, varying_options
 
-FORMATS = ("markdown", "csv", "latex", "html", "json")
-
 
 @dataclass(frozen=True)
 class Column:

@@ -25,7 +25,7 @@ from costmodel.cost.analysis import CONVENTIONS, AnalysisResult
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.present.compare import DiffResult, RowPair
 from costmodel.present.metrics import METRICS
-from costmodel.present.report import FORMATS, ReportTable
+from costmodel.present.report import ReportTable
 from costmodel.present.terminal import _options_line, human_bytes, human_count, human_joules, human_seconds
 
 BETTER, WORSE = "green", "red"
@@ -276,7 +276,8 @@ def report_json(table: ReportTable) -> str:
     return json.dumps(table.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-_RENDERERS: dict[str, Callable[[ReportTable], str]] = {
+# The report formats, in the order `costmodel report --format` lists them (markdown, the default, first).
+REPORT_RENDERERS: dict[str, Callable[[ReportTable], str]] = {
     "markdown": report_markdown,
     "csv": report_csv,
     "latex": report_latex,
@@ -286,11 +287,12 @@ _RENDERERS: dict[str, Callable[[ReportTable], str]] = {
 
 
 def render_report(table: ReportTable, fmt: str) -> str:
-    if fmt not in _RENDERERS:
+    if fmt not in REPORT_RENDERERS:
         raise CostModelError(
-            ErrorCode.OPTION, f"unknown report format '{fmt}' (expected one of: {', '.join(FORMATS)})"
+            ErrorCode.OPTION,
+            f"unknown report format '{fmt}' (expected one of: {', '.join(REPORT_RENDERERS)})",
         )
-    return _RENDERERS[fmt](table)
+    return REPORT_RENDERERS[fmt](table)
 
 
 # -- diff -----------------------------------------------------------------------------------------
