@@ -376,7 +376,7 @@ def measure_command(
 
     from costmodel.graph.build import BuildOptions, build_graph
     from costmodel.measure.runner import measure_latency
-    from costmodel.present.terminal import human_seconds
+    from costmodel.present.units import human_seconds
 
     def body() -> None:
         loaded = load_spec(resolve_spec_path(spec))
@@ -526,7 +526,7 @@ def diff_command(
     """
     import dataclasses
 
-    from costmodel.present import tables as render_tables
+    from costmodel.present import diff_view as render_tables
     from costmodel.present.compare import build_diff
 
     def body() -> None:
@@ -616,7 +616,7 @@ def report_command(
     ] = None,
 ) -> None:
     """A table for a paper: one row per (spec, hardware profile, options), in that order."""
-    from costmodel.present import tables as render_tables
+    from costmodel.present import report_formats as render_tables
     from costmodel.present.report import build_report, parse_columns
 
     def body() -> None:

@@ -14,9 +14,10 @@ from costmodel.errors import CostModelError, ErrorCode
 from costmodel.hw.profile import HardwareProfile
 from costmodel.present import plots, sweep_view, terminal
 from costmodel.present.compare import build_diff
+from costmodel.present.diff_view import diff_json
 from costmodel.present.formats import FORMATS, KINDS, formats_for, get_format, render, render_text
 from costmodel.present.report import build_report
-from costmodel.present.tables import diff_json, render_report
+from costmodel.present.report_formats import render_report
 
 
 def test_every_kind_names_the_formats_the_cli_accepts() -> None:

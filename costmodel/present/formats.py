@@ -3,9 +3,9 @@ report, sweep, plot), its format names and the function that renders each.
 
 The CLI builds its `--format` choices from `formats_for(kind)` and renders with `render(kind, fmt,
 payload, **kw)`; nothing else lists format names. The renderers themselves stay in their modules
-(terminal, tables, sweep_view, plots); a `Format` only points at one. The report and plot names
-are read from their renderer modules (`REPORT_RENDERERS`, `PLOT_FORMATS`), which must know them
-to dispatch on their own; the others are listed here.
+(terminal, diff_view, report_formats, sweep_view, plots); a `Format` only points at one. The report
+and plot names are read from their renderer modules (`REPORT_RENDERERS`, `PLOT_FORMATS`), which
+must know them to dispatch on their own; the others are listed here.
 
 What `render` returns depends on the format's `media`:
 - "rich": a rich renderable for a console (the tables for people);
@@ -28,7 +28,7 @@ from rich.console import Console, RenderableType
 
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean
 from costmodel.present.plots import PLOT_FORMATS
-from costmodel.present.tables import REPORT_RENDERERS
+from costmodel.present.report_formats import REPORT_RENDERERS
 
 if TYPE_CHECKING:
     from costmodel.cost.analysis import AnalysisResult
@@ -75,13 +75,13 @@ def _analysis_json(result: AnalysisResult, *, group_by: str = "block", top: int 
 
 
 def _diff_table(diff: DiffResult, *, only_changed: bool = False) -> RenderableType:
-    from costmodel.present.tables import diff_view
+    from costmodel.present.diff_view import diff_view
 
     return diff_view(diff, only_changed)
 
 
 def _diff_json(diff: DiffResult, *, only_changed: bool = False) -> str:
-    from costmodel.present.tables import diff_json
+    from costmodel.present.diff_view import diff_json
 
     return diff_json(diff) + "\n"
 

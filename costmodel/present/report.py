@@ -1,8 +1,8 @@
 """Report tables for papers: one row per (spec, hardware profile, options), exact values with units.
 
 `build_report` only selects: every value is a field or property of an `AnalysisResult` (through
-`costmodel.present.metrics`) or a name. Renderers (`costmodel.present.tables`) humanize the values for people
-(markdown, LaTeX, HTML) or write them exactly for machines (csv, json).
+`costmodel.present.metrics`) or a name. Renderers (`costmodel.present.report_formats`) humanize the
+values for people (markdown, LaTeX, HTML) or write them exactly for machines (csv, json).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any
 from rich.table import Table
 
 from costmodel.cost.sweep import SweepPoint
-from costmodel.present.terminal import human_bytes, human_count, human_joules, human_seconds
+from costmodel.present.units import human_bytes, human_count, human_joules, human_seconds
 
 
 def varied(points: Sequence[SweepPoint], field: str) -> bool:

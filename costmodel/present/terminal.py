@@ -12,51 +12,14 @@ from rich.text import Text
 
 from costmodel.cost.analysis import CONVENTIONS, AnalysisResult, Row
 from costmodel.hw.profile import HardwareProfile
+from costmodel.present.units import human_bytes, human_count, human_joules, human_seconds
 
 if TYPE_CHECKING:  # calibration is imported only by the commands that use it
     from costmodel.hw.calibrate import LatencyReport
 
-_SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
 
-
-def human_count(value: float) -> str:
-    """2542856 -> '2.54M'; exact below 1000."""
-    for scale, suffix in _SI:
-        if abs(value) >= scale:
-            return (
-                f"{value / scale:.3g}{suffix}" if abs(value) / scale < 100 else f"{value / scale:.0f}{suffix}"
-            )
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"
-
-
-def human_bytes(value: float) -> str:
-    """Decimal units (MB = 1e6 B), as bandwidth figures are quoted."""
-    for scale, suffix in ((1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g} {suffix}"
-    return f"{value:.0f} B"
-
-
-def human_seconds(value: float) -> str:
-    if value == 0:
-        return "0"
-    if value >= 1:
-        return f"{value:.3g} s"
-    if value >= 1e-3:
-        return f"{value * 1e3:.3g} ms"
-    return f"{value * 1e6:.3g} µs"
-
-
-def human_joules(value: float) -> str:
-    if value == 0:
-        return "0"
-    for scale, suffix in ((1, "J"), (1e-3, "mJ"), (1e-6, "µJ")):
-        if value >= scale:
-            return f"{value / scale:.3g} {suffix}"
-    return f"{value * 1e9:.3g} nJ"
-
-
-def _options_line(result: AnalysisResult) -> str:
+def options_line(result: AnalysisResult) -> str:
+    """precision, batch, width, resolution and input shape of an analysis, on one line."""
     o = result.options
     res = f"{o.resolution}x{o.resolution}" if o.resolution else "spec's"
     return (
@@ -74,7 +37,7 @@ def analysis_header(result: AnalysisResult) -> Text:
     text.append("hardware: ", style="bold")
     text.append(f"{result.hardware_title}  ({result.hardware_name}: {result.hardware_file})\n")
     text.append("options: ", style="bold")
-    text.append(_options_line(result) + "\n")
+    text.append(options_line(result) + "\n")
     for line in CONVENTIONS + result.assumptions:
         text.append(f"· {line}\n", style="dim")
     return text
