@@ -68,3 +68,32 @@ def test_render_is_the_named_renderer(sd855: HardwareProfile) -> None:
     )
     assert render_text("sweep", "table", points, title="t") == sweep_view.sweep_text(points, "t")
     assert render("plot", "svg", points, title="t") == plots.sweep_plot(points, "t", "svg")
+
+
+def _installed_version() -> str:
+    from importlib.metadata import version
+
+    return version("costmodel")  # pyproject.toml's version, as installed
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["analyze", "mbv3_small", "--format", "json"],
+        ["diff", "mbv3_large_original_last_stage", "mbv3_large", "--format", "json"],
+        ["report", "mbv3_small", "--format", "json"],
+        ["sweep", "mbv3_small", "--widths", "0.5,1", "--resolutions", "160,224", "--format", "json"],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_every_json_output_starts_with_its_versions(argv: list[str]) -> None:
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert list(document)[:2] == ["schema_version", "costmodel_version"]
+    assert document["schema_version"] == 1
+    assert document["costmodel_version"] == _installed_version()

@@ -16,6 +16,7 @@ from costmodel.present.compare import DiffResult, RowPair
 from costmodel.present.metrics import METRICS
 from costmodel.present.terminal import options_line
 from costmodel.present.units import human, human_count, human_seconds, percent, signed
+from costmodel.present.versioned import versioned
 
 BETTER, WORSE = "green", "red"
 
@@ -173,4 +174,4 @@ def diff_view(diff: DiffResult, only_changed: bool = False) -> RenderableType:
 
 
 def diff_json(diff: DiffResult) -> str:
-    return json.dumps(diff.to_dict(), indent=2, ensure_ascii=False)
+    return json.dumps(versioned(diff.to_dict()), indent=2, ensure_ascii=False)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.present.report import ReportTable
 from costmodel.present.units import column_scale, human, three_digits
+from costmodel.present.versioned import versioned
 
 
 def _people_table(table: ReportTable) -> tuple[list[tuple[str, str]], list[list[str]], list[bool]]:
@@ -181,7 +182,7 @@ def report_csv(table: ReportTable) -> str:
 
 
 def report_json(table: ReportTable) -> str:
-    return json.dumps(table.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(versioned(table.to_dict()), indent=2, ensure_ascii=False) + "\n"
 
 
 # The report formats, in the order `costmodel report --format` lists them (markdown, the default, first).

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from costmodel.cost.sweep import SweepPoint
 from costmodel.present.units import human_bytes, human_count, human_joules, human_seconds
+from costmodel.present.versioned import versioned
 
 
 def varied(points: Sequence[SweepPoint], field: str) -> bool:
@@ -85,4 +86,4 @@ def sweep_csv(points: Sequence[SweepPoint]) -> str:
 
 
 def sweep_json(points: Sequence[SweepPoint], meta: dict[str, Any]) -> str:
-    return json.dumps({**meta, "points": [p.to_dict() for p in points]}, indent=2) + "\n"
+    return json.dumps(versioned({**meta, "points": [p.to_dict() for p in points]}), indent=2) + "\n"

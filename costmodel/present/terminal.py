@@ -13,6 +13,7 @@ from rich.text import Text
 from costmodel.cost.analysis import CONVENTIONS, AnalysisResult, Row
 from costmodel.hw.profile import HardwareProfile
 from costmodel.present.units import human_bytes, human_count, human_joules, human_seconds
+from costmodel.present.versioned import versioned
 
 if TYPE_CHECKING:  # calibration is imported only by the commands that use it
     from costmodel.hw.calibrate import LatencyReport
@@ -146,7 +147,7 @@ def analysis_view(result: AnalysisResult, group_by: str, top: int = 5) -> Render
 
 
 def analysis_json(result: AnalysisResult, group_by: str) -> str:
-    return json.dumps(result.to_dict(group_by), indent=2, sort_keys=False)
+    return json.dumps(versioned(result.to_dict(group_by)), indent=2, sort_keys=False)
 
 
 def profile_view(hw: HardwareProfile) -> RenderableType:
