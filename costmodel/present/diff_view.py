@@ -12,10 +12,11 @@ from rich.table import Table
 from rich.text import Text
 
 from costmodel.cost.analysis import CONVENTIONS, AnalysisResult
-from costmodel.present.compare import DiffResult, RowPair
+from costmodel.present.compare import DiffResult, RowPair, TotalDelta
+from costmodel.present.fit import NO_LIMIT, Col, TableFit, fitted_table
 from costmodel.present.metrics import METRICS
 from costmodel.present.terminal import options_line
-from costmodel.present.units import human, human_count, human_seconds, percent, signed
+from costmodel.present.units import human, percent, signed
 from costmodel.present.versioned import versioned
 
 BETTER, WORSE = "green", "red"
@@ -63,7 +64,7 @@ def diff_totals_table(diff: DiffResult) -> Table:
         ("B - A", "right"),
         ("%", "right"),
     ):
-        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+        table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for t in diff.totals:
         metric = METRICS[t.key]
         style = _style(t.delta, metric.lower_is_better)
@@ -86,62 +87,73 @@ def _delta_cell(pair: RowPair, key: str) -> Text:
     return Text(signed(metric.kind, delta), style=_style(delta, metric.lower_is_better) or "")
 
 
-def diff_rows_table(diff: DiffResult, only_changed: bool = False) -> Table:
-    group_by = diff.group_by
-    table = Table(
-        title=f"Per {group_by} (aligned by name, then by structure)",
-        title_justify="left",
-        header_style="bold",
-        show_footer=True,
-        footer_style="bold",
+def _value_col(total: TotalDelta, side: str, header: str, short: str = "") -> Col:
+    """A's or B's value of a metric, its total in the footer."""
+    kind = METRICS[total.key].kind
+    footer = human(kind, total.a if side == "a" else total.b)
+    return Col(
+        f"{total.key}_{side}",
+        header,
+        lambda p: human(kind, p.value(side, total.key)),
+        footer=footer,
+        short=short,
     )
-    show_op = group_by not in ("stage", "op")
-    columns: list[tuple[str, str, str]] = [(group_by, "left", "total")]
-    if show_op:
-        columns.append(("op", "left", ""))
+
+
+def _delta_col(total: TotalDelta, header: str, short: str = "") -> Col:
+    """B - A of a metric, coloured, its total in the footer."""
+    footer = signed(METRICS[total.key].kind, total.delta)
+    return Col(f"{total.key}_delta", header, lambda p: _delta_cell(p, total.key), footer=footer, short=short)
+
+
+def _pair_columns(diff: DiffResult) -> list[Col]:
+    group_by = diff.group_by
     total = {t.key: t for t in diff.totals}
-    columns += [
-        ("status", "left", ""),
-        ("Δ params", "right", signed("count", total["params"].delta)),
-        ("MACs A", "right", human_count(total["macs"].a)),
-        ("MACs B", "right", human_count(total["macs"].b)),
-        ("Δ MACs", "right", signed("count", total["macs"].delta)),
-        ("Δ DRAM", "right", signed("bytes", total["dram_bytes"].delta)),
-        ("latency A", "right", human_seconds(total["latency_s"].a)),
-        ("latency B", "right", human_seconds(total["latency_s"].b)),
-        ("Δ latency", "right", signed("seconds", total["latency_s"].delta)),
-        ("Δ lat %", "right", percent(total["latency_s"].percent)),
-        ("Δ energy", "right", signed("joules", total["energy_j"].delta)),
+
+    def name(pair: RowPair) -> Text:
+        return Text(pair.name, style="bold" if pair.renamed else "")
+
+    def status(pair: RowPair) -> Text:
+        return Text(pair.status + (" (renamed)" if pair.renamed else ""), style=_STATUS_STYLE[pair.status])
+
+    def latency_percent(pair: RowPair) -> Text:
+        return Text(percent(pair.percent("latency_s")), style=_style(pair.delta("latency_s")) or "")
+
+    latency = total["latency_s"]
+    columns = [
+        Col("name", group_by, name, "left", "total", no_wrap=True),
+        Col("op", "op", lambda p: p.op, "left"),
+        Col("status", "status", status, "left"),
+        _delta_col(total["params"], "Δ params"),
+        _value_col(total["macs"], "a", "MACs A"),
+        _value_col(total["macs"], "b", "MACs B"),
+        _delta_col(total["macs"], "Δ MACs"),
+        _delta_col(total["dram_bytes"], "Δ DRAM"),
+        _value_col(latency, "a", "latency A", "lat A"),
+        _value_col(latency, "b", "latency B", "lat B"),
+        _delta_col(latency, "Δ latency", "Δ lat"),
+        Col("latency_s_percent", "Δ lat %", latency_percent, footer=percent(latency.percent), short="Δ%"),
+        _delta_col(total["energy_j"], "Δ energy", "Δ E"),
     ]
-    for header, justify, footer in columns:
-        table.add_column(
-            header,
-            justify=justify,  # type: ignore[arg-type]
-            footer=footer,
-            no_wrap=header == group_by,
+    if group_by in ("stage", "op"):
+        columns = [c for c in columns if c.key != "op"]
+    return columns
+
+
+def diff_rows_table(diff: DiffResult, only_changed: bool = False, *, fit: TableFit = NO_LIMIT) -> Table:
+    """The aligned rows with their values and deltas, and a total line. Columns as `fit` allows."""
+
+    def new_table() -> Table:
+        return Table(
+            title=f"Per {diff.group_by} (aligned by name, then by structure)",
+            title_justify="left",
+            header_style="bold",
+            show_footer=True,
+            footer_style="bold",
         )
-    for pair in diff.pairs:
-        if only_changed and pair.status == "same":
-            continue
-        lat = pair.delta("latency_s")
-        cells: list[str | Text] = [Text(pair.name, style="bold" if pair.renamed else "")]
-        if show_op:
-            cells.append(pair.op)
-        cells += [
-            Text(pair.status + (" (renamed)" if pair.renamed else ""), style=_STATUS_STYLE[pair.status]),
-            _delta_cell(pair, "params"),
-            human("count", pair.value("a", "macs")),
-            human("count", pair.value("b", "macs")),
-            _delta_cell(pair, "macs"),
-            _delta_cell(pair, "dram_bytes"),
-            human("seconds", pair.value("a", "latency_s")),
-            human("seconds", pair.value("b", "latency_s")),
-            _delta_cell(pair, "latency_s"),
-            Text(percent(pair.percent("latency_s")), style=_style(lat) or ""),
-            _delta_cell(pair, "energy_j"),
-        ]
-        table.add_row(*cells)
-    return table
+
+    pairs = [p for p in diff.pairs if not (only_changed and p.status == "same")]
+    return fitted_table("diff", _pair_columns(diff), pairs, fit, new_table)
 
 
 def diff_summary(diff: DiffResult) -> Text:
@@ -167,9 +179,13 @@ def diff_summary(diff: DiffResult) -> Text:
     return text
 
 
-def diff_view(diff: DiffResult, only_changed: bool = False) -> RenderableType:
+def diff_view(diff: DiffResult, only_changed: bool = False, *, fit: TableFit = NO_LIMIT) -> RenderableType:
+    """Header, totals side by side, the aligned rows (columns as `fit` allows) and a summary."""
     return Group(
-        diff_header(diff), diff_totals_table(diff), diff_rows_table(diff, only_changed), diff_summary(diff)
+        diff_header(diff),
+        diff_totals_table(diff),
+        diff_rows_table(diff, only_changed, fit=fit),
+        diff_summary(diff),
     )
 
 

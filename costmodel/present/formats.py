@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from rich.console import Console, RenderableType
 
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean
+from costmodel.present.fit import NO_LIMIT, TableFit
 from costmodel.present.plots import PLOT_FORMATS
 from costmodel.present.report_formats import REPORT_RENDERERS
 
@@ -62,25 +63,29 @@ class Format:
 # -- adapters: every format of a kind takes the same keyword arguments ----------------------------
 
 
-def _analysis_table(result: AnalysisResult, *, group_by: str = "block", top: int = 5) -> RenderableType:
+def _analysis_table(
+    result: AnalysisResult, *, group_by: str = "block", top: int = 5, fit: TableFit = NO_LIMIT
+) -> RenderableType:
     from costmodel.present.terminal import analysis_view
 
-    return analysis_view(result, group_by, top)
+    return analysis_view(result, group_by, top, fit=fit)
 
 
-def _analysis_json(result: AnalysisResult, *, group_by: str = "block", top: int = 5) -> str:
+def _analysis_json(
+    result: AnalysisResult, *, group_by: str = "block", top: int = 5, fit: TableFit = NO_LIMIT
+) -> str:
     from costmodel.present.terminal import analysis_json
 
     return analysis_json(result, group_by) + "\n"
 
 
-def _diff_table(diff: DiffResult, *, only_changed: bool = False) -> RenderableType:
+def _diff_table(diff: DiffResult, *, only_changed: bool = False, fit: TableFit = NO_LIMIT) -> RenderableType:
     from costmodel.present.diff_view import diff_view
 
-    return diff_view(diff, only_changed)
+    return diff_view(diff, only_changed, fit=fit)
 
 
-def _diff_json(diff: DiffResult, *, only_changed: bool = False) -> str:
+def _diff_json(diff: DiffResult, *, only_changed: bool = False, fit: TableFit = NO_LIMIT) -> str:
     from costmodel.present.diff_view import diff_json
 
     return diff_json(diff) + "\n"
@@ -94,20 +99,36 @@ def _report(fmt: str) -> Callable[..., Rendered]:
 
 
 def _sweep_table(
-    points: Sequence[SweepPoint], *, title: str = "", meta: dict[str, Any] | None = None
+    points: Sequence[SweepPoint],
+    *,
+    title: str = "",
+    meta: dict[str, Any] | None = None,
+    fit: TableFit = NO_LIMIT,
 ) -> RenderableType:
     from costmodel.present.sweep_view import sweep_table
 
-    return sweep_table(points, title)
+    return sweep_table(points, title, fit=fit)
 
 
-def _sweep_csv(points: Sequence[SweepPoint], *, title: str = "", meta: dict[str, Any] | None = None) -> str:
+def _sweep_csv(
+    points: Sequence[SweepPoint],
+    *,
+    title: str = "",
+    meta: dict[str, Any] | None = None,
+    fit: TableFit = NO_LIMIT,
+) -> str:
     from costmodel.present.sweep_view import sweep_csv
 
     return sweep_csv(points)
 
 
-def _sweep_json(points: Sequence[SweepPoint], *, title: str = "", meta: dict[str, Any] | None = None) -> str:
+def _sweep_json(
+    points: Sequence[SweepPoint],
+    *,
+    title: str = "",
+    meta: dict[str, Any] | None = None,
+    fit: TableFit = NO_LIMIT,
+) -> str:
     from costmodel.present.sweep_view import sweep_json
 
     return sweep_json(points, meta or {})
@@ -187,9 +208,9 @@ def get_format(kind: str, fmt: str) -> Format:
 
 def render(kind: str, fmt: str, payload: Any, **kw: Any) -> Rendered:
     """Render `payload` (an AnalysisResult, DiffResult, ReportTable, sweep points, or what a plot
-    shows) in format `fmt` of `kind`. Keywords, all optional: analysis: group_by, top; diff:
-    only_changed; sweep: title, meta (the JSON's top-level keys); plot: hw, group_by (roofline),
-    title (sweep)."""
+    shows) in format `fmt` of `kind`. Keywords, all optional: analysis: group_by, top, fit; diff:
+    only_changed, fit; sweep: title, meta (the JSON's top-level keys), fit; plot: hw, group_by
+    (roofline), title (sweep). `fit` (a TableFit) shapes the tables of the "table" formats."""
     return get_format(kind, fmt).render(payload, **kw)
 
 
