@@ -22,7 +22,7 @@ from costmodel.cost.analysis import analyze  # noqa: E402
 from costmodel.cost.options import AnalysisOptions  # noqa: E402
 from costmodel.hw import load_profile  # noqa: E402
 from costmodel.present.report import build_report  # noqa: E402
-from costmodel.present.tables import render_report  # noqa: E402
+from costmodel.present.report_formats import render_report  # noqa: E402
 from costmodel.spec.model import load_spec, resolve_spec_path  # noqa: E402
 
 DEFAULT_SPECS = ("mbv3_small", "mbv3_large", "mbv2", "mnasnet_a1", "efficientnet_b0")

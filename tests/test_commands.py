@@ -159,3 +159,43 @@ def test_zoo_shows_params_and_macs() -> None:
 def test_unknown_profile_suggests_a_name() -> None:
     result = runner.invoke(app, ["analyze", "mbv3_small", "--hw", "snapdragon85"])
     assert result.exit_code == 2 and "did you mean 'snapdragon855'" in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["analyze", "mbv3_small"],
+        ["analyze", "nasnet_a_mobile", "--group-by", "layer"],
+        ["diff", str(ARCHSPECS / "mbv3_large_original_last_stage.yaml"), "mbv3_large"],
+        ["sweep", "mbv3_small", "--widths", "0.5,1", "--batches", "1,8", "--precisions", "fp32,int8"],
+        ["hw", "list"],
+        ["zoo"],
+    ],
+)
+def test_an_80_column_terminal_gets_whole_numbers_and_names(args: list[str]) -> None:
+    result = runner.invoke(app, args, env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in result.stdout  # rich's mark of a cut cell
+    if args[0] == "hw":  # every name one types after --hw appears whole
+        names = {
+            line.split("│")[1].strip()
+            for line in lines
+            if line.startswith("│") and line.split("│")[1].strip()
+        }
+        assert {p.stem for p in list_profiles()} <= names
+
+
+def test_columns_and_wide() -> None:
+    text = runner.invoke(
+        app, ["analyze", "mbv3_small", "--columns", "macs,latency_s"], env={"COLUMNS": "80"}
+    ).stdout
+    header = next(line for line in text.splitlines() if "block" in line and "MACs" in line)
+    assert "latency" in header and "params" not in header
+    wide = runner.invoke(app, ["analyze", "mbv3_small", "--wide"], env={"COLUMNS": "80"}).stdout
+    header = next(line for line in wide.splitlines() if "block" in line and "MACs" in line)
+    assert max(len(line) for line in wide.splitlines()) > 80  # every column, however wide
+    assert all(h in header for h in ("params", "weights", "DRAM", "bound", "latency", "energy"))
+    result = runner.invoke(app, ["analyze", "mbv3_small", "--columns", "latncy"])
+    assert result.exit_code == 2 and "did you mean" in result.output

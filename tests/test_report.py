@@ -31,9 +31,13 @@ from costmodel.cost.options import AnalysisOptions
 from costmodel.errors import CostModelError
 from costmodel.hw import HardwareProfile, load_profile
 from costmodel.present.compare import build_diff
-from costmodel.present.report import FORMATS, build_report
-from costmodel.present.tables import diff_json, diff_view, render_report, three_digits
+from costmodel.present.diff_view import diff_json, diff_view
+from costmodel.present.formats import formats_for
+from costmodel.present.report import build_report
+from costmodel.present.report_formats import render_report
+from costmodel.present.units import three_digits
 
+FORMATS = formats_for("report")
 GOLDEN = Path(__file__).resolve().parent / "golden"
 REGEN = bool(os.environ.get("COSTMODEL_REGEN_GOLDEN"))
 runner = CliRunner()

@@ -10,12 +10,15 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from costmodel.errors import CostModelError, ErrorCode
+
+if TYPE_CHECKING:
+    from costmodel.present.fit import TableFit
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL_ERROR = 70
@@ -23,12 +26,16 @@ EXIT_INTERNAL_ERROR = 70
 T = TypeVar("T")
 
 
-def console(stderr: bool = False) -> Console:
+WIDE = 1000  # columns of a --wide console: tables at their natural width, past the terminal's edge
+
+
+def console(stderr: bool = False, wide: bool = False) -> Console:
     """A console on stdout (or stderr). A pipe gets no colour (rich's default, and NO_COLOR is
-    respected by rich) and a wide table instead of 80 columns, unless COLUMNS says otherwise."""
+    respected by rich) and a wide table instead of 80 columns, unless COLUMNS says otherwise;
+    `wide` (--wide) lets a table be as wide as its columns need (for `less -S`)."""
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() or os.environ.get("COLUMNS") else 200
-    return Console(file=stream, width=width, stderr=stderr)
+    return Console(file=stream, width=WIDE if wide else width, stderr=stderr)
 
 
 def run(action: Callable[[], T]) -> T:
@@ -93,3 +100,41 @@ PlotOpt = Annotated[
     Path | None,
     typer.Option("--plot", help="Also write a plot of the result (.png or .svg)."),
 ]
+
+
+def format_option(kind: str, help_text: str) -> Any:
+    """The --format option of a kind of output: its choices from the one registry
+    (costmodel/present/formats.py), checked when parsed and listed in --help."""
+    from costmodel.present.formats import formats_for
+
+    choices = formats_for(kind)
+
+    def check(value: str) -> str:
+        if value not in choices:
+            raise typer.BadParameter(f"'{value}' is not one of {', '.join(choices)}")
+        return value
+
+    return typer.Option("--format", callback=check, metavar="|".join(choices), help=help_text)
+
+
+ColumnsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        help="Comma-separated columns of the table, in this order (an unknown name lists them all); "
+        "default: the most important ones that fit the terminal.",
+        show_default=False,
+    ),
+]
+WideOpt = Annotated[bool, typer.Option("--wide", help="Every column, however wide the table gets.")]
+
+
+def table_fit(kind: str, columns: str | None, wide: bool, out: Console) -> "TableFit":
+    """How a table fits `out`: its width, the user's --columns (checked) and --wide."""
+    from costmodel.present.fit import TableFit, check_columns
+
+    keys = None
+    if columns is not None:
+        keys = tuple(k.strip() for k in columns.split(",") if k.strip())
+        check_columns(kind, keys)
+    return TableFit(width=out.width, columns=keys, wide=wide)

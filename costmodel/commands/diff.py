@@ -1,23 +1,27 @@
 """`costmodel diff`: two designs, one design on two profiles, or one design under two option sets."""
 
 import sys
-from enum import Enum
 from typing import Annotated
 
 import typer
 
-from costmodel.commands.common import HwOpt, PlotOpt, console, run, write_output
+from costmodel.commands.common import (
+    ColumnsOpt,
+    HwOpt,
+    PlotOpt,
+    WideOpt,
+    console,
+    format_option,
+    run,
+    table_fit,
+    write_output,
+)
 from costmodel.commands.options import analysis_options
 from costmodel.cost.analysis import analyze
 from costmodel.cost.options import AnalysisOptions
 from costmodel.hw import load_profile
 from costmodel.names import GroupBy
 from costmodel.spec import load_spec, resolve_spec_path
-
-
-class DiffFormat(str, Enum):
-    table = "table"
-    json = "json"
 
 
 @analysis_options(side_b=True)
@@ -36,13 +40,14 @@ def diff_command(
         typer.Option("--group-by", help="Align and compare rows per layer, block, stage, op type or node."),
     ] = GroupBy.STAGE,
     output_format: Annotated[
-        DiffFormat,
-        typer.Option("--format", help="table for people (green better, red worse), json for machines."),
-    ] = DiffFormat.table,
+        str, format_option("diff", "table for people (green better, red worse), json for machines.")
+    ] = "table",
     changed_only: Annotated[
         bool, typer.Option("--changed-only", help="Leave out rows that are the same in A and B.")
     ] = False,
     plot: PlotOpt = None,
+    columns: ColumnsOpt = None,
+    wide: WideOpt = False,
     options: AnalysisOptions = AnalysisOptions(),
     options_b: AnalysisOptions = AnalysisOptions(),
 ) -> None:
@@ -54,10 +59,12 @@ def diff_command(
     Forms: `diff A.yaml B.yaml --hw X` (two specs); `diff A --hw X --hw-b Y` (two profiles);
     `diff A --width-b 0.75` (two option sets: every --*-b option defaults to A's value).
     """
-    from costmodel.present import tables
     from costmodel.present.compare import build_diff
+    from costmodel.present.formats import render
 
     def body() -> None:
+        out = console(wide=wide)
+        fit = table_fit("diff", columns, wide, out)
         profile_a = load_profile(hw)
         profile_b = load_profile(hw_b) if hw_b else profile_a
         design_a = load_spec(resolve_spec_path(spec_a))
@@ -69,10 +76,11 @@ def diff_command(
         result = build_diff(
             analyze(design_a, profile_a, options), analyze(design_b, profile_b, options_b), group_by.value
         )
-        if output_format is DiffFormat.json:
-            sys.stdout.write(tables.diff_json(result) + "\n")
+        rendered = render("diff", output_format, result, only_changed=changed_only, fit=fit)
+        if isinstance(rendered, str):
+            sys.stdout.write(rendered)
         else:
-            console().print(tables.diff_view(result, changed_only))
+            out.print(rendered)
         if plot is not None:
             from costmodel.present.plots import diff_latency_plot, plot_format
 

@@ -3,28 +3,23 @@
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from costmodel.commands.common import console, run
+from costmodel.commands.common import ColumnsOpt, console, run, table_fit
 from costmodel.hw import HOST, list_profiles, load_profile
 
 hw_app = typer.Typer(help="List and inspect hardware profiles.", no_args_is_help=True)
 
 
 @hw_app.command("list")
-def hw_list() -> None:
+def hw_list(columns: ColumnsOpt = None) -> None:
     """The bundled hardware profiles, and `host` (this machine, detected at run time)."""
 
+    from costmodel.present.terminal import profiles_table
+
     def body() -> None:
-        table = Table(header_style="bold")
-        table.add_column("name", no_wrap=True)  # the name is what users type: never truncated
-        table.add_column("title", ratio=1)
-        table.add_column("unit", no_wrap=True)
-        table.add_column("precisions", ratio=1)
-        for source in [str(path) for path in list_profiles()] + [HOST]:
-            profile = load_profile(source)
-            table.add_row(profile.name, profile.title, profile.unit, ", ".join(profile.precisions))
-        console().print(table)
+        out = console()
+        profiles = [load_profile(source) for source in [str(path) for path in list_profiles()] + [HOST]]
+        out.print(profiles_table(profiles, table_fit("profiles", columns, False, out)))
 
     run(body)
 

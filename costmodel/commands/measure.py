@@ -43,7 +43,7 @@ def measure_command(
     """
     from costmodel.graph import BuildOptions, build_graph
     from costmodel.measure.runner import measure_latency
-    from costmodel.present.terminal import human_seconds
+    from costmodel.present.units import human_seconds
 
     def body() -> None:
         loaded = load_spec(resolve_spec_path(spec))

@@ -1,24 +1,15 @@
 """`costmodel report`: a table for a paper, one row per (spec, hardware profile, options)."""
 
-from enum import Enum
 from typing import Annotated
 
 import typer
 
-from costmodel.commands.common import OutputOpt, SpecsArg, emit, run
+from costmodel.commands.common import OutputOpt, SpecsArg, emit, format_option, run
 from costmodel.commands.options import analysis_options
 from costmodel.cost.analysis import analyze
 from costmodel.cost.options import AnalysisOptions
 from costmodel.hw import load_profile
 from costmodel.spec import load_spec, resolve_spec_path
-
-
-class ReportFormat(str, Enum):
-    markdown = "markdown"
-    csv = "csv"
-    latex = "latex"
-    html = "html"
-    json = "json"
 
 
 @analysis_options(repeatable=("precision", "width", "resolution"))
@@ -31,13 +22,13 @@ def report_command(
         ),
     ] = None,
     output_format: Annotated[
-        ReportFormat,
-        typer.Option(
-            "--format",
-            help="markdown, latex (booktabs) or html (a standalone page): numbers for people; csv or json: "
+        str,
+        format_option(
+            "report",
+            "markdown, latex (booktabs) or html (a standalone page): numbers for people; csv or json: "
             "exact numbers under unit-suffixed keys.",
         ),
-    ] = ReportFormat.markdown,
+    ] = "markdown",
     columns: Annotated[
         str | None,
         typer.Option(
@@ -57,7 +48,7 @@ def report_command(
     Each profile gets its own default precision (fp32, or int8 on int8-only units) unless
     --precision is given.
     """
-    from costmodel.present import tables
+    from costmodel.present.formats import render
     from costmodel.present.report import build_report, parse_columns
 
     def body() -> None:
@@ -70,6 +61,8 @@ def report_command(
             for profile in profiles
             for options in option_sets or [AnalysisOptions()]
         ]
-        emit(tables.render_report(build_report(results, keys), output_format.value), output)
+        rendered = render("report", output_format, build_report(results, keys))
+        assert isinstance(rendered, str)  # every report format is text
+        emit(rendered, output)
 
     run(body)

@@ -3,26 +3,34 @@
 import sys
 import time
 from collections.abc import Iterable
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from costmodel.commands.common import HwOpt, OutputOpt, SpecArg, console, emit, run, write_output
+from costmodel.commands.common import (
+    ColumnsOpt,
+    HwOpt,
+    OutputOpt,
+    SpecArg,
+    WideOpt,
+    console,
+    emit,
+    format_option,
+    run,
+    table_fit,
+    write_output,
+)
 from costmodel.commands.options import analysis_options
 from costmodel.cost.options import AnalysisOptions, resolve
 from costmodel.cost.sweep import SweepPoint
 from costmodel.hw import load_profile
 from costmodel.spec import load_spec, resolve_spec_path
 
+if TYPE_CHECKING:
+    from costmodel.present.fit import TableFit
+
 PROGRESS_FROM = 200  # variants: about a second of work, worth a progress bar on a terminal
-
-
-class SweepFormat(str, Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
 
 
 @analysis_options(exclude=("batch", "precision", "width", "resolution"))
@@ -52,14 +60,15 @@ def sweep_command(
         ),
     ] = None,
     output_format: Annotated[
-        SweepFormat,
-        typer.Option("--format", help="table for people; csv or json: exact numbers for machines."),
-    ] = SweepFormat.table,
+        str, format_option("sweep", "table for people; csv or json: exact numbers for machines.")
+    ] = "table",
     output: OutputOpt = None,
     plot: Annotated[
         Path | None,
         typer.Option("--plot", help="Also write latency against MACs, one line per width (.png or .svg)."),
     ] = None,
+    columns: ColumnsOpt = None,
+    wide: WideOpt = False,
     options: AnalysisOptions = AnalysisOptions(),
 ) -> None:
     """Totals of one spec at every width x resolution (x batch x precision).
@@ -110,8 +119,9 @@ def sweep_command(
             "hardware": profile.name,
             "options": resolved.to_dict() | dict.fromkeys(("width", "resolution", "batch", "precision")),
         }
-        _show(points, title, meta, output_format, output)
-        if output_format is SweepFormat.table and output is None:
+        fit = table_fit("sweep", columns, wide, console(wide=wide))
+        _show(points, title, meta, output_format, output, fit, wide)
+        if output_format == "table" and output is None:
             print(f"{len(points)} variants in {elapsed:.2f} s", file=sys.stderr)
         if plot is not None:
             from costmodel.present.plots import plot_format, sweep_plot
@@ -122,15 +132,23 @@ def sweep_command(
 
 
 def _show(
-    points: list[SweepPoint], title: str, meta: dict[str, Any], fmt: SweepFormat, output: Path | None
+    points: list[SweepPoint],
+    title: str,
+    meta: dict[str, Any],
+    fmt: str,
+    output: Path | None,
+    fit: "TableFit",
+    wide: bool,
 ) -> None:
-    from costmodel.present import sweep_view
+    from costmodel.present.formats import render, render_text
 
-    if fmt is SweepFormat.table and output is None:
-        console().print(sweep_view.sweep_table(points, title))
-    elif fmt is SweepFormat.csv:
-        emit(sweep_view.sweep_csv(points), output)
-    elif fmt is SweepFormat.json:
-        emit(sweep_view.sweep_json(points, meta), output)
+    if output is not None:  # a file: a table as plain text
+        text = render_text("sweep", fmt, points, title=title, meta=meta)
+        assert isinstance(text, str)
+        emit(text, output)
+        return
+    rendered = render("sweep", fmt, points, title=title, meta=meta, fit=fit)
+    if isinstance(rendered, str):
+        emit(rendered, None)
     else:
-        emit(sweep_view.sweep_text(points, title), output)
+        console(wide=wide).print(rendered)

@@ -187,14 +187,6 @@ class _Sig:
     fine: tuple[Any, ...]  # coarse + shape and counts: identical content
 
 
-def _dedupe(items: Sequence[str]) -> tuple[str, ...]:
-    out: list[str] = []
-    for item in items:
-        if not out or out[-1] != item:
-            out.append(item)
-    return tuple(out)
-
-
 def _signatures(result: AnalysisResult, group_by: str, rows: list[Row]) -> list[_Sig]:
     members: dict[str, list[dict[str, str]]] = {}
     for keys in result.node_keys:

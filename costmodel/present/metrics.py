@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from costmodel.cost.analysis import AnalysisResult, Row
 from costmodel.cost.options import AnalysisOptions
@@ -169,7 +168,3 @@ def side_labels(a: AnalysisResult, b: AnalysisResult) -> tuple[str, str]:
     if not parts_a:
         return a.spec_name, b.spec_name
     return " · ".join(parts_a), " · ".join(parts_b)
-
-
-def value_of(result: AnalysisResult, key: str) -> Any:
-    return METRICS[key].total(result)

@@ -12,14 +12,16 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from costmodel.cost.analysis import AnalysisResult
 from costmodel.cost.precision import compute_precision
-from costmodel.cost.sweep import SweepPoint
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.hw.profile import HardwareProfile
-from costmodel.present.compare import DiffResult
+
+if TYPE_CHECKING:  # annotations only: the format registry imports this module on every start
+    from costmodel.cost.analysis import AnalysisResult
+    from costmodel.cost.sweep import SweepPoint
+    from costmodel.hw.profile import HardwareProfile
+    from costmodel.present.compare import DiffResult
 
 PLOT_FORMATS = ("png", "svg")
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
@@ -55,20 +57,18 @@ def _save(fig: Any, fmt: str) -> bytes:
     return out.getvalue()
 
 
-def roofline_plot(
-    results: Sequence[AnalysisResult], hw: HardwareProfile, fmt: str = "png", group_by: str = "layer"
-) -> bytes:
-    """Arithmetic intensity (MAC per DRAM byte) against attained MAC/s for every row with MACs and
-    DRAM traffic, on the roofs of `hw`; a point's area is its share of its model's latency."""
-    if not results:
-        raise CostModelError(ErrorCode.OPTION, "a roofline plot needs at least one spec")
-    for result in results:
-        if result.hardware_name != hw.name:
-            raise CostModelError(
-                ErrorCode.OPTION, f"{result.spec_name} was analysed on {result.hardware_name}, not {hw.name}"
-            )
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8.5, 5.5))
+def _roofline_label(result: AnalysisResult, results: Sequence[AnalysisResult]) -> str:
+    """The spec's name; with its width when one spec appears several times."""
+    if len(results) == 1 or len({r.spec_name for r in results}) == len(results):
+        return result.spec_name
+    return f"{result.spec_name} ({result.options.width:g})"
+
+
+def _scatter_rows(
+    ax: Any, results: Sequence[AnalysisResult], group_by: str
+) -> tuple[list[float], list[float], int]:
+    """One point per row with MACs and DRAM traffic, area by latency share; returns every x, every
+    y and how many rows were left out for having no DRAM traffic."""
     xs_all: list[float] = []
     ys_all: list[float] = []
     left_out = 0
@@ -80,11 +80,6 @@ def roofline_plot(
         xs = [r.intensity for r in shown]
         ys = [r.attained_macs_per_s for r in shown]
         sizes = [max(6.0, 1500.0 * r.latency_s / total) for r in shown]
-        label = (
-            result.spec_name
-            if len(results) == 1 or len({r.spec_name for r in results}) == len(results)
-            else f"{result.spec_name} ({result.options.width:g})"
-        )
         ax.scatter(
             xs,
             ys,
@@ -93,17 +88,17 @@ def roofline_plot(
             color=_COLOURS[k % len(_COLOURS)],
             edgecolors="white",
             linewidths=0.5,
-            label=label,
+            label=_roofline_label(result, results),
             zorder=3,
         )
         xs_all += xs
         ys_all += ys
+    return xs_all, ys_all, left_out
 
-    precision = compute_precision(results[0].options.compute_precision)
-    peak = hw.precision(precision).peak_macs_per_s
+
+def _draw_roofs(ax: Any, hw: HardwareProfile, precision: str, peak: float, lo: float, hi: float) -> None:
+    """The compute and DRAM roof of `precision`, and a ceiling per op class's efficiency."""
     bandwidth = hw.memory.dram_bytes_per_s
-    lo = min([*xs_all, peak / bandwidth]) / 4
-    hi = max([*xs_all, peak / bandwidth]) * 4
     ridge = peak / bandwidth
     ax.plot(
         [lo, ridge, hi],
@@ -128,15 +123,12 @@ def roofline_plot(
             fontsize=8,
             color="dimgrey",
         )
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlim(lo, hi)
-    ymin = min([*ys_all, bandwidth * lo])
-    ax.set_ylim(ymin / 2, peak * 2.5)
+
+
+def _label_roofline(ax: Any, title: str, left_out: int) -> None:
     ax.set_xlabel("arithmetic intensity (MACs per DRAM byte)")
     ax.set_ylabel("attained MAC/s")
-    names = ", ".join(dict.fromkeys(r.spec_name for r in results))
-    ax.set_title(f"Roofline per {group_by}: {names} on {hw.name}", fontsize=11)
+    ax.set_title(title, fontsize=11)
     note = "point area = share of the model's latency"
     if left_out:
         note += f"; {left_out} rows with no DRAM traffic (all on chip) not shown"
@@ -146,6 +138,36 @@ def roofline_plot(
     for handle in legend.legend_handles:
         if hasattr(handle, "set_sizes"):
             handle.set_sizes([30])
+
+
+def roofline_plot(
+    results: Sequence[AnalysisResult], hw: HardwareProfile, fmt: str = "png", group_by: str = "layer"
+) -> bytes:
+    """Arithmetic intensity (MAC per DRAM byte) against attained MAC/s for every row with MACs and
+    DRAM traffic, on the roofs of `hw`; a point's area is its share of its model's latency."""
+    if not results:
+        raise CostModelError(ErrorCode.OPTION, "a roofline plot needs at least one spec")
+    for result in results:
+        if result.hardware_name != hw.name:
+            raise CostModelError(
+                ErrorCode.OPTION, f"{result.spec_name} was analysed on {result.hardware_name}, not {hw.name}"
+            )
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8.5, 5.5))
+    xs_all, ys_all, left_out = _scatter_rows(ax, results, group_by)
+    precision = compute_precision(results[0].options.compute_precision)
+    peak = hw.precision(precision).peak_macs_per_s
+    bandwidth = hw.memory.dram_bytes_per_s
+    lo = min([*xs_all, peak / bandwidth]) / 4
+    hi = max([*xs_all, peak / bandwidth]) * 4
+    _draw_roofs(ax, hw, precision, peak, lo, hi)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(lo, hi)
+    ymin = min([*ys_all, bandwidth * lo])
+    ax.set_ylim(ymin / 2, peak * 2.5)
+    names = ", ".join(dict.fromkeys(r.spec_name for r in results))
+    _label_roofline(ax, f"Roofline per {group_by}: {names} on {hw.name}", left_out)
     data = _save(fig, fmt)
     plt.close(fig)
     return data

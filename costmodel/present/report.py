@@ -1,8 +1,8 @@
 """Report tables for papers: one row per (spec, hardware profile, options), exact values with units.
 
 `build_report` only selects: every value is a field or property of an `AnalysisResult` (through
-`costmodel.present.metrics`) or a name. Renderers (`costmodel.present.tables`) humanize the values for people
-(markdown, LaTeX, HTML) or write them exactly for machines (csv, json).
+`costmodel.present.metrics`) or a name. Renderers (`costmodel.present.report_formats`) humanize the
+values for people (markdown, LaTeX, HTML) or write them exactly for machines (csv, json).
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from typing import Any
 from costmodel.cost.analysis import CONVENTIONS, AnalysisResult
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean
 from costmodel.present.metrics import METRICS, describe_options, varying_options
-
-FORMATS = ("markdown", "csv", "latex", "html", "json")
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from typing import Any
 from rich.table import Table
 
 from costmodel.cost.sweep import SweepPoint
-from costmodel.present.terminal import human_bytes, human_count, human_joules, human_seconds
-
-SWEEP_FORMATS = ("table", "csv", "json")
+from costmodel.present.fit import NO_LIMIT, Col, TableFit, fitted_table
+from costmodel.present.units import human_bytes, human_count, human_joules, human_seconds
+from costmodel.present.versioned import versioned
 
 
 def varied(points: Sequence[SweepPoint], field: str) -> bool:
@@ -22,51 +22,53 @@ def varied(points: Sequence[SweepPoint], field: str) -> bool:
     return len({getattr(p, field) for p in points}) > 1
 
 
-def sweep_table(points: Sequence[SweepPoint], title: str) -> Table:
-    """One row per variant. `vs fastest` is the latency over the fastest variant's; batch,
-    precision and samples/s appear when the sweep varies them."""
-    table = Table(title=title, title_justify="left", header_style="bold")
-    by_batch, by_precision = varied(points, "batch"), varied(points, "precision")
-    headers = [
-        "width",
-        "resolution",
-        *(["precision"] if by_precision else []),
-        *(["batch"] if by_batch else []),
-        "params",
-        "MACs",
-        "DRAM",
-        "peak act.",
-        "kernels",
-        "latency",
-        "vs fastest",
-        *(["samples/s"] if by_batch else []),
-        "MAC/s",
-        "mem-bound",
-        "energy",
-    ]
-    for header in headers:
-        table.add_column(header, justify="left" if header == "precision" else "right")
+def _sweep_columns(points: Sequence[SweepPoint]) -> list[Col]:
     fastest = min((p.latency_s for p in points if p.latency_s > 0), default=0.0)
-    for p in points:
-        cells = {
-            "width": f"{p.width:g}",
-            "resolution": str(p.resolution),
-            "precision": p.precision,
-            "batch": str(p.batch),
-            "params": human_count(p.params),
-            "MACs": human_count(p.macs),
-            "DRAM": human_bytes(p.dram_bytes),
-            "peak act.": human_bytes(p.peak_activation_bytes),
-            "kernels": str(p.kernels),
-            "latency": human_seconds(p.latency_s),
-            "vs fastest": f"{p.latency_s / fastest:.2f}x" if fastest else "-",
-            "samples/s": human_count(p.batch / p.latency_s) if p.latency_s else "-",
-            "MAC/s": human_count(p.macs / p.latency_s) if p.latency_s else "-",
-            "mem-bound": f"{100 * p.memory_bound_s / p.latency_s:.0f}%" if p.latency_s else "-",
-            "energy": human_joules(p.energy_j),
-        }
-        table.add_row(*(cells[h] for h in headers))
-    return table
+
+    def per_second(p: SweepPoint, count: int) -> str:
+        return human_count(count / p.latency_s) if p.latency_s else "-"
+
+    columns = [
+        Col("width", "width", lambda p: f"{p.width:g}"),
+        Col("resolution", "resolution", lambda p: str(p.resolution), short="res."),
+        Col("precision", "precision", lambda p: p.precision, "left", short="prec."),
+        Col("batch", "batch", lambda p: str(p.batch)),
+        Col("params", "params", lambda p: human_count(p.params)),
+        Col("macs", "MACs", lambda p: human_count(p.macs)),
+        Col("dram_bytes", "DRAM", lambda p: human_bytes(p.dram_bytes)),
+        Col(
+            "peak_activation_bytes", "peak act.", lambda p: human_bytes(p.peak_activation_bytes), short="peak"
+        ),
+        Col("kernels", "kernels", lambda p: str(p.kernels), short="kern."),
+        Col("latency_s", "latency", lambda p: human_seconds(p.latency_s), short="lat."),
+        Col(
+            "vs_fastest",
+            "vs fastest",
+            lambda p: f"{p.latency_s / fastest:.2f}x" if fastest else "-",
+            short="vs min",
+        ),
+        Col("samples_per_s", "samples/s", lambda p: per_second(p, p.batch), short="smp/s"),
+        Col("macs_per_s", "MAC/s", lambda p: per_second(p, p.macs)),
+        Col(
+            "memory_bound_share",
+            "mem-bound",
+            lambda p: f"{100 * p.memory_bound_s / p.latency_s:.0f}%" if p.latency_s else "-",
+            short="mem%",
+        ),
+        Col("energy_j", "energy", lambda p: human_joules(p.energy_j), short="E"),
+    ]
+    hidden = {"precision": "precision", "batch": "batch", "samples_per_s": "batch"}
+    return [c for c in columns if c.key not in hidden or varied(points, hidden[c.key])]
+
+
+def sweep_table(points: Sequence[SweepPoint], title: str, *, fit: TableFit = NO_LIMIT) -> Table:
+    """One row per variant. `vs fastest` is the latency over the fastest variant's; batch,
+    precision and samples/s appear when the sweep varies them. Columns as `fit` allows."""
+
+    def new_table() -> Table:
+        return Table(title=title, title_justify="left", header_style="bold")
+
+    return fitted_table("sweep", _sweep_columns(points), points, fit, new_table)
 
 
 def sweep_text(points: Sequence[SweepPoint], title: str) -> str:
@@ -87,4 +89,4 @@ def sweep_csv(points: Sequence[SweepPoint]) -> str:
 
 
 def sweep_json(points: Sequence[SweepPoint], meta: dict[str, Any]) -> str:
-    return json.dumps({**meta, "points": [p.to_dict() for p in points]}, indent=2) + "\n"
+    return json.dumps(versioned({**meta, "points": [p.to_dict() for p in points]}), indent=2) + "\n"

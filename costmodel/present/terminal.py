@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
@@ -12,51 +13,16 @@ from rich.text import Text
 
 from costmodel.cost.analysis import CONVENTIONS, AnalysisResult, Row
 from costmodel.hw.profile import HardwareProfile
+from costmodel.present.fit import NO_LIMIT, Col, TableFit, check_columns, column_keys, fitted_table
+from costmodel.present.units import human_bytes, human_count, human_joules, human_seconds
+from costmodel.present.versioned import versioned
 
 if TYPE_CHECKING:  # calibration is imported only by the commands that use it
     from costmodel.hw.calibrate import LatencyReport
 
-_SI = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
 
-
-def human_count(value: float) -> str:
-    """2542856 -> '2.54M'; exact below 1000."""
-    for scale, suffix in _SI:
-        if abs(value) >= scale:
-            return (
-                f"{value / scale:.3g}{suffix}" if abs(value) / scale < 100 else f"{value / scale:.0f}{suffix}"
-            )
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"
-
-
-def human_bytes(value: float) -> str:
-    """Decimal units (MB = 1e6 B), as bandwidth figures are quoted."""
-    for scale, suffix in ((1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "kB")):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g} {suffix}"
-    return f"{value:.0f} B"
-
-
-def human_seconds(value: float) -> str:
-    if value == 0:
-        return "0"
-    if value >= 1:
-        return f"{value:.3g} s"
-    if value >= 1e-3:
-        return f"{value * 1e3:.3g} ms"
-    return f"{value * 1e6:.3g} µs"
-
-
-def human_joules(value: float) -> str:
-    if value == 0:
-        return "0"
-    for scale, suffix in ((1, "J"), (1e-3, "mJ"), (1e-6, "µJ")):
-        if value >= scale:
-            return f"{value / scale:.3g} {suffix}"
-    return f"{value * 1e9:.3g} nJ"
-
-
-def _options_line(result: AnalysisResult) -> str:
+def options_line(result: AnalysisResult) -> str:
+    """precision, batch, width, resolution and input shape of an analysis, on one line."""
     o = result.options
     res = f"{o.resolution}x{o.resolution}" if o.resolution else "spec's"
     return (
@@ -74,81 +40,97 @@ def analysis_header(result: AnalysisResult) -> Text:
     text.append("hardware: ", style="bold")
     text.append(f"{result.hardware_title}  ({result.hardware_name}: {result.hardware_file})\n")
     text.append("options: ", style="bold")
-    text.append(_options_line(result) + "\n")
+    text.append(options_line(result) + "\n")
     for line in CONVENTIONS + result.assumptions:
         text.append(f"· {line}\n", style="dim")
     return text
 
 
-def rows_table(rows: list[Row], total: Row, title: str, group_by: str) -> Table:
-    table = Table(
-        title=title, title_justify="left", show_footer=True, header_style="bold", footer_style="bold"
-    )
-    columns: list[tuple[str, str, Any]] = [
-        (group_by, "left", lambda r: r.name),
-        ("op", "left", lambda r: r.op),
-        ("out shape", "right", lambda r: "x".join(map(str, r.shape)) if r.shape else ""),
-        ("params", "right", lambda r: human_count(r.params)),
-        ("MACs", "right", lambda r: human_count(r.macs)),
-        ("weights", "right", lambda r: human_bytes(r.weight_bytes)),
-        ("act in+out", "right", lambda r: human_bytes(r.act_in_bytes + r.act_out_bytes)),
-        ("DRAM", "right", lambda r: human_bytes(r.dram_bytes)),
-        ("MAC/B", "right", lambda r: f"{r.intensity:.1f}" if r.dram_bytes else "-"),
-        ("bound", "left", lambda r: r.bound),
-        ("latency", "right", lambda r: human_seconds(r.latency_s)),
-        (
-            "lat %",
-            "right",
-            lambda r: f"{100 * r.latency_s / total.latency_s:.1f}" if total.latency_s else "-",
-        ),
-        ("energy", "right", lambda r: human_joules(r.energy_j)),
+def _shape(row: Row) -> str:
+    return "x".join(map(str, row.shape)) if row.shape else ""
+
+
+def _row_columns(total: Row, group_by: str) -> list[Col]:
+    def share(r: Row) -> str:
+        return f"{100 * r.latency_s / total.latency_s:.1f}" if total.latency_s else "-"
+
+    def col(key: str, header: str, cell: Callable[[Row], str], short: str = "", **kw: Any) -> Col:
+        footer = kw.pop("footer", None)
+        return Col(key, header, cell, footer=cell(total) if footer is None else footer, short=short, **kw)
+
+    columns = [
+        col("name", group_by, lambda r: r.name, justify="left", footer="total", no_wrap=True),
+        # by op, the op column's footer reads "total" too, as it always has
+        col("op", "op", lambda r: r.op, justify="left", footer="total" if group_by == "op" else ""),
+        col("shape", "out shape", _shape, "shape", footer=""),
+        col("params", "params", lambda r: human_count(r.params)),
+        col("macs", "MACs", lambda r: human_count(r.macs)),
+        col("weight_bytes", "weights", lambda r: human_bytes(r.weight_bytes), "wts"),
+        col("act_bytes", "act in+out", lambda r: human_bytes(r.act_in_bytes + r.act_out_bytes), "act"),
+        col("dram_bytes", "DRAM", lambda r: human_bytes(r.dram_bytes)),
+        col("intensity", "MAC/B", lambda r: f"{r.intensity:.1f}" if r.dram_bytes else "-"),
+        col("bound", "bound", lambda r: r.bound, justify="left"),
+        col("latency_s", "latency", lambda r: human_seconds(r.latency_s), "lat."),
+        col("latency_share", "lat %", share, "%"),
+        col("energy_j", "energy", lambda r: human_joules(r.energy_j), "E"),
     ]
     if group_by == "stage":
-        columns = [c for c in columns if c[0] != "op"]  # a stage mixes every kind of op
-    for header, justify, cell in columns:
-        footer = "total" if header == group_by else ("" if header in ("op", "out shape") else cell(total))
-        table.add_column(
-            header,
-            justify=justify,  # type: ignore[arg-type]
-            footer=footer,
-            no_wrap=header == group_by,
+        columns = [c for c in columns if c.key != "op"]  # a stage mixes every kind of op
+    return columns
+
+
+def rows_table(rows: list[Row], total: Row, title: str, group_by: str, *, fit: TableFit = NO_LIMIT) -> Table:
+    """One line per row and a total line; memory-bound rows in red. Columns as `fit` allows."""
+
+    def new_table() -> Table:
+        return Table(
+            title=title, title_justify="left", show_footer=True, header_style="bold", footer_style="bold"
         )
-    for row in rows:
-        style = "red" if row.bound == "memory" else None
-        table.add_row(*(cell(row) for _, _, cell in columns), style=style)
-    return table
 
-
-def top_contributors(result: AnalysisResult, group_by: str, top: int) -> Table:
-    rows = sorted(result.rows(group_by), key=lambda r: r.latency_s, reverse=True)[:top]
-    table = Table(
-        title=f"Top {len(rows)} latency contributors (by {group_by})",
-        title_justify="left",
-        header_style="bold",
+    return fitted_table(
+        "analysis",
+        _row_columns(total, group_by),
+        rows,
+        fit,
+        new_table,
+        lambda row: "red" if row.bound == "memory" else None,
     )
-    headers = [
-        h
-        for h in (group_by, "op", "latency", "share", "bound", "MACs", "DRAM")
-        if not (h == "op" and group_by == "stage")
+
+
+def top_contributors(result: AnalysisResult, group_by: str, top: int, *, fit: TableFit = NO_LIMIT) -> Table:
+    """The `top` rows by latency, with their share of it. Columns as `fit` allows."""
+    rows = sorted(result.rows(group_by), key=lambda r: r.latency_s, reverse=True)[:top]
+    total_s = result.total.latency_s
+
+    def share(row: Row) -> str:
+        return f"{100 * row.latency_s / total_s if total_s else 0:.1f}%"
+
+    columns = [
+        Col("name", group_by, lambda r: r.name, justify="left"),
+        Col("op", "op", lambda r: r.op, justify="left"),
+        Col("latency_s", "latency", lambda r: human_seconds(r.latency_s)),
+        Col("latency_share", "share", share),
+        Col("bound", "bound", lambda r: r.bound, justify="left"),
+        Col("macs", "MACs", lambda r: human_count(r.macs)),
+        Col("dram_bytes", "DRAM", lambda r: human_bytes(r.dram_bytes)),
     ]
-    for header in headers:
-        table.add_column(header, justify="left" if header in (group_by, "op", "bound") else "right")
-    for row in rows:
-        share = 100 * row.latency_s / result.total.latency_s if result.total.latency_s else 0
-        cells = {
-            group_by: row.name,
-            "op": row.op,
-            "latency": human_seconds(row.latency_s),
-            "share": f"{share:.1f}%",
-            "bound": row.bound,
-            "MACs": human_count(row.macs),
-            "DRAM": human_bytes(row.dram_bytes),
-        }
-        table.add_row(*(cells[h] for h in headers))
-    return table
+    if group_by == "stage":
+        columns = [c for c in columns if c.key != "op"]
+
+    def new_table() -> Table:
+        return Table(
+            title=f"Top {len(rows)} latency contributors (by {group_by})",
+            title_justify="left",
+            header_style="bold",
+        )
+
+    return fitted_table("analysis", columns, rows, fit, new_table)
 
 
-def analysis_view(result: AnalysisResult, group_by: str, top: int = 5) -> RenderableType:
+def analysis_view(
+    result: AnalysisResult, group_by: str, top: int = 5, *, fit: TableFit = NO_LIMIT
+) -> RenderableType:
+    """Header, the rows table, totals and the top latency contributors; tables as `fit` allows."""
     total = result.total
     summary = Text()
     summary.append("total: ", style="bold")
@@ -174,16 +156,37 @@ def analysis_view(result: AnalysisResult, group_by: str, top: int = 5) -> Render
         )
     parts: list[RenderableType] = [
         analysis_header(result),
-        rows_table(result.rows(group_by), total, f"Per {group_by}", group_by),
+        rows_table(result.rows(group_by), total, f"Per {group_by}", group_by, fit=fit),
         summary,
     ]
     if top > 0:
-        parts.append(top_contributors(result, group_by, top))
+        parts.append(top_contributors(result, group_by, top, fit=fit))
     return Group(*parts)
 
 
 def analysis_json(result: AnalysisResult, group_by: str) -> str:
-    return json.dumps(result.to_dict(group_by), indent=2, sort_keys=False)
+    return json.dumps(versioned(result.to_dict(group_by)), indent=2, sort_keys=False)
+
+
+def profiles_table(profiles: Sequence[HardwareProfile], fit: TableFit = NO_LIMIT) -> Table:
+    """One line per profile: name, title, unit, precisions (`costmodel hw list`). The name is never
+    cut (it is what --hw takes); the title wraps. `fit.columns` chooses columns, the name always
+    first; the width is the console's to share, so no column is dropped for it."""
+    keys = column_keys("profiles")
+    if fit.columns is not None:
+        check_columns("profiles", fit.columns)
+        keys = ("name", *(k for k in dict.fromkeys(fit.columns) if k != "name"))
+    longest = max((len(p.name) for p in profiles), default=0)
+    table = Table(header_style="bold")
+    for key in keys:
+        if key == "name":
+            table.add_column("name", no_wrap=True, min_width=max(longest, len("name")))
+        else:
+            table.add_column(key, overflow="fold")
+    for p in profiles:
+        cells = {"name": p.name, "title": p.title, "unit": p.unit, "precisions": ", ".join(p.precisions)}
+        table.add_row(*(cells[k] for k in keys))
+    return table
 
 
 def profile_view(hw: HardwareProfile) -> RenderableType:
