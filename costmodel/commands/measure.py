@@ -41,7 +41,7 @@ def measure_command(
     Exports the graph to ONNX with random weights (fixed seed) and times it with onnxruntime (one
     intra-op thread by default). Needs: pip install 'costmodel\\[measure]'.
     """
-    from costmodel.graph import BuildOptions, build_graph
+    from costmodel.graph import build_graph
     from costmodel.measure.runner import measure_latency
     from costmodel.present.units import human_seconds
 
@@ -50,7 +50,7 @@ def measure_command(
         profile = load_profile(hw)
         fp32 = dataclasses.replace(options, precision="fp32")  # onnxruntime runs the fp32 export
         predicted = analyze(loaded, profile, fp32).total.latency_s
-        graph = build_graph(loaded, BuildOptions(width=options.width, resolution=options.resolution))
+        graph = build_graph(loaded, options.build)
         batch = options.batch
         measured = measure_latency(graph, batch=batch, threads=threads, warmup=warmup, runs=runs)
         error = (predicted - measured.median_s) / measured.median_s

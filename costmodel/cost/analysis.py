@@ -25,7 +25,7 @@ from costmodel.cost.records import Row as Row  # re-exported: Row lived here
 from costmodel.cost.records import group_row
 from costmodel.cost.roofline import estimate
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean
-from costmodel.graph.build import BuildOptions, Graph, build_graph, with_resolution
+from costmodel.graph.build import Graph, build_graph, with_resolution
 from costmodel.hw.profile import HardwareProfile
 from costmodel.names import GROUP_BY, GroupBy
 from costmodel.spec.model import Spec
@@ -198,7 +198,7 @@ def plan(
         options.compute_precision, options.layer_precision + tuple(spec.precision.items())
     )
     precisions.check()
-    build = BuildOptions(width=options.width, resolution=options.resolution, include_aux=options.include_aux)
+    build = options.build
     if reuse is not None and reuse.graph.spec is spec and reuse.graph.options == build:
         graph = reuse.graph  # batch and precision change costs, not the graph
     elif (

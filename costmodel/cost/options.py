@@ -21,6 +21,7 @@ from costmodel import limits
 from costmodel.cost.memory import MemoryOptions
 from costmodel.cost.precision import PRECISIONS, check_precision, parse_rule
 from costmodel.errors import CostModelError, ErrorCode
+from costmodel.graph.model import BuildOptions
 
 if TYPE_CHECKING:
     from costmodel.hw.profile import HardwareProfile
@@ -119,6 +120,11 @@ class AnalysisOptions:
                 f"width must be in ({limits.MIN_WIDTH:g}, {limits.MAX_WIDTH:g}], got {self.width}",
             )
         self.memory.check()
+
+    @property
+    def build(self) -> BuildOptions:
+        """The options that change the graph itself (batch and precision only change costs)."""
+        return BuildOptions(width=self.width, resolution=self.resolution, include_aux=self.include_aux)
 
     @property
     def memory(self) -> MemoryOptions:
