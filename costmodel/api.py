@@ -13,12 +13,12 @@ docs/api.md walks through an example.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypedDict
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from costmodel.cost.analysis import AnalysisResult
 from costmodel.cost.analysis import analyze as _analyze
-from costmodel.cost.options import AnalysisOptions, make_options
+from costmodel.cost.options import AnalysisOptions, OptionValues, make_options
 from costmodel.cost.sweep import SweepPoint, default_resolutions
 from costmodel.cost.sweep import sweep as _sweep
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean
@@ -37,22 +37,6 @@ __all__ = ["OptionValues", "analyze", "diff", "load_profile", "load_spec", "swee
 SpecLike = str | os.PathLike[str] | Spec
 HardwareLike = str | os.PathLike[str] | HardwareProfile
 DEFAULT_HARDWARE = "snapdragon855"
-
-
-class OptionValues(TypedDict, total=False):
-    """The analysis options as keywords: the fields of `AnalysisOptions`, with precision rules
-    also accepted as text ('stem.*=fp32'). Omitted or None: the default."""
-
-    batch: int
-    precision: str | None
-    layer_precision: Sequence[str | tuple[str, str]]
-    width: float
-    resolution: int | None
-    fusion: bool
-    cache: bool
-    cache_fraction: float
-    include_aux: bool
-    resident_weights: bool
 
 
 def load_spec(name_or_path: SpecLike) -> Spec:

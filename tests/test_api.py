@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 
 import costmodel
-from costmodel.api import OptionValues
-from costmodel.cost.options import AnalysisOptions
+from costmodel.cost.options import AnalysisOptions, OptionValues
 from costmodel.names import Bound, GroupBy
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -199,3 +199,45 @@ def test_columns_and_wide() -> None:
     assert all(h in header for h in ("params", "weights", "DRAM", "bound", "latency", "energy"))
     result = runner.invoke(app, ["analyze", "mbv3_small", "--columns", "latncy"])
     assert result.exit_code == 2 and "did you mean" in result.output
+
+
+SPEC_WITH_VARS = """version: 1
+name: tiny
+input: [3, 8, 8]
+vars: {c: 16, deep: false}
+stages:
+  s:
+    - {op: conv2d, out: c, kernel: 3, norm: none, act: none}
+    - {op: conv2d, out: c, kernel: 1, norm: none, act: none, when: deep}
+"""
+
+
+def test_set_gives_a_spec_var_another_value(tmp_path: Path) -> None:
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text(SPEC_WITH_VARS)
+
+    def totals(*args: str) -> tuple[int, int]:
+        data = json.loads(ok(["analyze", str(spec), "--format", "json", *args]))
+        return data["totals"]["params"], data["totals"]["macs"]
+
+    # a 3x3 conv, 3 -> c channels with a bias, on 8x8 ('same' padding): params c*27 + c, MACs c*27*64
+    assert totals() == (16 * 27 + 16, 16 * 27 * 64)
+    assert totals("--set", "c=32") == (32 * 27 + 32, 32 * 27 * 64)
+    # and a 1x1 conv c -> c with a bias when `deep` is set
+    assert totals("--set", "c=32", "--set", "deep=true") == (
+        32 * 27 + 32 + 32 * 32 + 32,
+        (32 * 27 + 32 * 32) * 64,
+    )
+    data = json.loads(ok(["analyze", str(spec), "--set", "c=32", "--format", "json"]))
+    assert data["options"]["spec_vars"] == [["c", 32]]
+    for bad, message in (
+        (["--set", "dep=true"], "did you mean 'deep'"),
+        (["--set", "c=wide"], "expected a value like 16"),
+        (["--set", "deep=1"], "expected a value like False"),
+        (["--set", "c"], "NAME=VALUE"),
+    ):
+        result = runner.invoke(app, ["analyze", str(spec), *bad])
+        assert result.exit_code == 2 and message in result.output, (bad, result.output)
+    diff = json.loads(ok(["diff", str(spec), "--set-b", "c=32", "--format", "json"]))
+    params = next(t for t in diff["totals"] if t["metric"] == "params")
+    assert (params["a"], params["b"]) == (16 * 27 + 16, 32 * 27 + 32)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from costmodel import limits
 from costmodel.cost.memory import MemoryOptions
@@ -100,6 +100,14 @@ class AnalysisOptions:
         "Include the spec's training-only auxiliary heads (GoogLeNet, Inception V3), left out by default.",
         flag="--aux",
     )
+    spec_vars: tuple[tuple[str, int | float | bool | str], ...] = _option(
+        (),
+        "NAME=VALUE: give a var of the spec's `vars:` another value, e.g. --set exp_ratio=4 "
+        "(repeatable; the value is a number, true/false, or text).",
+        flag="--set",
+        metavar="NAME=VALUE",
+        parse=lambda text: parse_assignment(text),
+    )
     resident_weights: bool = _option(
         False,
         "Keep the weights on chip across inferences when they all fit beside the activations "
@@ -124,7 +132,9 @@ class AnalysisOptions:
     @property
     def build(self) -> BuildOptions:
         """The options that change the graph itself (batch and precision only change costs)."""
-        return BuildOptions(width=self.width, resolution=self.resolution, include_aux=self.include_aux)
+        return BuildOptions(
+            width=self.width, resolution=self.resolution, include_aux=self.include_aux, vars=self.spec_vars
+        )
 
     @property
     def memory(self) -> MemoryOptions:
@@ -142,6 +152,43 @@ class AnalysisOptions:
             value = getattr(self, f.name)
             out[f.name] = [list(rule) for rule in value] if f.name == "layer_precision" else value
         return out
+
+
+def parse_assignment(text: str) -> tuple[str, int | float | bool | str]:
+    """'exp_ratio=4' -> ('exp_ratio', 4): the value an int, a float, true/false, or else text."""
+    name, equals, raw = (part.strip() for part in text.partition("="))
+    if not equals or not name.isidentifier():
+        raise CostModelError(ErrorCode.OPTION, f"--set expects NAME=VALUE (e.g. 'exp_ratio=4'), got {text!r}")
+    if raw.lower() in ("true", "false"):
+        return name, raw.lower() == "true"
+    for kind in (int, float):
+        try:
+            number = kind(raw)
+        except ValueError:
+            continue
+        if isinstance(number, float) and not math.isfinite(number):
+            raise CostModelError(ErrorCode.OPTION, f"--set {name}: {raw!r} is not a finite number")
+        return name, number
+    return name, raw
+
+
+class OptionValues(TypedDict, total=False):
+    """The analysis options as keywords (the Python API's `**options`): the fields of
+    `AnalysisOptions`, in the same order, with items of a repeatable option also accepted as text
+    ('stem.*=fp32', 'exp_ratio=4'). Omitted or None: the default. Kept beside the dataclass: a
+    test checks that the two name the same fields."""
+
+    batch: int
+    precision: str | None
+    layer_precision: Sequence[str | tuple[str, str]]
+    width: float
+    resolution: int | None
+    fusion: bool
+    cache: bool
+    cache_fraction: float
+    include_aux: bool
+    spec_vars: Sequence[str | tuple[str, int | float | bool | str]]
+    resident_weights: bool
 
 
 def option_fields() -> tuple[dataclasses.Field[Any], ...]:
@@ -176,9 +223,11 @@ def make_options(**values: Any) -> AnalysisOptions:
             f"(options: {', '.join(sorted(names))})",
         )
     given = {k: v for k, v in values.items() if v is not None}
-    rules = given.get("layer_precision")
-    if rules is not None:
-        given["layer_precision"] = tuple(parse_rule(r) if isinstance(r, str) else tuple(r) for r in rules)
+    for option in option_fields():  # items of repeatable options may be given as text
+        parse = option.metadata["cli"].parse
+        if parse is not None and option.name in given:
+            items = given[option.name]
+            given[option.name] = tuple(parse(i) if isinstance(i, str) else tuple(i) for i in items)
     options = AnalysisOptions(**given)
     options.check()
     return options

@@ -17,6 +17,31 @@ from costmodel.spec import expr
 from costmodel.spec.schema import NONE_WORDS, BlockDef, Layer, Spec
 
 
+def _with_overrides(spec: Spec, overrides: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    """The spec's vars with some set to other values: only vars the spec declares, each to a value
+    of the same kind (a number for a number, true/false for a flag, text for text)."""
+    merged = dict(spec.vars)
+    for name, value in overrides:
+        if name not in spec.vars:
+            known = ", ".join(sorted(spec.vars)) or "none"
+            raise CostModelError(
+                ErrorCode.OPTION,
+                f"--set {name}: the spec has no var '{name}'{did_you_mean(name, spec.vars)} "
+                f"(its vars: {known})",
+            )
+        old = spec.vars[name]
+        kinds = (bool,) if isinstance(old, bool) else (str,) if isinstance(old, str) else (int, float)
+        if not isinstance(value, kinds) or (kinds != (bool,) and isinstance(value, bool)):
+            raise CostModelError(
+                ErrorCode.OPTION, f"--set {name}: expected a value like {old!r}, got {value!r}"
+            )
+        merged[name] = value
+    try:
+        return Spec._width_divisor(merged)  # the spec's own check of the divisor
+    except ValueError as exc:
+        raise CostModelError(ErrorCode.OPTION, f"--set: {exc}") from None
+
+
 class GraphBuilder:
     """Expands a spec's layers into nodes, one layer at a time in declaration order."""
 
@@ -26,8 +51,8 @@ class GraphBuilder:
         self.by_name: dict[str, Node] = {}
         self.keyed_blocks: dict[str, list[tuple[str, Layer]]] = {}
         self.nodes: list[Node] = []
-        self.vars: dict[str, Any] = {**spec.vars, "width": options.width}
-        self.divisor = int(spec.vars.get("width_divisor", 8))
+        self.vars: dict[str, Any] = {**_with_overrides(spec, options.vars), "width": options.width}
+        self.divisor = int(self.vars.get("width_divisor", 8))
         self.visits = 0
         self.reads_spatial = False
 

@@ -21,6 +21,7 @@ class BuildOptions:
     width: float = 1.0
     resolution: int | None = None  # square input side; None keeps the spec's input
     include_aux: bool = False  # build the spec's training-only auxiliary heads too
+    vars: tuple[tuple[str, Any], ...] = ()  # spec vars given other values (--set NAME=VALUE)
 
 
 @dataclass(slots=True)
