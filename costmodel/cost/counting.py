@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from costmodel.cost.precision import BYTES_PER_ELEMENT, PrecisionPlan, compute_precision
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.graph.build import Graph
+from costmodel.names import OpClass
 
 
 @dataclass(slots=True)  # read-only by convention; frozen dataclasses cost 2x to build
 class NodeCount:
     name: str
     op: str
-    op_class: str
+    op_class: OpClass
     stage: str
     block: str
     block_kind: str

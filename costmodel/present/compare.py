@@ -25,7 +25,7 @@ from typing import Any
 from costmodel import limits
 from costmodel.cost.analysis import AnalysisResult, Row
 from costmodel.errors import CostModelError, ErrorCode
-from costmodel.names import GROUP_BY, STATUSES
+from costmodel.names import GROUP_BY, Status
 from costmodel.present.metrics import DIFF_TOTALS, METRICS, side_labels
 
 Number = int | float
@@ -73,7 +73,7 @@ class RowPair:
 
     a: Row | None
     b: Row | None
-    status: str  # same | changed | added | removed
+    status: Status
     match: str  # "name", "structure", or "" for an added/removed row
 
     @property
@@ -154,7 +154,7 @@ class DiffResult:
     def total(self, key: str) -> TotalDelta:
         return next(t for t in self.totals if t.key == key)
 
-    def count(self, status: str) -> int:
+    def count(self, status: Status) -> int:
         return sum(1 for p in self.pairs if p.status == status)
 
     def to_dict(self) -> dict[str, Any]:
@@ -173,7 +173,7 @@ class DiffResult:
             "b": side(self.b, label_b),
             "group_by": self.group_by,
             "totals": [t.to_dict() for t in self.totals],
-            "counts": {s: self.count(s) for s in STATUSES},
+            "counts": {s: self.count(s) for s in Status},
             "rows": [p.to_dict(ROW_KEYS) for p in self.pairs],
         }
 
@@ -362,9 +362,9 @@ def align(a: AnalysisResult, b: AnalysisResult, group_by: str) -> list[RowPair]:
         ra = rows_a[ia] if ia is not None else None
         rb = rows_b[jb] if jb is not None else None
         if ra is not None and rb is not None:
-            status = "same" if _same(ra, rb) else "changed"
+            status = Status.SAME if _same(ra, rb) else Status.CHANGED
         else:
-            status = "removed" if ra is not None else "added"
+            status = Status.REMOVED if ra is not None else Status.ADDED
         pairs.append(RowPair(ra, rb, status, how))
     return pairs
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from costmodel.cost.analysis import CONVENTIONS, AnalysisResult
+from costmodel.names import Status
 from costmodel.present.compare import DiffResult, RowPair, TotalDelta
 from costmodel.present.fit import NO_LIMIT, Col, TableFit, fitted_table
 from costmodel.present.metrics import METRICS
@@ -78,7 +79,7 @@ def diff_totals_table(diff: DiffResult) -> Table:
     return table
 
 
-_STATUS_STYLE = {"same": "dim", "changed": "", "added": "cyan", "removed": "magenta"}
+_STATUS_STYLE = {Status.SAME: "dim", Status.CHANGED: "", Status.ADDED: "cyan", Status.REMOVED: "magenta"}
 
 
 def _delta_cell(pair: RowPair, key: str) -> Text:
@@ -152,7 +153,7 @@ def diff_rows_table(diff: DiffResult, only_changed: bool = False, *, fit: TableF
             footer_style="bold",
         )
 
-    pairs = [p for p in diff.pairs if not (only_changed and p.status == "same")]
+    pairs = [p for p in diff.pairs if not (only_changed and p.status is Status.SAME)]
     return fitted_table("diff", _pair_columns(diff), pairs, fit, new_table)
 
 
@@ -174,7 +175,7 @@ def diff_summary(diff: DiffResult) -> Text:
         if k:
             text.append(" · ")
         text.append(part, style=style or "")
-    counts = ", ".join(f"{diff.count(s)} {s}" for s in ("same", "changed", "added", "removed"))
+    counts = ", ".join(f"{diff.count(s)} {s}" for s in Status)
     text.append(f"\nrows by {diff.group_by}: {counts}")
     return text
 
