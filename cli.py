@@ -15,6 +15,7 @@ from costmodel.commands.hw import hw_app
 from costmodel.commands.measure import measure_command
 from costmodel.commands.plot import plot_command
 from costmodel.commands.report import report_command
+from costmodel.commands.search import search_command
 from costmodel.commands.sweep import sweep_command
 from costmodel.commands.validate import validate_command
 from costmodel.commands.zoo import zoo_command
@@ -56,6 +57,7 @@ app.command("zoo")(zoo_command)
 app.command("measure")(measure_command)
 app.command("validate-latency")(validate_latency_command)
 app.command("calibrate")(calibrate_command)
+app.command("search")(search_command)
 app.add_typer(hw_app, name="hw")
 
 
