@@ -16,24 +16,25 @@ from pathlib import Path
 from typing import Any
 
 from costmodel.design.engines import Engine
-from costmodel.design.evaluate import Problem, evaluate, objective_keys, scalar_fitness
+from costmodel.design.evaluate import Problem, objective_keys, scalar_fitness
+from costmodel.design.fastpath import Evaluator
 from costmodel.design.space import Candidate
 from costmodel.errors import CostModelError, ErrorCode
 
 TRIALS_FILE = "trials.jsonl"
 RUN_FILE = "run.json"
 
-_WORKER_PROBLEM: Problem | None = None  # set in each worker process (fork) by the pool initializer
+_WORKER_EVALUATOR: Evaluator | None = None  # set in each worker process (fork) by the pool initializer
 
 
-def _init_worker(problem: Problem) -> None:
-    global _WORKER_PROBLEM
-    _WORKER_PROBLEM = problem
+def _init_worker(evaluator: Evaluator) -> None:
+    global _WORKER_EVALUATOR
+    _WORKER_EVALUATOR = evaluator
 
 
-def _evaluate_in_worker(candidate: Candidate) -> dict[str, Any]:
-    assert _WORKER_PROBLEM is not None
-    return evaluate(_WORKER_PROBLEM, candidate)
+def _evaluate_in_worker(candidates: list[Candidate]) -> list[dict[str, Any]]:
+    assert _WORKER_EVALUATOR is not None
+    return [_WORKER_EVALUATOR(c) for c in candidates]
 
 
 @dataclass
@@ -108,22 +109,30 @@ def run_search(
     jobs: int = 1,
     store: TrialStore | None = None,
     on_batch: Callable[[list[dict[str, Any]]], None] | None = None,
+    cache: bool = True,
 ) -> Iterator[dict[str, Any]]:
-    """Evaluate up to `trials` candidates in all (`done` of them already); yields each record."""
+    """Evaluate up to `trials` candidates in all (`done` of them already); yields each record.
+    `cache=False` analyses every candidate in full (the reference the cache is checked against)."""
+    evaluator = Evaluator(problem, enabled=cache)
     pool = None
     if jobs > 1:
-        context = multiprocessing.get_context("fork")  # workers inherit the problem, nothing pickled
-        pool = context.Pool(jobs, initializer=_init_worker, initargs=(problem,))
+        # Workers inherit the evaluator (fork: nothing pickled) with its stage cache warmed on a
+        # few candidates that cover every choice, so that they do not each analyse them in full.
+        evaluator.warm_up()
+        context = multiprocessing.get_context("fork")
+        pool = context.Pool(jobs, initializer=_init_worker, initargs=(evaluator,))
     try:
         while done < trials:
             candidates = engine.ask(min(batch, trials - done))
             if not candidates:
                 break  # the space is spent
             if pool is not None:
-                chunk = max(1, len(candidates) // (4 * jobs))
-                records = pool.map(_evaluate_in_worker, candidates, chunksize=chunk)
+                # One task per worker and batch: a task's cost is one pickled list each way.
+                size = -(-len(candidates) // jobs)
+                chunks = [candidates[i : i + size] for i in range(0, len(candidates), size)]
+                records = [r for part in pool.map(_evaluate_in_worker, chunks) for r in part]
             else:
-                records = [evaluate(problem, c) for c in candidates]
+                records = [evaluator(c) for c in candidates]
             for candidate, record in zip(candidates, records, strict=True):
                 record["candidate"] = list(candidate)
                 engine.tell(candidate, scalar_fitness(problem, record), objective_keys(problem, record))
