@@ -12,6 +12,7 @@ from costmodel.commands.analyze import analyze_command
 from costmodel.commands.calibrate import calibrate_command, validate_latency_command
 from costmodel.commands.diff import diff_command
 from costmodel.commands.hw import hw_app
+from costmodel.commands.lut import lut_command
 from costmodel.commands.measure import measure_command
 from costmodel.commands.plot import plot_command
 from costmodel.commands.report import report_command
@@ -58,6 +59,7 @@ app.command("measure")(measure_command)
 app.command("validate-latency")(validate_latency_command)
 app.command("calibrate")(calibrate_command)
 app.command("search")(search_command)
+app.command("lut")(lut_command)
 app.add_typer(hw_app, name="hw")
 
 
