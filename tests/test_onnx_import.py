@@ -143,3 +143,36 @@ def test_sweep_and_diff_take_onnx(tmp_path: Path, zoo_onnx: Path) -> None:
     ):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, f"{args}: {result.output}"
+
+
+@pytest.mark.parametrize("name", SMALL_ZOO)
+def test_import_writes_a_spec_with_identical_counts(name: str, zoo_onnx: Path, tmp_path: Path) -> None:
+    spec_path = tmp_path / f"{name}.yaml"
+    result = runner.invoke(app, ["import", str(exported(name, zoo_onnx)), "-o", str(spec_path)])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["validate", str(spec_path)]).exit_code == 0
+    reference = costmodel.analyze(ARCHSPECS / f"{name}.yaml", "snapdragon855").total
+    imported = costmodel.analyze(spec_path, "snapdragon855").total
+    assert (imported.params, imported.macs, imported.ops) == (reference.params, reference.macs, reference.ops)
+
+
+def test_import_of_torch_style_graph_names_stages(tmp_path: Path) -> None:
+    model, params, macs = torch_style()
+    result = runner.invoke(app, ["import", str(save(model, tmp_path / "t.onnx"))])
+    assert result.exit_code == 0, result.output
+    spec = costmodel.load_spec(_written(tmp_path / "t.yaml", result.stdout))
+    # Shape, Gather, Unsqueeze and Concat are folded away: only the Reshape stays, at the root
+    assert list(spec.stages) == ["features", "avgpool", "model", "classifier"]
+    assert spec.stages["features"][0].name == "m0_0_conv"
+    totals = costmodel.analyze(spec, "snapdragon855").total
+    assert (totals.params, totals.macs) == (params, macs)
+
+
+def _written(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_import_refuses_unsupported_ops(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["import", str(save(with_unsupported(), tmp_path / "u.onnx"))])
+    assert result.exit_code == 2 and "LeakyRelu x2" in result.stderr

@@ -57,7 +57,8 @@ def unsupported_error(imported: Imported) -> CostModelError:
     return CostModelError(
         ErrorCode.UNKNOWN_OP,
         f"{imported.graph.spec.file}: ONNX ops costmodel cannot count yet: {listed}. "
-        "Rerun with --allow-unsupported to count them as zero (the report says so)",
+        "Rerun with --allow-unsupported to count them as zero (the report says so); "
+        "`costmodel import` cannot write them",
     )
 
 

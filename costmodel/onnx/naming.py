@@ -43,11 +43,13 @@ def node_name(onnx_name: str, op_type: str, index: int, costmodel_op: str, fused
 
 
 def groups(name: str) -> tuple[str, str, str]:
-    """(layer, block, stage) of a costmodel node name: everything but the last part, the first two
-    parts, the first part."""
+    """(layer, block, stage) of a costmodel node name: everything but the last part; the parts up
+    to the first index (`features.3`, `s1.b.2`: a unit of a sequence), else the first two; the first
+    part."""
     parts = name.split(".")
     if len(parts) == 1:
         return name, name, ROOT_STAGE
     layer = ".".join(parts[:-1])
-    block = ".".join(parts[:2]) if len(parts) > 2 else name
+    index = next((i for i, part in enumerate(parts[1:-1], 1) if part.isdigit()), None)
+    block = ".".join(parts[: index + 1]) if index is not None else ".".join(parts[:2])
     return layer, block, parts[0]
