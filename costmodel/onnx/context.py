@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from costmodel.onnx.reader import Dims, OnnxModel
@@ -97,14 +98,18 @@ class Context:
         return node if node is not None and node.op_type == op_type else None
 
 
-def attr(node: Any, name: str, default: Any = None) -> Any:
-    """An attribute of an ONNX node (strings decoded), or `default`."""
+@cache
+def _helper() -> Any:
     from costmodel.measure.onnx_export import require
 
-    helper = require("onnx").helper
+    return require("onnx").helper
+
+
+def attr(node: Any, name: str, default: Any = None) -> Any:
+    """An attribute of an ONNX node (strings decoded), or `default`."""
     for attribute in node.attribute:
         if attribute.name == name:
-            value = helper.get_attribute_value(attribute)
+            value = _helper().get_attribute_value(attribute)
             return value.decode() if isinstance(value, bytes) else value
     return default
 
