@@ -3,7 +3,7 @@ takes a spec) reads.
 
 `load_onnx_spec(path)` returns a `Spec` (name, title, input, source) that carries its prebuilt graph:
 `build_graph` hands it back instead of expanding stages. The graph of an ONNX model is fixed, so
-the options that rebuild a spec's graph (--width, --resolution other than the model's, --set) are
+the options that rebuild a spec's graph (--width, --depth, --resolution other than the model's, --set) are
 errors; batch and precision change only the costs and work as for any spec. A graph with
 unsupported ops is an error listing them, unless `BuildOptions.allow_unsupported`
 (--allow-unsupported), which counts them as zero and says so in the analysis's assumptions.
@@ -64,10 +64,10 @@ def unsupported_error(imported: Imported) -> CostModelError:
 
 def _check_fixed(spec: Spec, options: BuildOptions) -> None:
     resolution_ok = options.resolution is None or spec.input[1] == spec.input[2] == options.resolution
-    if options.width != 1.0 or options.vars or not resolution_ok:
+    if options.width != 1.0 or options.depth != 1.0 or options.vars or not resolution_ok:
         raise CostModelError(
             ErrorCode.OPTION,
-            f"{spec.file}: an ONNX model's graph is fixed: --width, --resolution and --set apply to "
+            f"{spec.file}: an ONNX model's graph is fixed: --width, --depth, --resolution and --set apply to "
             "specs (write one with `costmodel import`, then edit or sweep it)",
         )
 
