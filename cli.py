@@ -12,6 +12,7 @@ from costmodel.commands.analyze import analyze_command
 from costmodel.commands.calibrate import calibrate_command, validate_latency_command
 from costmodel.commands.diff import diff_command
 from costmodel.commands.hw import hw_app
+from costmodel.commands.import_ import import_command
 from costmodel.commands.lut import lut_command
 from costmodel.commands.measure import measure_command
 from costmodel.commands.plot import plot_command
@@ -55,6 +56,7 @@ app.command("report")(report_command)
 app.command("plot")(plot_command)
 app.command("sweep")(sweep_command)
 app.command("zoo")(zoo_command)
+app.command("import")(import_command)
 app.command("measure")(measure_command)
 app.command("validate-latency")(validate_latency_command)
 app.command("calibrate")(calibrate_command)
