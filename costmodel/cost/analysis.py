@@ -20,7 +20,7 @@ from typing import Any
 from costmodel.cost.counting import NodeCount, count_nodes
 from costmodel.cost.memory import MemoryPlan, plan_memory
 from costmodel.cost.options import AnalysisOptions, resolve
-from costmodel.cost.precision import PrecisionPlan, compute_precision
+from costmodel.cost.precision import PrecisionPlan
 from costmodel.cost.records import Row as Row  # re-exported: Row lived here
 from costmodel.cost.records import group_row
 from costmodel.cost.roofline import estimate
@@ -210,7 +210,7 @@ def plan(
     else:
         graph = build_graph(spec, build)
     counts = count_nodes(graph, options.batch, precisions)
-    for precision in sorted({compute_precision(c.precision) for c in counts}):
+    for precision in sorted({c.compute for c in counts}):
         hw.precision(precision)
     memory = plan_memory(
         counts,

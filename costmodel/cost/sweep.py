@@ -62,7 +62,7 @@ def _point(planned: Plan, hw: HardwareProfile, options: AnalysisOptions) -> Swee
     totals = total(estimate(planned.counts, planned.memory.traffic, hw))
     return SweepPoint(
         width=options.width,
-        resolution=planned.graph.input_shape[1],
+        resolution=planned.graph.input_shape[1] if len(planned.graph.input_shape) == 3 else 0,
         batch=options.batch,
         precision=options.compute_precision,
         params=totals.params,
@@ -120,8 +120,8 @@ def _parse_list(text: str, what: str, kind: type[float] | type[int]) -> list[Any
 
 def default_resolutions(spec: Spec) -> tuple[int, ...]:
     """MobileNet's grid, 128 to 224, with the spec's own side added (299 for Inception V3)."""
-    _, height, width = spec.input
-    extra = (height,) if height == width else ()
+    height, width = (spec.input[1], spec.input[2]) if len(spec.input) == 3 else (0, 1)
+    extra = (height,) if height == width and isinstance(height, int) else ()
     return tuple(sorted(set(MOBILENET_RESOLUTIONS + extra)))
 
 

@@ -32,8 +32,8 @@ __all__ = ["BuildOptions", "Graph", "Node", "build_graph", "with_resolution"]
 
 def build_graph(spec: Spec, options: BuildOptions = BuildOptions()) -> Graph:
     """The spec's primitive-op graph under `options`, with a shape on every node."""
-    input_shape = checked_input_shape(spec, options)
     builder = GraphBuilder(spec, options)
+    input_shape = checked_input_shape(spec, options, builder.vars)
     first_pos = spec.stages[next(iter(spec.stages))][0].pos
     builder.add_node(
         "input",
@@ -76,7 +76,7 @@ def with_resolution(graph: Graph, resolution: int | None) -> Graph:
     width once); otherwise the spec is expanded again.
     """
     options = replace(graph.options, resolution=resolution)
-    if graph.reads_spatial:
+    if graph.reads_spatial or not all(isinstance(size, int) for size in graph.spec.input):
         return build_graph(graph.spec, options)
     input_shape = checked_input_shape(graph.spec, options)
     by_name: dict[str, Node] = {}

@@ -11,35 +11,11 @@ from costmodel.errors import CostModelError, ErrorCode, SourcePos, did_you_mean
 from costmodel.graph.model import BuildOptions, Node
 from costmodel.graph.naming import Scope, is_word, keyed_layers, resolve_input
 from costmodel.graph.shapes import SPATIAL_NAMES, infer_shape, shape_vars
+from costmodel.graph.variables import spec_vars
 from costmodel.ops.attrs import AttrError, parse_attr
 from costmodel.ops.registry import OpType, Shape
 from costmodel.spec import expr
 from costmodel.spec.schema import NONE_WORDS, BlockDef, Layer, Spec
-
-
-def _with_overrides(spec: Spec, overrides: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
-    """The spec's vars with some set to other values: only vars the spec declares, each to a value
-    of the same kind (a number for a number, true/false for a flag, text for text)."""
-    merged = dict(spec.vars)
-    for name, value in overrides:
-        if name not in spec.vars:
-            known = ", ".join(sorted(spec.vars)) or "none"
-            raise CostModelError(
-                ErrorCode.OPTION,
-                f"--set {name}: the spec has no var '{name}'{did_you_mean(name, spec.vars)} "
-                f"(its vars: {known})",
-            )
-        old = spec.vars[name]
-        kinds = (bool,) if isinstance(old, bool) else (str,) if isinstance(old, str) else (int, float)
-        if not isinstance(value, kinds) or (kinds != (bool,) and isinstance(value, bool)):
-            raise CostModelError(
-                ErrorCode.OPTION, f"--set {name}: expected a value like {old!r}, got {value!r}"
-            )
-        merged[name] = value
-    try:
-        return Spec._width_divisor(merged)  # the spec's own check of the divisor
-    except ValueError as exc:
-        raise CostModelError(ErrorCode.OPTION, f"--set: {exc}") from None
 
 
 class GraphBuilder:
@@ -51,7 +27,7 @@ class GraphBuilder:
         self.by_name: dict[str, Node] = {}
         self.keyed_blocks: dict[str, list[tuple[str, Layer]]] = {}
         self.nodes: list[Node] = []
-        self.vars: dict[str, Any] = {**_with_overrides(spec, options.vars), "width": options.width}
+        self.vars: dict[str, Any] = {**spec_vars(spec, options), "width": options.width}
         self.divisor = int(self.vars.get("width_divisor", 8))
         self.visits = 0
         self.reads_spatial = False
@@ -160,10 +136,12 @@ class GraphBuilder:
                 tuple(resolve_input(r, key, outputs, declared, scope, layer, stage_of) for r in refs)
                 if refs is not None
                 else (previous,)
+                if _takes_input(layer)
+                else ()
             )
             env = scope.env
             if scope.top_level:
-                env = {**scope.env, **shape_vars(self.shape_of(in_nodes[0]))}
+                env = {**scope.env, **shape_vars(self.shape_of(in_nodes[0] if in_nodes else previous))}
             if not self.condition(layer, env, node_name):
                 outputs[key] = previous  # a skipped layer passes on the layer before it
                 continue
@@ -383,6 +361,12 @@ class GraphBuilder:
             # A block's `stride` parameter, like an op's stride, applies to the first repeat only.
             args["stride"] = 1
         return args
+
+
+def _takes_input(layer: Layer) -> bool:
+    """Whether a layer without `inputs:` reads the layer before it (a `param` reads nothing)."""
+    op = ops.lookup(layer.op) if layer.op is not None else None
+    return op is None or op.max_inputs > 0
 
 
 def _located_in_use(exc: CostModelError, layer: Layer, name: str) -> CostModelError:

@@ -22,6 +22,8 @@ class BuildOptions:
     resolution: int | None = None  # square input side; None keeps the spec's input
     include_aux: bool = False  # build the spec's training-only auxiliary heads too
     vars: tuple[tuple[str, Any], ...] = ()  # spec vars given other values (--set NAME=VALUE)
+    phase: str | None = None  # a language model's prefill or decode step (graph/variables.py)
+    context: int | None = None  # positions attended: prefill length, or the decode step's context
 
 
 @dataclass(slots=True)
