@@ -33,8 +33,9 @@ from costmodel.spec.model import Spec
 CONVENTIONS = (
     "params: learnable parameters (conv/linear weights and biases, BN gamma and beta), "
     "torchvision's convention",
-    "MACs: multiply-accumulates of conv (incl. grouped/depthwise) and linear layers, batch "
-    "included; a bias add is not a MAC; FLOPs would be 2 x MACs + ops",
+    "MACs: multiply-accumulates of conv (incl. grouped/depthwise), linear layers and matmuls of two "
+    "activations (attention's QK^T and softmax(.)V), batch included; a bias add is not a MAC; "
+    "FLOPs would be 2 x MACs + ops",
     "ops: other arithmetic (activations, unfolded BN, add, mul, pooling), counted per element",
     "bytes: elements x bytes per element of the precision; intensity = MACs per DRAM byte",
     "peak activation memory: largest sum of live tensors over the kernel schedule",
@@ -195,7 +196,10 @@ def plan(
     """
     options = resolve(options, hw)
     precisions = PrecisionPlan(
-        options.compute_precision, options.layer_precision + tuple(spec.precision.items())
+        options.compute_precision,
+        options.layer_precision + tuple(spec.precision.items()),
+        options.act_precision,
+        options.kv_precision,
     )
     precisions.check()
     build = options.build

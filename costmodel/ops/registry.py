@@ -6,15 +6,16 @@ registered (unknown ops are load-time errors, never silent zeros); ops that real
 (flatten, identity, dropout at inference) are registered explicitly as views. Importing
 `costmodel.ops` imports every family, so every op is registered before anything looks one up.
 
-Shapes exclude the batch dimension: (C, H, W) for feature maps, (F,) for vectors. Costs are per
+Shapes exclude the batch dimension: (C, H, W) for feature maps, (F,) for vectors, (tokens, dim)
+for token sequences, and any rank up to limits.MAX_RANK where an op needs it. Costs are per
 sample; the analyzer multiplies activations, MACs and elementwise ops by the batch size.
 
 Counting conventions (the README's "Counting conventions" section; costmodel/cost/analysis.py
 CONVENTIONS puts them in every JSON report):
 - params: learnable parameters as torchvision counts them (conv/linear weight and bias, BN gamma
   and beta; BN running statistics are buffers, not params).
-- macs: multiply-accumulates of conv (incl. grouped/depthwise) and linear layers only. A bias add
-  is not a MAC (torch.utils.flop_counter agrees).
+- macs: multiply-accumulates of conv (incl. grouped/depthwise), linear layers and matmuls of two
+  activations (attention). A bias add is not a MAC (torch.utils.flop_counter agrees).
 - ops: other arithmetic, per output element, with the per-op counts in normact.ELEMENTWISE_OPS.
 """
 

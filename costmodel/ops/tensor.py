@@ -121,14 +121,18 @@ register(
 )
 
 
+def _windows(height: int, width: int, size: int) -> tuple[int, int]:
+    """Windows down and across; a map that is not a multiple of the window is padded (zeros at
+    the bottom and right, as torchvision's Swin does)."""
+    return -(-height // size), -(-width // size)
+
+
 def _window_partition_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     (shape,) = inputs
     require_rank(shape, 3, "window_partition ([H, W, C])")
     size = attrs["window"]
-    height, width, channels = shape
-    if height % size or width % size:
-        raise ShapeError(f"window_partition: {height}x{width} is not a multiple of the window {size}")
-    return ((height // size) * (width // size), size * size, channels)
+    rows, cols = _windows(shape[0], shape[1], size)
+    return (rows * cols, size * size, shape[2])
 
 
 def _window_onnx(merge: bool) -> OnnxLowering:
@@ -138,6 +142,15 @@ def _window_onnx(merge: bool) -> OnnxLowering:
         name, size = node.name, node.attrs["window"]
         height, width, channels = node.shape if merge else ins[0]
         rows, cols = height // size, width // size
+        if height % size or width % size:
+            from costmodel.errors import CostModelError, ErrorCode
+
+            raise CostModelError(
+                ErrorCode.UNKNOWN_OP,
+                f"the ONNX export of a window op needs a map that is a multiple of the window ({size})",
+                pos=node.pos,
+                node=name,
+            )
         grid = [rows, cols, size, size] if merge else [rows, size, cols, size]
         split = ex.add(
             "Reshape",
@@ -154,7 +167,7 @@ def _window_onnx(merge: bool) -> OnnxLowering:
 register(
     OpType(
         "window_partition",
-        "Swin: [H, W, C] into [windows, window*window, C] (a copy)",
+        "Swin: [H, W, C] into [windows, window*window, C], padded to whole windows (a copy)",
         _window_partition_shape,
         no_cost,
         fixed_class(OpClass.DATA),
@@ -169,17 +182,19 @@ def _window_merge_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     require_rank(shape, 3, "window_merge ([windows, tokens, C])")
     size = attrs["window"]
     height, width = attrs["size"]
-    if height % size or width % size or shape[0] != (height // size) * (width // size):
-        raise ShapeError(f"window_merge: {shape[0]} windows of {size}x{size} do not tile {height}x{width}")
-    if shape[1] != size * size:
-        raise ShapeError(f"window_merge: windows of {shape[1]} tokens, expected {size * size}")
+    rows, cols = _windows(height, width, size)
+    if shape[0] != rows * cols or shape[1] != size * size:
+        raise ShapeError(
+            f"window_merge: {list(shape)} is not {rows * cols} windows of {size}x{size} tokens "
+            f"tiling {height}x{width}"
+        )
     return (height, width, shape[2])
 
 
 register(
     OpType(
         "window_merge",
-        "Swin: [windows, window*window, C] back into [H, W, C] (size: [H, W]; a copy)",
+        "Swin: [windows, window*window, C] back into [H, W, C] (size: [H, W], padding cut; a copy)",
         _window_merge_shape,
         no_cost,
         fixed_class(OpClass.DATA),
@@ -313,6 +328,8 @@ BILINEAR_OPS = 7
 def _upsample_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     (shape,) = inputs
     require_rank(shape, 3, "upsample")
+    if attrs["size"] is not None:
+        return (shape[0], *attrs["size"])
     scale = attrs["scale"]
     return (shape[0], shape[1] * scale, shape[2] * scale)
 
@@ -326,20 +343,24 @@ def _upsample_class(inputs: list[Shape], attrs: Attrs) -> OpClass:
 
 
 def _upsample_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
-    scale = float(node.attrs["scale"])
-    scales = ex.floats(f"{node.name}/scales", [1.0, 1.0, scale, scale])
     mode = "linear" if node.attrs["mode"] == "bilinear" else "nearest"
-    ex.add("Resize", [node.inputs[0], "", scales], node.name, node.name, mode=mode)
+    sizes = ex.ints(f"{node.name}/sizes", [ex.batch, *node.shape])
+    ex.add("Resize", [node.inputs[0], "", "", sizes], node.name, node.name, mode=mode)
 
 
 register(
     OpType(
         "upsample",
-        "interpolate a [C, H, W] map by an integer scale (nearest: a copy; bilinear: 7 ops per output)",
+        "interpolate a [C, H, W] map by an integer scale or to a size [h, w] (nearest: a copy; "
+        "bilinear: 7 ops per output)",
         _upsample_shape,
         _upsample_cost,
         _upsample_class,
-        {"scale": AttrSpec("int", 2), "mode": AttrSpec("choice", "nearest", choices=("nearest", "bilinear"))},
+        {
+            "scale": AttrSpec("int", 2),
+            "size": AttrSpec("pair", None),
+            "mode": AttrSpec("choice", "nearest", choices=("nearest", "bilinear")),
+        },
         onnx=_upsample_onnx,
     )
 )
