@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from costmodel.cost.counting import NodeCount, count_nodes
+from costmodel.cost.footprint import Footprint, check_fits, footprint
 from costmodel.cost.memory import MemoryPlan, plan_memory
 from costmodel.cost.options import AnalysisOptions, resolve
 from costmodel.cost.precision import PrecisionPlan
@@ -65,6 +66,8 @@ class AnalysisResult:
     min_peak_activation_bytes: int  # in the best order found
     min_peak_exact: bool
     precision_plan: str
+    # Weights + KV cache + peak activations (not in the JSON: its KV part is in `assumptions`).
+    footprint: Footprint = Footprint(0, 0, 0)
     total: Row = field(init=False)
 
     def __post_init__(self) -> None:
@@ -229,6 +232,8 @@ def plan(
 def _analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> AnalysisResult:
     planned = plan(spec, hw, options)
     counts, memory = planned.counts, planned.memory
+    used = footprint(counts, memory.min_peak_bytes)
+    check_fits(used, hw)
     costs = estimate(counts, memory.traffic, hw)
     rows = tuple(
         [
@@ -248,12 +253,13 @@ def _analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> Analy
         input_shape=(planned.options.batch, *planned.graph.input_shape),
         nodes=rows,
         node_keys=tuple([_grouping_keys(count) for count in counts]),
-        assumptions=_assumptions(planned, hw),
+        assumptions=_assumptions(planned, hw) + ((used.describe(),) if used.kv_cache_bytes else ()),
         kernels=len(memory.kernels),
         peak_activation_bytes=memory.peak_bytes,
         min_peak_activation_bytes=memory.min_peak_bytes,
         min_peak_exact=memory.min_peak_exact,
         precision_plan=planned.precision_plan.describe(),
+        footprint=used,
     )
 
 
