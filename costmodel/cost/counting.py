@@ -40,6 +40,9 @@ class NodeCount:
     compute: str  # the precision MACs and activations run in (PrecisionPlan.compute_of)
     kv_bytes: int = 0  # KV cache this node holds, all sequences: its size, and a step's DRAM traffic
     scratch_bytes: int = 0  # written to DRAM and read back inside the node (unfused attention)
+    # Stored weight bytes less those read (an embedding reads a row per token, a tied weight is
+    # stored elsewhere): weight_bytes + this is what the node's params occupy.
+    stored_weight_delta: int = 0
 
 
 # Bytes per activation element for each precision a node's weights are stored in. Activations are
@@ -59,6 +62,7 @@ def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPla
     shapes = {node.name: node.shape for node in graph.nodes}
     uniform = plan.default if not plan.rules else None  # the common case: one precision
     activation = plan.activation
+    compute_of = {p: activation or compute_precision(p) for p in BYTES_PER_ELEMENT}
     kv_size = BYTES_PER_ELEMENT[plan.kv] if plan.kv else 0.0
     for node in graph.nodes:
         op = node.op
@@ -66,7 +70,7 @@ def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPla
         if op.name == "input":
             continue
         precision = uniform or plan.of(node.name)
-        compute = activation or compute_precision(precision)
+        compute = compute_of[precision]
         act_size = _ACTIVATION_BYTES[compute]
         inputs, attrs = node.inputs, node.attrs
         in_shapes = [shapes[i] for i in inputs]
@@ -74,9 +78,10 @@ def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPla
         input_bytes = tuple([elements[i] * act_size for i in inputs])
         out_bytes = out_elements * act_size
         view = op.is_view
+        extra = cost.extra
         weights = cost.params
-        if cost.weights >= 0 or cost.gathered:  # tied or looked-up weights: what is read
-            weights = max(cost.weights, 0) + min(cost.gathered * batch, cost.params)
+        if extra is not None and (extra.weights >= 0 or extra.gathered):  # tied or looked-up weights
+            weights = max(extra.weights, 0) + min(extra.gathered * batch, cost.params)
         record = NodeCount(
             node.name,
             op.name,
@@ -99,8 +104,11 @@ def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPla
             out_bytes,
             compute,
         )
-        if cost.kv or cost.scratch:
-            record.kv_bytes = math.ceil(cost.kv * batch * (kv_size or act_size))
-            record.scratch_bytes = cost.scratch * batch * act_size
+        if extra is not None:
+            record.stored_weight_delta = (
+                math.ceil(cost.params * BYTES_PER_ELEMENT[precision]) - record.weight_bytes
+            )
+            record.kv_bytes = math.ceil(extra.kv * batch * (kv_size or act_size))
+            record.scratch_bytes = extra.scratch * batch * act_size
         counts.append(record)
     return counts

@@ -3,11 +3,9 @@ against the DRAM capacity of the hardware profile (a 7B model in fp32 does not f
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from costmodel.cost.counting import NodeCount
-from costmodel.cost.precision import BYTES_PER_ELEMENT
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.hw.profile import HardwareProfile
 
@@ -33,8 +31,8 @@ class Footprint:
 
 def footprint(counts: list[NodeCount], peak_activation_bytes: int) -> Footprint:
     """The footprint of counted nodes whose live activations peak at `peak_activation_bytes`."""
-    weights = sum(math.ceil(c.params * BYTES_PER_ELEMENT[c.precision]) for c in counts)
-    return Footprint(weights, sum(c.kv_bytes for c in counts), peak_activation_bytes)
+    weights = sum([c.weight_bytes + c.stored_weight_delta for c in counts])
+    return Footprint(weights, sum([c.kv_bytes for c in counts]), peak_activation_bytes)
 
 
 def check_fits(used: Footprint, hw: HardwareProfile) -> None:

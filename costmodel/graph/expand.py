@@ -363,10 +363,13 @@ class GraphBuilder:
         return args
 
 
+# Ops that read no tensor (a learned `param`): a layer of one does not take the layer before it.
+_NO_INPUT = frozenset(name for name, op in ops.REGISTRY.items() if op.max_inputs == 0 and name != "input")
+
+
 def _takes_input(layer: Layer) -> bool:
     """Whether a layer without `inputs:` reads the layer before it (a `param` reads nothing)."""
-    op = ops.lookup(layer.op) if layer.op is not None else None
-    return op is None or op.max_inputs > 0
+    return layer.op not in _NO_INPUT
 
 
 def _located_in_use(exc: CostModelError, layer: Layer, name: str) -> CostModelError:

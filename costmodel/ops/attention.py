@@ -27,6 +27,7 @@ from costmodel.ops.registry import (
     LoweredNode,
     OnnxBuilder,
     OpCost,
+    OpExtra,
     OpType,
     Shape,
     ShapeError,
@@ -78,8 +79,10 @@ def _attention_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
         params=bias_params,
         macs=2 * scores * head_dim,
         ops=(ATTENTION_SCORE_OPS + (1 if window else 0)) * scores,
-        kv=lead * 2 * kv_heads * head_dim * attended if attrs["kv_cache"] else 0,
-        scratch=0 if attrs["fused"] else UNFUSED_SCORE_PASSES * scores,
+        extra=OpExtra(
+            kv=lead * 2 * kv_heads * head_dim * attended if attrs["kv_cache"] else 0,
+            scratch=0 if attrs["fused"] else UNFUSED_SCORE_PASSES * scores,
+        ),
     )
 
 

@@ -12,6 +12,7 @@ from costmodel.ops.registry import (
     LoweredNode,
     OnnxBuilder,
     OpCost,
+    OpExtra,
     OpType,
     Shape,
     bias_unless_norm,
@@ -32,7 +33,7 @@ def _linear_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
     rows = math.prod(shape[:-1]) if len(shape) > 1 else 1
     bias = fout if attrs["bias"] else 0
     if attrs["tied"]:  # the weight is another layer's (counted there) but is still read
-        return OpCost(params=bias, macs=rows * fin * fout, weights=fin * fout + bias)
+        return OpCost(params=bias, macs=rows * fin * fout, extra=OpExtra(weights=fin * fout + bias))
     return OpCost(params=fin * fout + bias, macs=rows * fin * fout)
 
 

@@ -37,15 +37,11 @@ class ShapeError(Exception):
     """An op got inputs of the wrong shape; the message says expected vs got."""
 
 
-class OpCost(NamedTuple):
-    """Per-sample cost of one node. (A named tuple: built once per node per analysis, and several
-    times cheaper to build than a frozen dataclass.)"""
+class OpExtra(NamedTuple):
+    """What a few ops move besides their inputs, outputs and params (most ops have none)."""
 
-    params: int = 0
-    macs: int = 0
-    ops: int = 0
-    # Weight elements read once per batch when they differ from `params` (-1: params); a tied
-    # weight (GPT-2's LM head) has no params of its own but reads its weights.
+    # Weight elements read once per batch when they differ from the params (-1: the params); a
+    # tied weight (GPT-2's LM head) has no params of its own but reads its weights.
     weights: int = -1
     # Weight elements read per sample (an embedding reads one row per token), capped at params.
     gathered: int = 0
@@ -54,6 +50,16 @@ class OpCost(NamedTuple):
     kv: int = 0
     # Elements per sample written to DRAM and read back inside the op (unfused attention scores).
     scratch: int = 0
+
+
+class OpCost(NamedTuple):
+    """Per-sample cost of one node. (A named tuple: built once per node per analysis, and several
+    times cheaper to build than a frozen dataclass.)"""
+
+    params: int = 0
+    macs: int = 0
+    ops: int = 0
+    extra: OpExtra | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from costmodel.ops.registry import (
     LoweredNode,
     OnnxBuilder,
     OpCost,
+    OpExtra,
     OpType,
     Shape,
     ShapeError,
@@ -216,7 +217,7 @@ def _embedding_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
 
 def _embedding_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
     # The table is vocab x dim; a lookup reads one row per token, not the table.
-    return OpCost(params=attrs["vocab"] * attrs["dim"], weights=0, gathered=math.prod(out))
+    return OpCost(params=attrs["vocab"] * attrs["dim"], extra=OpExtra(weights=0, gathered=math.prod(out)))
 
 
 def _embedding_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
