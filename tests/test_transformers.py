@@ -225,3 +225,26 @@ def test_fp8_peaks_on_hopper_only() -> None:
     with pytest.raises(CostModelError):
         load_profile("a100").precision("fp8")
     assert math.isclose(load_profile("h200").precision("fp8").peak_macs_per_s, 989.5e12)
+
+
+@pytest.mark.parametrize(
+    "name,options",
+    [
+        ("vit_b_16", {"resolution": 32}),
+        ("convnext_tiny", {"resolution": 64}),
+        ("mobilevit_s", {"resolution": 64}),
+        ("swin_t", {}),
+        ("gpt2", {"vars": (("tokens", 8), ("layers", 2))}),
+    ],
+)
+def test_transformers_export_to_onnx_and_run(name: str, options: dict) -> None:
+    np = pytest.importorskip("numpy")
+    ort = pytest.importorskip("onnxruntime")
+    from costmodel.graph.model import BuildOptions
+    from costmodel.measure.onnx_export import export_onnx
+
+    graph = build_graph(spec_named(name), BuildOptions(**options))
+    model = export_onnx(graph)
+    session = ort.InferenceSession(model.SerializeToString())
+    (out,) = session.run(None, {"input": np.random.rand(1, *graph.input_shape).astype(np.float32)})
+    assert out.shape == (1, *graph.by_name[graph.output].shape)

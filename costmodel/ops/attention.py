@@ -86,41 +86,59 @@ def _attention_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
     )
 
 
-def _split_heads(ex: OnnxBuilder, name: str, tensor: str, shape: Shape, heads: int) -> str:
-    """[B, n, heads*d] -> [B, heads, n, d]."""
+def _split_heads(ex: OnnxBuilder, name: str, tensor: str, shape: Shape, heads: int, groups: int) -> str:
+    """[B, ..., n, heads*d] -> [B x lead, heads x groups, n, d] (grouped kv heads repeated)."""
+    rows, tokens, head_dim = ex.batch * math.prod(shape[:-2]), shape[-2], shape[-1] // heads
     split = ex.add(
-        "Reshape",
-        [tensor, ex.ints(f"{name}/shape", [ex.batch, shape[0], heads, shape[1] // heads])],
-        name,
-        name,
+        "Reshape", [tensor, ex.ints(f"{name}/shape_c", [rows, tokens, heads, head_dim])], name, name
     )
-    return ex.add("Transpose", [split], f"{name}/t", f"{name}/t", perm=[0, 2, 1, 3])
+    moved = ex.add("Transpose", [split], f"{name}/t", f"{name}/t", perm=[0, 2, 1, 3])
+    if groups == 1:
+        return moved
+    spread = ex.add(
+        "Reshape",
+        [moved, ex.ints(f"{name}/g_c", [rows, heads, 1, tokens, head_dim])],
+        f"{name}/g",
+        f"{name}/g",
+    )
+    wide = ex.ints(f"{name}/e_c", [rows, heads, groups, tokens, head_dim])
+    expanded = ex.add("Expand", [spread, wide], f"{name}/x", f"{name}/x")
+    return ex.add(
+        "Reshape",
+        [expanded, ex.ints(f"{name}/r_c", [rows, heads * groups, tokens, head_dim])],
+        f"{name}/r",
+        f"{name}/r",
+    )
 
 
 def _attention_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
-    """Plain multi-head attention on [tokens, dim] inputs (no cache, bias or grouped heads)."""
+    """Multi-head (or grouped-query) attention with its leading axes folded into the batch; a
+    relative position bias as a random [heads, n, m] initializer. A KV cache has no export."""
     heads, kv_heads = _heads(node.attrs)
-    if len(ins[0]) != 2 or kv_heads != heads or node.attrs["kv_cache"] or node.attrs["rel_pos_window"]:
+    if node.attrs["cached"]:
         from costmodel.errors import CostModelError, ErrorCode
 
         raise CostModelError(
             ErrorCode.UNKNOWN_OP,
-            "only plain multi-head attention on [tokens, dim] has an ONNX export",
+            "attention over cached positions has no ONNX export",
             pos=node.pos,
             node=node.name,
         )
-    name = node.name
-    q, k, v = (
-        _split_heads(ex, f"{name}/{w}", t, s, heads) for w, t, s in zip("qkv", node.inputs, ins, strict=True)
-    )
+    name, groups = node.name, heads // kv_heads
+    q = _split_heads(ex, f"{name}/q", node.inputs[0], ins[0], heads, 1)
+    k = _split_heads(ex, f"{name}/k", node.inputs[1], ins[1], kv_heads, groups)
+    v = _split_heads(ex, f"{name}/v", node.inputs[2], ins[2], kv_heads, groups)
     kt = ex.add("Transpose", [k], f"{name}/kt", f"{name}/kt", perm=[0, 1, 3, 2])
     scores = ex.add("MatMul", [q, kt], f"{name}/scores", f"{name}/scores")
-    scale = ex.floats(f"{name}/scale", [1 / math.sqrt(ins[0][1] // heads)])
+    scale = ex.floats(f"{name}/scale", [1 / math.sqrt(ins[0][-1] // heads)])
     scaled = ex.add("Mul", [scores, scale], f"{name}/scaled", f"{name}/scaled")
+    if node.attrs["rel_pos_window"]:
+        bias = ex.uniform(node, "relative_position_bias", (heads, ins[0][-2], ins[1][-2]), -0.02, 0.02)
+        scaled = ex.add("Add", [scaled, bias], f"{name}/biased", f"{name}/biased")
     probs = ex.add("Softmax", [scaled], f"{name}/probs", f"{name}/probs", axis=-1)
     mixed = ex.add("MatMul", [probs, v], f"{name}/mixed", f"{name}/mixed")
     merged = ex.add("Transpose", [mixed], f"{name}/merged", f"{name}/merged", perm=[0, 2, 1, 3])
-    ex.add("Reshape", [merged, ex.ints(f"{name}/out", [ex.batch, *node.shape])], name, name)
+    ex.add("Reshape", [merged, ex.ints(f"{name}/out_c", [ex.batch, *node.shape])], name, name)
 
 
 register(

@@ -48,7 +48,7 @@ def _reshape_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
 
 
 def _reshape_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
-    target = ex.ints(f"{node.name}/shape", [ex.batch, *node.shape])
+    target = ex.ints(f"{node.name}/shape_c", [ex.batch, *node.shape])
     ex.add("Reshape", [node.inputs[0], target], node.name, node.name)
 
 
@@ -102,7 +102,7 @@ def _tokens_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
     channels, tokens = ins[0][0], ins[0][1] * ins[0][2]
     flat = ex.add(
         "Reshape",
-        [node.inputs[0], ex.ints(f"{node.name}/flat", [ex.batch, channels, tokens])],
+        [node.inputs[0], ex.ints(f"{node.name}/flat_shape_c", [ex.batch, channels, tokens])],
         f"{node.name}/flat",
         f"{node.name}/flat",
     )
@@ -154,12 +154,12 @@ def _window_onnx(merge: bool) -> OnnxLowering:
         grid = [rows, cols, size, size] if merge else [rows, size, cols, size]
         split = ex.add(
             "Reshape",
-            [node.inputs[0], ex.ints(f"{name}/grid", [ex.batch, *grid, channels])],
+            [node.inputs[0], ex.ints(f"{name}/grid_c", [ex.batch, *grid, channels])],
             f"{name}/grid",
             f"{name}/grid",
         )
         swapped = ex.add("Transpose", [split], f"{name}/swap", f"{name}/swap", perm=[0, 1, 3, 2, 4, 5])
-        ex.add("Reshape", [swapped, ex.ints(f"{name}/shape", [ex.batch, *node.shape])], name, name)
+        ex.add("Reshape", [swapped, ex.ints(f"{name}/shape_c", [ex.batch, *node.shape])], name, name)
 
     return lower
 
@@ -228,9 +228,9 @@ def _roll_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
                     "Slice",
                     [
                         current,
-                        ex.ints(f"{name}/s{part}", [start]),
-                        ex.ints(f"{name}/e{part}", [stop]),
-                        ex.ints(f"{name}/a{part}", [axis + 1]),
+                        ex.ints(f"{name}/s{part}_c", [start]),
+                        ex.ints(f"{name}/e{part}_c", [stop]),
+                        ex.ints(f"{name}/a{part}_c", [axis + 1]),
                     ],
                     f"{name}/part{part}",
                     f"{name}/part{part}",
@@ -276,7 +276,9 @@ def _mean_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
     reduced = ex.add(
         "ReduceMean", [node.inputs[0]], f"{node.name}/mean", f"{node.name}/mean", axes=[axis], keepdims=1
     )
-    ex.add("Reshape", [reduced, ex.ints(f"{node.name}/shape", [ex.batch, *node.shape])], node.name, node.name)
+    ex.add(
+        "Reshape", [reduced, ex.ints(f"{node.name}/shape_c", [ex.batch, *node.shape])], node.name, node.name
+    )
 
 
 register(
@@ -304,7 +306,7 @@ def _param_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
 def _param_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
     """The tensor as a [1, ...] initializer, expanded to the batch."""
     value = ex.uniform(node, "value", (1, *node.shape), -0.02, 0.02)
-    ex.add("Expand", [value, ex.ints(f"{node.name}/batch", [ex.batch, *node.shape])], node.name, node.name)
+    ex.add("Expand", [value, ex.ints(f"{node.name}/batch_c", [ex.batch, *node.shape])], node.name, node.name)
 
 
 PARAM = register(
@@ -344,7 +346,7 @@ def _upsample_class(inputs: list[Shape], attrs: Attrs) -> OpClass:
 
 def _upsample_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
     mode = "linear" if node.attrs["mode"] == "bilinear" else "nearest"
-    sizes = ex.ints(f"{node.name}/sizes", [ex.batch, *node.shape])
+    sizes = ex.ints(f"{node.name}/sizes_c", [ex.batch, *node.shape])
     ex.add("Resize", [node.inputs[0], "", "", sizes], node.name, node.name, mode=mode)
 
 

@@ -124,11 +124,11 @@ def _groupnorm_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> Non
     name, groups, shape = node.name, node.attrs["groups"], ins[0]
     per_channel = (shape[0], *(1,) * (len(shape) - 1))
     grouped = ex.add(
-        "Reshape", [node.inputs[0], ex.ints(f"{name}/g", [ex.batch, groups, -1])], f"{name}/g", f"{name}/g"
+        "Reshape", [node.inputs[0], ex.ints(f"{name}/g_c", [ex.batch, groups, -1])], f"{name}/g", f"{name}/g"
     )
     ones, zeros = ex.floats(f"{name}/ones", [1.0] * groups), ex.floats(f"{name}/zeros", [0.0] * groups)
     normed = ex.add("InstanceNormalization", [grouped, ones, zeros], f"{name}/n", f"{name}/n")
-    back = ex.add("Reshape", [normed, ex.ints(f"{name}/s", [ex.batch, *shape])], f"{name}/b", f"{name}/b")
+    back = ex.add("Reshape", [normed, ex.ints(f"{name}/s_c", [ex.batch, *shape])], f"{name}/b", f"{name}/b")
     scaled = ex.add(
         "Mul", [back, ex.uniform(node, "weight", per_channel, 0.5, 1.5)], f"{name}/scale", f"{name}/scale"
     )
