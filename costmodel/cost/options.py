@@ -80,6 +80,14 @@ class AnalysisOptions:
         minimum=0.0,
         maximum=limits.MAX_WIDTH,
     )
+    depth: float = _option(
+        1.0,
+        "Depth multiplier: the repeat count of each block use scaled and rounded up, "
+        "ceil(repeat*depth), as EfficientNet scales depth; single ops (stem, head) and layers marked "
+        "fixed keep theirs.",
+        minimum=0.0,
+        maximum=limits.MAX_DEPTH_MULT,
+    )
     resolution: int | None = _option(
         None,
         "Input resolution (square side in pixels); default: the spec's.",
@@ -140,6 +148,11 @@ class AnalysisOptions:
         "Precision of the KV cache (e.g. fp8); default: the activations'.",
         choices=ACTIVATION_PRECISIONS,
     )
+    allow_unsupported: bool = _option(
+        False,
+        "ONNX models: count ops costmodel cannot map as zero cost (listed in the assumptions) "
+        "instead of failing.",
+    )
 
     def check(self) -> None:
         """Every value within its bounds; a precision a known name (before any work is done)."""
@@ -159,6 +172,11 @@ class AnalysisOptions:
                 ErrorCode.OPTION,
                 f"width must be in ({limits.MIN_WIDTH:g}, {limits.MAX_WIDTH:g}], got {self.width}",
             )
+        if not (limits.MIN_DEPTH_MULT < self.depth <= limits.MAX_DEPTH_MULT) or not math.isfinite(self.depth):
+            raise CostModelError(
+                ErrorCode.OPTION,
+                f"depth must be in ({limits.MIN_DEPTH_MULT:g}, {limits.MAX_DEPTH_MULT:g}], got {self.depth}",
+            )
         self.memory.check()
 
     @property
@@ -171,6 +189,8 @@ class AnalysisOptions:
             vars=self.spec_vars,
             phase=self.phase,
             context=self.context,
+            depth=self.depth,
+            allow_unsupported=self.allow_unsupported,
         )
 
     @property
@@ -183,10 +203,13 @@ class AnalysisOptions:
         return self.precision or "fp32"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, keys in field order (the JSON outputs' `options`)."""
+        """JSON-ready, keys in field order (the JSON outputs' `options`). `allow_unsupported` only
+        when set: it concerns ONNX models alone, and a spec's JSON stays as it was."""
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if f.name == "allow_unsupported" and not value:
+                continue
             out[f.name] = [list(rule) for rule in value] if f.name == "layer_precision" else value
         return out
 
@@ -219,6 +242,7 @@ class OptionValues(TypedDict, total=False):
     precision: str | None
     layer_precision: Sequence[str | tuple[str, str]]
     width: float
+    depth: float
     resolution: int | None
     fusion: bool
     cache: bool
@@ -230,6 +254,7 @@ class OptionValues(TypedDict, total=False):
     context: int | None
     act_precision: str | None
     kv_precision: str | None
+    allow_unsupported: bool
 
 
 def option_fields() -> tuple[dataclasses.Field[Any], ...]:

@@ -118,11 +118,25 @@ def _parse_list(text: str, what: str, kind: type[float] | type[int]) -> list[Any
     return values
 
 
-def default_resolutions(spec: Spec) -> tuple[int, ...]:
-    """MobileNet's grid, 128 to 224, with the spec's own side added (299 for Inception V3)."""
-    height, width = (spec.input[1], spec.input[2]) if len(spec.input) == 3 else (0, 1)
-    extra = (height,) if height == width and isinstance(height, int) else ()
+def default_resolutions(spec: Spec) -> tuple[int | None, ...]:
+    """MobileNet's grid, 128 to 224, with the spec's own side added (299 for Inception V3); only
+    the model's own for an ONNX model (its graph is fixed). A spec whose input is not [C, H, W]
+    (a language model's [tokens]) has no resolution to vary."""
+    if len(spec.input) != 3 or not all(isinstance(size, int) for size in spec.input):
+        return (None,)
+    height, width = int(spec.input[1]), int(spec.input[2])
+    if spec.prebuilt is not None:
+        return (height,) if height == width else (None,)
+    extra = (height,) if height == width else ()
     return tuple(sorted(set(MOBILENET_RESOLUTIONS + extra)))
+
+
+DEFAULT_WIDTHS = "0.5,0.75,1.0"
+
+
+def default_widths(spec: Spec) -> str:
+    """The widths a sweep tries when none are given: 1.0 alone for an ONNX model (fixed graph)."""
+    return "1.0" if spec.prebuilt is not None else DEFAULT_WIDTHS
 
 
 def check_grid(

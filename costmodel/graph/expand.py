@@ -9,7 +9,8 @@ from typing import Any
 from costmodel import limits, ops
 from costmodel.errors import CostModelError, ErrorCode, SourcePos, did_you_mean
 from costmodel.graph.model import BuildOptions, Node
-from costmodel.graph.naming import Scope, is_word, keyed_layers, resolve_input
+from costmodel.graph.multipliers import depth_scaled
+from costmodel.graph.naming import Scope, is_word, keyed_layers, resolve_input, takes_previous
 from costmodel.graph.shapes import SPATIAL_NAMES, infer_shape, shape_vars
 from costmodel.graph.variables import spec_vars
 from costmodel.ops.attrs import AttrError, parse_attr
@@ -136,7 +137,7 @@ class GraphBuilder:
                 tuple(resolve_input(r, key, outputs, declared, scope, layer, stage_of) for r in refs)
                 if refs is not None
                 else (previous,)
-                if _takes_input(layer)
+                if takes_previous(layer)
                 else ()
             )
             env = scope.env
@@ -146,6 +147,8 @@ class GraphBuilder:
                 outputs[key] = previous  # a skipped layer passes on the layer before it
                 continue
             repeat = self.repeat_count(layer, env, node_name)
+            if scope.top_level and layer.block is not None and not layer.fixed:
+                repeat = self.scale_depth(repeat, layer, node_name)
             stage = stage_of.get(key, "")
             outputs[key] = previous = self.expand_repeats(
                 layer, node_name, in_nodes, repeat, scope, env, stage
@@ -193,6 +196,19 @@ class GraphBuilder:
                 node=node_name,
             )
         return repeat
+
+    def scale_depth(self, repeat: int, layer: Layer, node_name: str) -> int:
+        """A block use's repeat count under the depth multiplier (`depth_scaled`), checked."""
+        scaled = depth_scaled(repeat, self.options.depth)
+        if scaled > limits.MAX_REPEAT:
+            raise CostModelError(
+                ErrorCode.LIMIT,
+                f"repeat {repeat} x depth {self.options.depth:g} = {scaled} is larger than the limit "
+                f"{limits.MAX_REPEAT}",
+                pos=layer.pos,
+                node=node_name,
+            )
+        return scaled
 
     def expand_repeats(
         self,
@@ -361,15 +377,6 @@ class GraphBuilder:
             # A block's `stride` parameter, like an op's stride, applies to the first repeat only.
             args["stride"] = 1
         return args
-
-
-# Ops that read no tensor (a learned `param`): a layer of one does not take the layer before it.
-_NO_INPUT = frozenset(name for name, op in ops.REGISTRY.items() if op.max_inputs == 0 and name != "input")
-
-
-def _takes_input(layer: Layer) -> bool:
-    """Whether a layer without `inputs:` reads the layer before it (a `param` reads nothing)."""
-    return layer.op not in _NO_INPUT
 
 
 def _located_in_use(exc: CostModelError, layer: Layer, name: str) -> CostModelError:

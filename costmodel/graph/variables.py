@@ -8,6 +8,7 @@ from typing import Any
 from costmodel import limits
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean
 from costmodel.graph.model import BuildOptions
+from costmodel.graph.multipliers import vars_with_overrides
 from costmodel.spec.schema import Spec
 
 PHASES = ("prefill", "decode")
@@ -18,7 +19,7 @@ PHASE_VARS = ("tokens", "cached")
 
 def spec_vars(spec: Spec, options: BuildOptions) -> dict[str, Any]:
     """The spec's vars under --set and the phase options."""
-    return _with_overrides(spec, options.vars + phase_overrides(spec, options))
+    return vars_with_overrides(spec, options.vars + phase_overrides(spec, options))
 
 
 def phase_overrides(spec: Spec, options: BuildOptions) -> tuple[tuple[str, Any], ...]:
@@ -46,28 +47,3 @@ def phase_overrides(spec: Spec, options: BuildOptions) -> tuple[tuple[str, Any],
     if options.phase == "prefill":
         return (("tokens", context), ("cached", 0))
     return (("tokens", 1), ("cached", context - 1))
-
-
-def _with_overrides(spec: Spec, overrides: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
-    """The spec's vars with some set to other values: only vars the spec declares, each to a value
-    of the same kind (a number for a number, true/false for a flag, text for text)."""
-    merged = dict(spec.vars)
-    for name, value in overrides:
-        if name not in spec.vars:
-            known = ", ".join(sorted(spec.vars)) or "none"
-            raise CostModelError(
-                ErrorCode.OPTION,
-                f"--set {name}: the spec has no var '{name}'{did_you_mean(name, spec.vars)} "
-                f"(its vars: {known})",
-            )
-        old = spec.vars[name]
-        kinds = (bool,) if isinstance(old, bool) else (str,) if isinstance(old, str) else (int, float)
-        if not isinstance(value, kinds) or (kinds != (bool,) and isinstance(value, bool)):
-            raise CostModelError(
-                ErrorCode.OPTION, f"--set {name}: expected a value like {old!r}, got {value!r}"
-            )
-        merged[name] = value
-    try:
-        return Spec._width_divisor(merged)  # the spec's own check of the divisor
-    except ValueError as exc:
-        raise CostModelError(ErrorCode.OPTION, f"--set: {exc}") from None

@@ -32,7 +32,7 @@ def _linear_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
     fin, fout = shape[-1], out[-1]
     rows = math.prod(shape[:-1]) if len(shape) > 1 else 1
     bias = fout if attrs["bias"] else 0
-    if attrs["tied"]:  # the weight is another layer's (counted there) but is still read
+    if attrs.get("tied", False):  # the weight is another layer's (counted there) but is still read
         return OpCost(params=bias, macs=rows * fin * fout, extra=OpExtra(weights=fin * fout + bias))
     return OpCost(params=fin * fout + bias, macs=rows * fin * fout)
 

@@ -98,10 +98,10 @@ for _name, _onnx, _summary in (
 
 def _concat_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     first = inputs[0]
-    axis = axis_index(attrs["axis"], len(first), "concat")
+    axis = axis_index(attrs.get("axis", 0), len(first), "concat")
     for other in inputs:
         if len(other) != len(first) or other[:axis] + other[axis + 1 :] != first[:axis] + first[axis + 1 :]:
-            what = "channels" if axis == 0 else f"axis {attrs['axis']}"
+            what = "channels" if axis == 0 else f"axis {attrs.get('axis', 0)}"
             raise ShapeError(
                 f"concat needs inputs that differ only in {what}, got "
                 + ", ".join(str(list(s)) for s in inputs)
@@ -111,7 +111,7 @@ def _concat_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
 
 def _concat_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
     """Concat on the spec's axis (+1 for the batch)."""
-    axis = node.attrs["axis"] % len(ins[0]) + 1
+    axis = node.attrs.get("axis", 0) % len(ins[0]) + 1
     ex.add("Concat", list(node.inputs), node.name, node.name, axis=axis)
 
 
@@ -166,10 +166,10 @@ register(
 
 def _slice_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     shape = inputs[0]
-    axis = axis_index(attrs["axis"], len(shape), "slice")
+    axis = axis_index(attrs.get("axis", 0), len(shape), "slice")
     start, stop = attrs["start"], attrs["stop"]
     if not 0 <= start < stop <= shape[axis]:
-        what = "channel" if axis == 0 else f"axis {attrs['axis']}"
+        what = "channel" if axis == 0 else f"axis {attrs.get('axis', 0)}"
         raise ShapeError(f"{what} slice [{start}:{stop}] is outside 0..{shape[axis]}")
     return (*shape[:axis], stop - start, *shape[axis + 1 :])
 
@@ -183,7 +183,7 @@ def _slice_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
             node.inputs[0],
             ex.ints(f"{name}/starts", [node.attrs["start"]]),
             ex.ints(f"{name}/ends", [node.attrs["stop"]]),
-            ex.ints(f"{name}/axes", [node.attrs["axis"] % len(ins[0]) + 1]),
+            ex.ints(f"{name}/axes", [node.attrs.get("axis", 0) % len(ins[0]) + 1]),
         ],
         name,
         name,
