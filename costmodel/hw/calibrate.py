@@ -29,7 +29,6 @@ from typing import Any
 
 from costmodel.cost.analysis import plan
 from costmodel.cost.options import AnalysisOptions
-from costmodel.cost.precision import compute_precision
 from costmodel.errors import CostModelError, ErrorCode, SourcePos
 from costmodel.hw.profile import HardwareProfile
 from costmodel.ops.registry import OP_CLASSES
@@ -146,7 +145,7 @@ def features(measurement: Measurement, hw: HardwareProfile) -> Features:
     for count, moved in zip(counts, memory.traffic, strict=True):
         if count.is_view:
             continue
-        precision = compute_precision(count.precision)
+        precision = count.compute
         peak = hw.precision(precision).peak_macs_per_s
         kernel = work.setdefault(moved.kernel, {})
         key = (count.op_class, precision)
