@@ -10,6 +10,7 @@ import typer
 
 from costmodel.commands.analyze import analyze_command
 from costmodel.commands.calibrate import calibrate_command, validate_latency_command
+from costmodel.commands.compress import compress_command
 from costmodel.commands.diff import diff_command
 from costmodel.commands.hw import hw_app
 from costmodel.commands.measure import measure_command
@@ -56,6 +57,7 @@ app.command("zoo")(zoo_command)
 app.command("measure")(measure_command)
 app.command("validate-latency")(validate_latency_command)
 app.command("calibrate")(calibrate_command)
+app.command("compress")(compress_command)
 app.add_typer(hw_app, name="hw")
 
 

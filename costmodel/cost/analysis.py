@@ -186,12 +186,14 @@ def plan(
     *,
     reuse: Plan | None = None,
     search_schedule: bool = True,
+    graph: Graph | None = None,
 ) -> Plan:
     """Graph, per-node counts and memory plan of `spec` on `hw` under `options`.
 
     `reuse`: a plan of the same spec built with the same width (at any resolution, batch and
     precision); its graph is reused or re-shaped instead of expanded again and its fusion is kept
     (the results are the same, faster: what a sweep does). `search_schedule=False` skips the min-peak search.
+    `graph`: the graph to cost instead of expanding `spec` (a compressed design, costmodel/compress/).
     """
     options = resolve(options, hw)
     precisions = PrecisionPlan(
@@ -199,7 +201,9 @@ def plan(
     )
     precisions.check()
     build = options.build
-    if reuse is not None and reuse.graph.spec is spec and reuse.graph.options == build:
+    if graph is not None:
+        pass  # given: a transformed graph of `spec`
+    elif reuse is not None and reuse.graph.spec is spec and reuse.graph.options == build:
         graph = reuse.graph  # batch and precision change costs, not the graph
     elif (
         reuse is not None
@@ -222,8 +226,19 @@ def plan(
     return Plan(graph, counts, memory, precisions, options)
 
 
-def _analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> AnalysisResult:
-    planned = plan(spec, hw, options)
+def analyze_graph(
+    graph: Graph, hw: HardwareProfile, options: AnalysisOptions = AnalysisOptions()
+) -> AnalysisResult:
+    """`analyze` of a graph built and then transformed (pruned, factorised: costmodel/compress/);
+    the spec's name and title are those of `graph.spec`. Graph options in `options` are ignored."""
+    with cyclic_gc_paused():
+        return _analyze(graph.spec, hw, options, graph)
+
+
+def _analyze(
+    spec: Spec, hw: HardwareProfile, options: AnalysisOptions, graph: Graph | None = None
+) -> AnalysisResult:
+    planned = plan(spec, hw, options, graph=graph)
     counts, memory = planned.counts, planned.memory
     costs = estimate(counts, memory.traffic, hw)
     rows = tuple(

@@ -1,0 +1,53 @@
+"""Views of compression what-ifs: channel groups, and the tables of `adapt` and `distill`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from rich.table import Table
+
+from costmodel.compress.groups import ChannelGroup
+
+
+def _members_text(names: Sequence[str], limit: int = 3) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... (+{len(names) - limit})" if len(names) > limit else "")
+
+
+def groups_table(groups: list[ChannelGroup]) -> Table:
+    """One row per channel group: its channels, members, depthwise followers and whether it prunes."""
+    table = Table(title="channel groups (channels that must be pruned together)")
+    for header, justify in (
+        ("group", "left"),
+        ("channels", "right"),
+        ("members", "right"),
+        ("prunable", "left"),
+        ("tied layers", "left"),
+    ):
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    for group in groups:
+        table.add_row(
+            group.name,
+            str(group.channels),
+            str(len(group.members)),
+            "yes" if group.prunable else f"no ({group.reason})",
+            _members_text(list(group.members[1:]) + list(group.followers)),
+        )
+    return table
+
+
+def groups_json(groups: list[ChannelGroup]) -> str:
+    """The groups as JSON: name, channels, members, followers, prunable, reason."""
+    rows = [
+        {
+            "name": g.name,
+            "channels": g.channels,
+            "members": list(g.members),
+            "followers": list(g.followers),
+            "prunable": g.prunable,
+            "reason": g.reason,
+        }
+        for g in groups
+    ]
+    return json.dumps({"groups": rows}, indent=2) + "\n"
