@@ -16,6 +16,7 @@ from costmodel.commands.hw import hw_app
 from costmodel.commands.measure import measure_command
 from costmodel.commands.plot import plot_command
 from costmodel.commands.report import report_command
+from costmodel.commands.search import search_command
 from costmodel.commands.sweep import sweep_command
 from costmodel.commands.validate import validate_command
 from costmodel.commands.zoo import zoo_command
@@ -58,6 +59,7 @@ app.command("measure")(measure_command)
 app.command("validate-latency")(validate_latency_command)
 app.command("calibrate")(calibrate_command)
 app.command("compress")(compress_command)
+app.command("search")(search_command)
 app.add_typer(hw_app, name="hw")
 
 

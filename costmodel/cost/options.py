@@ -77,6 +77,14 @@ class AnalysisOptions:
         minimum=0.0,
         maximum=limits.MAX_WIDTH,
     )
+    depth: float = _option(
+        1.0,
+        "Depth multiplier: the repeat count of each block use scaled and rounded up, "
+        "ceil(repeat*depth), as EfficientNet scales depth; single ops (stem, head) and layers marked "
+        "fixed keep theirs.",
+        minimum=0.0,
+        maximum=limits.MAX_DEPTH_MULT,
+    )
     resolution: int | None = _option(
         None,
         "Input resolution (square side in pixels); default: the spec's.",
@@ -127,13 +135,22 @@ class AnalysisOptions:
                 ErrorCode.OPTION,
                 f"width must be in ({limits.MIN_WIDTH:g}, {limits.MAX_WIDTH:g}], got {self.width}",
             )
+        if not (limits.MIN_DEPTH_MULT < self.depth <= limits.MAX_DEPTH_MULT) or not math.isfinite(self.depth):
+            raise CostModelError(
+                ErrorCode.OPTION,
+                f"depth must be in ({limits.MIN_DEPTH_MULT:g}, {limits.MAX_DEPTH_MULT:g}], got {self.depth}",
+            )
         self.memory.check()
 
     @property
     def build(self) -> BuildOptions:
         """The options that change the graph itself (batch and precision only change costs)."""
         return BuildOptions(
-            width=self.width, resolution=self.resolution, include_aux=self.include_aux, vars=self.spec_vars
+            width=self.width,
+            resolution=self.resolution,
+            include_aux=self.include_aux,
+            vars=self.spec_vars,
+            depth=self.depth,
         )
 
     @property
@@ -182,6 +199,7 @@ class OptionValues(TypedDict, total=False):
     precision: str | None
     layer_precision: Sequence[str | tuple[str, str]]
     width: float
+    depth: float
     resolution: int | None
     fusion: bool
     cache: bool

@@ -22,6 +22,7 @@ class BuildOptions:
     resolution: int | None = None  # square input side; None keeps the spec's input
     include_aux: bool = False  # build the spec's training-only auxiliary heads too
     vars: tuple[tuple[str, Any], ...] = ()  # spec vars given other values (--set NAME=VALUE)
+    depth: float = 1.0  # block-use repeats scaled by ceil(repeat * depth) (EfficientNet)
 
 
 @dataclass(slots=True)

@@ -83,6 +83,15 @@ class Defaults(_Strict):
     act: str = "none"
 
 
+class Accuracy(_Strict):
+    """A published accuracy of the model the spec describes (ImageNet-1K top-1, %), with its source."""
+
+    top1: float = Field(ge=0, le=100)
+    top5: float | None = Field(default=None, ge=0, le=100)
+    source: str  # where the number is published (a paper's table, a weights release)
+    dataset: str = "ImageNet-1K val"
+
+
 class Spec(_Strict):
     """A whole architecture spec after validation (imports already merged into `blocks`)."""
 
@@ -91,6 +100,7 @@ class Spec(_Strict):
     title: str = ""
     source: str = ""
     notes: str = ""
+    accuracy: Accuracy | None = None  # published, never computed: the search's proxy fits these
     input: tuple[StrictInt, StrictInt, StrictInt]  # [3, true, 224] is not [3, 1, 224]
     defaults: Defaults = Defaults()
     vars: dict[str, Scalar] = {}
