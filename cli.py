@@ -12,6 +12,7 @@ from costmodel.commands.analyze import analyze_command
 from costmodel.commands.calibrate import calibrate_command, validate_latency_command
 from costmodel.commands.compress import compress_command
 from costmodel.commands.diff import diff_command
+from costmodel.commands.distill import distill_command
 from costmodel.commands.hw import hw_app
 from costmodel.commands.measure import measure_command
 from costmodel.commands.plot import plot_command
@@ -59,6 +60,7 @@ app.command("measure")(measure_command)
 app.command("validate-latency")(validate_latency_command)
 app.command("calibrate")(calibrate_command)
 app.command("compress")(compress_command)
+app.command("distill")(distill_command)
 app.command("search")(search_command)
 app.add_typer(hw_app, name="hw")
 

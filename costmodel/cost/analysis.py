@@ -24,6 +24,7 @@ from costmodel.cost.precision import PrecisionPlan, compute_precision
 from costmodel.cost.records import Row as Row  # re-exported: Row lived here
 from costmodel.cost.records import group_row
 from costmodel.cost.roofline import estimate
+from costmodel.cost.training import TrainingCost, training_cost
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean
 from costmodel.graph.build import Graph, build_graph, with_resolution
 from costmodel.hw.profile import HardwareProfile
@@ -64,6 +65,7 @@ class AnalysisResult:
     min_peak_activation_bytes: int  # in the best order found
     min_peak_exact: bool
     precision_plan: str
+    training: TrainingCost | None = None  # one training step, with --training
     total: Row = field(init=False)
 
     def __post_init__(self) -> None:
@@ -122,7 +124,7 @@ class AnalysisResult:
             "min_peak_exact": self.min_peak_exact,
             "totals": self.total.to_dict(),
             "rows": [row.to_dict() for row in self.rows(group_by)],
-        }
+        } | ({"training": self.training.to_dict()} if self.training is not None else {})
 
     def to_frame(self, group_by: GroupBy | str = GroupBy.LAYER) -> Any:
         """The rows of `group_by` as a pandas DataFrame, one column per key of `Row.to_dict`.
@@ -265,6 +267,7 @@ def _analyze(
         min_peak_activation_bytes=memory.min_peak_bytes,
         min_peak_exact=memory.min_peak_exact,
         precision_plan=planned.precision_plan.describe(),
+        training=training_cost(counts) if planned.options.training else None,
     )
 
 

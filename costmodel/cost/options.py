@@ -121,6 +121,11 @@ class AnalysisOptions:
         "Keep the weights on chip across inferences when they all fit beside the activations "
         "(Edge TPU SRAM, large GPU L2).",
     )
+    training: bool = _option(
+        False,
+        "Also count one training step: forward + backward MACs (backward of conv/linear = 2 x "
+        "forward), activations kept for the backward pass, weights + gradients + Adam state.",
+    )
 
     def check(self) -> None:
         """Every value within its bounds; a precision a known name (before any work is done)."""
@@ -207,6 +212,7 @@ class OptionValues(TypedDict, total=False):
     include_aux: bool
     spec_vars: Sequence[str | tuple[str, int | float | bool | str]]
     resident_weights: bool
+    training: bool
 
 
 def option_fields() -> tuple[dataclasses.Field[Any], ...]:

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 from rich.table import Table
 
+from costmodel.compress.distill import DistillStep
 from costmodel.compress.groups import ChannelGroup
+from costmodel.present.units import human_seconds
 
 
 def _members_text(names: Sequence[str], limit: int = 3) -> str:
@@ -51,3 +53,26 @@ def groups_json(groups: list[ChannelGroup]) -> str:
         for g in groups
     ]
     return json.dumps({"groups": rows}, indent=2) + "\n"
+
+
+def distill_table(step: DistillStep) -> Table:
+    """Per training step of distillation: the teacher's forward, the student's forward and backward."""
+    table = Table(
+        title=f"distillation step: teacher {step.teacher} -> student {step.student} (batch {step.batch})"
+    )
+    for header in ("part", "MACs", "latency [EST]"):
+        table.add_column(header, justify="left" if header == "part" else "right")
+    rows = (
+        ("teacher forward", step.teacher_forward_macs, step.teacher_forward_s),
+        ("student forward", step.student_forward_macs, step.student_forward_s),
+        ("student backward", step.student_backward_macs, step.student_backward_s),
+        ("step", step.step_macs, step.step_s),
+    )
+    for part, macs, seconds in rows:
+        table.add_row(part, f"{macs:,}", human_seconds(seconds))
+    table.caption = (
+        f"student inference speed-up {step.speedup:.2f}x · compression {step.compression:.2f}x "
+        f"({step.teacher_params:,} -> {step.student_params:,} params) · backward latency = 2 x forward "
+        "latency [EST]"
+    )
+    return table
