@@ -14,6 +14,7 @@ from costmodel.commands.compress import compress_command
 from costmodel.commands.diff import diff_command
 from costmodel.commands.distill import distill_command
 from costmodel.commands.hw import hw_app
+from costmodel.commands.import_ import import_command
 from costmodel.commands.measure import measure_command
 from costmodel.commands.plot import plot_command
 from costmodel.commands.report import report_command
@@ -56,6 +57,7 @@ app.command("report")(report_command)
 app.command("plot")(plot_command)
 app.command("sweep")(sweep_command)
 app.command("zoo")(zoo_command)
+app.command("import")(import_command)
 app.command("measure")(measure_command)
 app.command("validate-latency")(validate_latency_command)
 app.command("calibrate")(calibrate_command)

@@ -121,6 +121,11 @@ class AnalysisOptions:
         "Keep the weights on chip across inferences when they all fit beside the activations "
         "(Edge TPU SRAM, large GPU L2).",
     )
+    allow_unsupported: bool = _option(
+        False,
+        "ONNX models: count ops costmodel cannot map as zero cost (listed in the assumptions) "
+        "instead of failing.",
+    )
     training: bool = _option(
         False,
         "Also count one training step: forward + backward MACs (backward of conv/linear = 2 x "
@@ -156,6 +161,7 @@ class AnalysisOptions:
             include_aux=self.include_aux,
             vars=self.spec_vars,
             depth=self.depth,
+            allow_unsupported=self.allow_unsupported,
         )
 
     @property
@@ -168,10 +174,13 @@ class AnalysisOptions:
         return self.precision or "fp32"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, keys in field order (the JSON outputs' `options`)."""
+        """JSON-ready, keys in field order (the JSON outputs' `options`). `allow_unsupported` only
+        when set: it concerns ONNX models alone, and a spec's JSON stays as it was."""
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if f.name == "allow_unsupported" and not value:
+                continue
             out[f.name] = [list(rule) for rule in value] if f.name == "layer_precision" else value
         return out
 
@@ -212,6 +221,7 @@ class OptionValues(TypedDict, total=False):
     include_aux: bool
     spec_vars: Sequence[str | tuple[str, int | float | bool | str]]
     resident_weights: bool
+    allow_unsupported: bool
     training: bool
 
 

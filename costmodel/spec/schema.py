@@ -8,12 +8,14 @@ cannot (op names, attributes, block arguments).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictBool,
     StrictInt,
     field_validator,
@@ -111,6 +113,18 @@ class Spec(_Strict):
     # Training-only heads (auxiliary classifiers): left out of inference cost unless asked for.
     aux: dict[str, list[Layer]] = {}
     file: str = ""
+    # A graph made elsewhere (an ONNX model, costmodel/onnx/load.py): build_graph calls it with the
+    # build options instead of expanding the stages. Private: no file can set it.
+    _prebuilt: Callable[[Any], Any] | None = PrivateAttr(default=None)
+
+    @property
+    def prebuilt(self) -> Callable[[Any], Any] | None:
+        """The (BuildOptions) -> Graph function of a spec whose graph is given, else None."""
+        return self._prebuilt
+
+    def attach_graph(self, build: Callable[[Any], Any]) -> None:
+        """Make `build` (BuildOptions -> Graph) this spec's graph (a spec read from an ONNX file)."""
+        self._prebuilt = build
 
     @field_validator("input")
     @classmethod
