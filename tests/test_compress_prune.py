@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import parse, spec_named
 from typer.testing import CliRunner
@@ -13,6 +15,7 @@ from costmodel.cost.analysis import AnalysisResult, analyze, analyze_graph
 from costmodel.errors import CostModelError
 from costmodel.graph.build import build_graph
 from costmodel.hw import HardwareProfile
+from costmodel.spec.model import load_spec
 
 # MobileNetV2 with every prunable group halved, written by hand: channels kept are c / 2 rounded
 # to a multiple of 8 half up (24 -> 12 -> 16), the classifier's 1000 outputs kept. The blocks are
@@ -152,3 +155,14 @@ def test_compress_command(tmp_path: object) -> None:
     assert factorised.exit_code == 0
     bad = runner.invoke(app, ["compress", "mbv2", "--prune", "nothing=0.5"])
     assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_compress_writes_a_valid_spec(tmp_path: Path, sd855: HardwareProfile) -> None:
+    runner = CliRunner()
+    out = tmp_path / "mbv2_half.yaml"
+    result = runner.invoke(app, ["compress", "mbv2", "--prune", "*=0.5", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert counts(analyze(load_spec(out), sd855)) == counts(analyze(parse(MBV2_HALF), sd855))
+    bad = tmp_path / "bad.yaml"
+    assert runner.invoke(app, ["compress", "mbv2", "--prune", "x=0.5", "-o", str(bad)]).exit_code == 2
+    assert not bad.exists()

@@ -2,6 +2,7 @@
 factorisation), each shown as a diff against the original."""
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +16,7 @@ from costmodel.commands.common import (
     format_option,
     run,
     table_fit,
+    write_output,
 )
 from costmodel.commands.options import analysis_options
 from costmodel.cost.options import AnalysisOptions
@@ -57,6 +59,10 @@ def compress_command(
         typer.Option("--group-by", help="Align and compare rows per layer, block, stage, op or node."),
     ] = GroupBy.STAGE,
     output_format: Annotated[str, format_option("diff", "table for people, json for machines.")] = "table",
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write the compressed design as a spec YAML file."),
+    ] = None,
     columns: ColumnsOpt = None,
     wide: WideOpt = False,
     options: AnalysisOptions = AnalysisOptions(),
@@ -67,6 +73,7 @@ def compress_command(
     channels of the groups a glob matches; `--factorize 'head.classifier=svd:0.25'` replaces layers
     by low-rank factors. Rules of both kinds apply in that order.
     """
+    from costmodel.compress.design import spec_text
     from costmodel.compress.groups import channel_groups
     from costmodel.compress.lowrank import factorize_graph, parse_factorizations
     from costmodel.compress.prune import parse_rules
@@ -101,6 +108,8 @@ def compress_command(
             analyze_graph(compressed, profile, options),
             group_by.value,
         )
+        if output is not None:
+            write_output(output, spec_text(compressed, output.stem))
         rendered = render("diff", output_format, result, fit=fit)
         if isinstance(rendered, str):
             sys.stdout.write(rendered)

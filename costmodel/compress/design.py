@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from costmodel.errors import CostModelError, ErrorCode
 from costmodel.graph.model import Graph, Node
 from costmodel.graph.shapes import infer_shape
 from costmodel.ops.registry import OpType
@@ -67,3 +68,18 @@ def rebuild(graph: Graph, nodes: list[NewNode], output: str | None = None, label
 def same_node(node: Node, **attrs: Any) -> NewNode:
     """`node` as it is, with some attributes given other values."""
     return NewNode(node.name, node.op, {**node.attrs, **attrs}, node.inputs, node)
+
+
+def spec_text(graph: Graph, name: str) -> str:
+    """`graph` as spec YAML named `name`, read back and checked to build the same graph (so a
+    written design is valid and `analyze` gives it the same counts)."""
+    from costmodel.graph.build import build_graph
+    from costmodel.spec.model import parse_spec
+    from costmodel.spec.writer import graph_to_spec, same_graph
+
+    text = graph_to_spec(graph, name=name, title=graph.spec.title)
+    if not same_graph(build_graph(parse_spec(text, f"{name}.yaml")), graph):
+        raise CostModelError(
+            ErrorCode.SHAPE_MISMATCH, f"the written spec of {name} does not read back the same"
+        )
+    return text
