@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from costmodel.commands.adapt import adapt_command
 from costmodel.commands.analyze import analyze_command
 from costmodel.commands.calibrate import calibrate_command, validate_latency_command
 from costmodel.commands.compress import compress_command
@@ -62,6 +63,7 @@ app.command("measure")(measure_command)
 app.command("validate-latency")(validate_latency_command)
 app.command("calibrate")(calibrate_command)
 app.command("compress")(compress_command)
+app.command("adapt")(adapt_command)
 app.command("distill")(distill_command)
 app.command("search")(search_command)
 app.add_typer(hw_app, name="hw")

@@ -106,7 +106,20 @@ def prune(graph: Graph, rules: list[PruneRule], divisor: int = 8) -> Graph:
     """`graph` with the channels the rules remove taken out of every node that holds them."""
     trace = trace_channels(graph)
     groups = groups_of(trace, graph)
-    gone = removed_atoms(trace, groups, plan_pruning(groups, rules, divisor))
+    return apply_pruning(graph, trace, groups, plan_pruning(groups, rules, divisor))
+
+
+def prune_channels(graph: Graph, kept: dict[str, int]) -> Graph:
+    """`graph` with the groups named in `kept` (prunable ones) cut to that many channels."""
+    trace = trace_channels(graph)
+    return apply_pruning(graph, trace, groups_of(trace, graph), kept)
+
+
+def apply_pruning(
+    graph: Graph, trace: ChannelTrace, groups: list[ChannelGroup], kept: dict[str, int]
+) -> Graph:
+    """`graph` (traced as `trace`, grouped as `groups`) with the groups in `kept` cut to that size."""
+    gone = removed_atoms(trace, groups, kept)
     nodes = [_pruned_node(node, trace, gone) for node in graph.nodes]
     return rebuild(graph, nodes, label="pruned")
 

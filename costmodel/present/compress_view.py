@@ -9,6 +9,7 @@ from rich.table import Table
 
 from costmodel.compress.distill import DistillStep
 from costmodel.compress.groups import ChannelGroup
+from costmodel.compress.netadapt import AdaptStep
 from costmodel.present.units import human_seconds
 
 
@@ -75,4 +76,36 @@ def distill_table(step: DistillStep) -> Table:
         f"({step.teacher_params:,} -> {step.student_params:,} params) · backward latency = 2 x forward "
         "latency [EST]"
     )
+    return table
+
+
+def adapt_table(steps: Sequence[AdaptStep], target_s: float) -> Table:
+    """The NetAdapt trajectory: per step the group shrunk, latency, MACs and the (proxy) accuracy."""
+    first = steps[0]
+    table = Table(
+        title=f"NetAdapt trajectory to {human_seconds(target_s)} ({100 * target_s / first.latency_s:.1f}%)"
+    )
+    for header in (
+        "step",
+        "group",
+        "channels",
+        "latency",
+        "% of original",
+        "MACs",
+        "params",
+        "accuracy (proxy)",
+    ):
+        table.add_column(header, justify="left" if header == "group" else "right")
+    for step in steps:
+        table.add_row(
+            str(step.step),
+            step.group or "(original)",
+            f"{step.channels_before} -> {step.channels_after}" if step.group else "",
+            human_seconds(step.latency_s),
+            f"{100 * step.latency_s / first.latency_s:.1f}%",
+            f"{step.macs:,}",
+            f"{step.params:,}",
+            f"{step.accuracy:.1f}",
+        )
+    table.caption = "accuracy: proxy = % of the original MACs kept (not a measured top-1)"
     return table
