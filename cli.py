@@ -16,6 +16,7 @@ from costmodel.commands.diff import diff_command
 from costmodel.commands.distill import distill_command
 from costmodel.commands.hw import hw_app
 from costmodel.commands.import_ import import_command
+from costmodel.commands.lut import lut_command
 from costmodel.commands.measure import measure_command
 from costmodel.commands.plot import plot_command
 from costmodel.commands.report import report_command
@@ -66,6 +67,7 @@ app.command("compress")(compress_command)
 app.command("adapt")(adapt_command)
 app.command("distill")(distill_command)
 app.command("search")(search_command)
+app.command("lut")(lut_command)
 app.add_typer(hw_app, name="hw")
 
 

@@ -176,3 +176,42 @@ def _written(path: Path, text: str) -> Path:
 def test_import_refuses_unsupported_ops(tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", str(save(with_unsupported(), tmp_path / "u.onnx"))])
     assert result.exit_code == 2 and "LeakyRelu x2" in result.stderr
+
+
+def test_weights_are_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader skips large initializers' data (costmodel/onnx/wire.py): for a model that is
+    almost all weights it reads a small fraction of the file, in small pieces, and the tensors keep
+    their shapes; a cut file is a clear error."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from costmodel.onnx import wire
+
+    weight = numpy_helper.from_array(np.ones((256, 256, 3, 3), dtype=np.float32), "w")  # 2.4 MB
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1])],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 256, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 256, 8, 8])],
+        [weight],
+    )
+    path = tmp_path / "m.onnx"
+    data = helper.make_model(graph).SerializeToString()
+    path.write_bytes(data)
+    reads: list[int] = []
+    real_pread = wire.os.pread
+
+    def counting_pread(fd: int, size: int, offset: int) -> bytes:
+        reads.append(size)
+        return real_pread(fd, size, offset)
+
+    monkeypatch.setattr(wire.os, "pread", counting_pread)
+    model = onnx.ModelProto()
+    model.ParseFromString(wire.model_bytes_without_weights(path))
+    (init,) = model.graph.initializer
+    assert list(init.dims) == [256, 256, 3, 3] and not init.raw_data
+    assert sum(reads) < len(data) / 10 and max(reads) <= wire._File.WINDOW
+    path.write_bytes(data[:40])
+    with pytest.raises(wire.WireError):
+        wire.model_bytes_without_weights(path)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from costmodel.commands.common import OutputOpt, console, emit, run, write_output
+from costmodel.commands.common import OutputOpt, console, emit, format_option, run, write_output
 
 Repeat = list[str] | None
 
@@ -52,7 +52,7 @@ def search_command(
     study: Annotated[str, typer.Option("--study", help="Study name in --storage.")] = "costmodel",
     save: Annotated[Path | None, typer.Option("--save", help="Write the Pareto set's specs here.")] = None,
     output_format: Annotated[
-        str, typer.Option("--format", help="table (the Pareto set), csv or json (every trial).")
+        str, format_option("search", "table (the Pareto set), csv or json (every trial).")
     ] = "table",
     output: OutputOpt = None,
     plot: Annotated[
@@ -62,19 +62,13 @@ def search_command(
     """Search a space for designs: costs from the model, accuracy from a named source, the Pareto set.
 
     The MnasNet reward ACC x (LAT/T)^w is computed when --target-ms is given (--w soft, hard or a
-    number). Trials go to --out DIR/trials.jsonl in batches: Ctrl-C loses at most one batch and
+    number). Trials go to --out DIR/trials.jsonl in batches: Ctrl-C loses no finished trial and
     --resume continues. --engine nsga2/tpe use Optuna; --storage puts the study in a database that
     several workers share.
     """
     from costmodel.design.session import SearchSettings
 
     def body() -> None:
-        if output_format not in ("table", "csv", "json"):
-            from costmodel.errors import CostModelError, ErrorCode
-
-            raise CostModelError(
-                ErrorCode.OPTION, f"--format: expected table, csv or json, got {output_format!r}"
-            )
         settings = SearchSettings(
             space=space, hardware=tuple(hw or ["snapdragon855"]), engine=engine, trials=trials, seed=seed,
             objectives=tuple(objective or ()), constraints=tuple(constraint or ()), target_ms=target_ms, w=w,
@@ -176,9 +170,10 @@ def _report(
     plot: Path | None,
 ) -> None:
     from costmodel.design import session
-    from costmodel.design.report import pareto_table
+    from costmodel.present.formats import render, render_text
 
-    front = session.pareto_set(problem, records)
+    outcome = session.SearchOutcome(problem, settings, records)
+    front = outcome.pareto
     if save is not None:
         save.mkdir(parents=True, exist_ok=True)
         for record in front:
@@ -188,10 +183,12 @@ def _report(
         from costmodel.design.report import pareto_plot
 
         write_output(plot, pareto_plot(problem, records, front, plot.suffix.lstrip(".")))
-    if output_format == "csv":
-        emit(session.trials_csv(problem, records), output)
-    elif output_format == "json":
-        emit(session.trials_json(problem, settings, records), output)
+    if output is not None:  # a file: a table as plain text
+        text = render_text("search", output_format, outcome)
+        emit(text if isinstance(text, str) else text.decode(), output)
+        return
+    rendered = render("search", output_format, outcome)
+    if isinstance(rendered, str):
+        emit(rendered, None)
     else:
-        out = console()
-        out.print(pareto_table(problem, front, len(records)))
+        console().print(rendered)

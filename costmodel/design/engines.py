@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import math
 import random
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
@@ -43,7 +44,14 @@ class RandomEngine:
         self.seen: set[Candidate] = set()
 
     def draw(self) -> Candidate:
-        return tuple(self.rng.randrange(n) for n in self.sizes)
+        # One random integer below the space's size, split in mixed radix: uniform over the
+        # candidates like a draw per decision, at one call to the generator instead of one each.
+        value = self.rng.randrange(self.size)
+        chosen = []
+        for n in reversed(self.sizes):
+            value, index = divmod(value, n)
+            chosen.append(index)
+        return tuple(reversed(chosen))
 
     def ask(self, count: int) -> list[Candidate]:
         out: list[Candidate] = []
@@ -159,10 +167,17 @@ class OptunaEngine:
             study_name=study_name or None,
             load_if_exists=True,
         )
+        # One parameter per stage (its decisions' indices in mixed radix) and per multiplier:
+        # Optuna's cost grows with the parameters of a trial (7 instead of 28 for mnasnet_mbv2,
+        # about 4x faster), and a stage's choices cross over and mutate together, MnasNet's
+        # per-stage block.
+        self.genes = list(space.stage_groups().items())
+        self.radices = [[len(space.decisions[i].values) for i in indices] for _, indices in self.genes]
         self.distributions = {
-            d.label: optuna.distributions.CategoricalDistribution(list(range(len(d.values))))
-            for d in space.decisions
+            name: optuna.distributions.CategoricalDistribution(list(range(math.prod(radix))))
+            for (name, _), radix in zip(self.genes, self.radices, strict=True)
         }
+        self.width = len(space.decisions)
         self.kind = kind
         self.trials: dict[Candidate, list[Any]] = {}
 
@@ -170,10 +185,20 @@ class OptunaEngine:
         out = []
         for _ in range(count):
             trial = self.study.ask(self.distributions)
-            candidate = tuple(int(trial.params[label]) for label in self.distributions)
+            params = trial.params  # a deep copy on every access: taken once
+            candidate = self.decode(params)
             self.trials.setdefault(candidate, []).append(trial)
             out.append(candidate)
         return out
+
+    def decode(self, params: dict[str, Any]) -> Candidate:
+        """The candidate of a trial's parameters (each gene's index split in mixed radix)."""
+        chosen = [0] * self.width
+        for (name, indices), radix in zip(self.genes, self.radices, strict=True):
+            value = int(params[name])
+            for i, n in zip(reversed(indices), reversed(radix), strict=True):
+                value, chosen[i] = divmod(value, n)
+        return tuple(chosen)
 
     def tell(self, candidate: Candidate, fitness: float, keys: tuple[float, ...]) -> None:
         pending = self.trials.get(candidate)

@@ -19,6 +19,7 @@ from costmodel.design.accuracy import AccuracySource
 from costmodel.design.reward import COST_METRICS, Constraint, MnasReward, Objective
 from costmodel.design.space import Candidate, Space, _code
 from costmodel.hw.profile import HardwareProfile
+from costmodel.spec.schema import Spec
 
 INFEASIBLE_PENALTY = 1e12  # below any feasible fitness, keeping the order among infeasible ones
 
@@ -50,30 +51,47 @@ def candidate_name(space: Space, candidate: Candidate) -> str:
 
 
 def evaluate(problem: Problem, candidate: Candidate) -> dict[str, Any]:
-    """One trial's record: name, the choices, every metric, feasible."""
+    """One trial's record: name, the choices, every metric, feasible (a full analysis; the
+    search's `fastpath.Evaluator` gives the same records faster)."""
     space = problem.space
     spec = space.spec(candidate)
     options = space.options(candidate, problem.options)
-    record: dict[str, Any] = {"name": candidate_name(space, candidate)}
+    per_profile: list[dict[str, float | int]] = []
     reused = None
-    macs = 0
     with cyclic_gc_paused():
         for hw in problem.profiles:
             planned = plan(spec, hw, resolve(options, hw), reuse=reused, search_schedule=False)
             reused = planned
             totals = total(estimate(planned.counts, planned.memory.traffic, hw))
-            values = {
-                "latency_s": totals.latency_s,
-                "energy_j": totals.energy_j,
-                "params": totals.params,
-                "macs": totals.macs,
-                "peak_activation_bytes": planned.memory.peak_bytes,
-                "dram_bytes": totals.dram_bytes,
-                "weight_bytes": totals.weight_bytes,
-            }
-            macs = totals.macs
-            suffix = "" if len(problem.profiles) == 1 else f"@{hw.name}"
-            record.update({f"{metric}{suffix}": values[metric] for metric in COST_METRICS})
+            per_profile.append(
+                {
+                    "latency_s": totals.latency_s,
+                    "energy_j": totals.energy_j,
+                    "params": totals.params,
+                    "macs": totals.macs,
+                    "peak_activation_bytes": planned.memory.peak_bytes,
+                    "dram_bytes": totals.dram_bytes,
+                    "weight_bytes": totals.weight_bytes,
+                }
+            )
+    return finish_record(problem, candidate, per_profile, spec)
+
+
+def finish_record(
+    problem: Problem, candidate: Candidate, per_profile: list[dict[str, float | int]], spec: Spec | None
+) -> dict[str, Any]:
+    """A trial record from the cost metrics of each profile: accuracy, reward and feasibility
+    added. `spec` None: the candidate's spec is built only if the accuracy source reads it."""
+    space = problem.space
+    record: dict[str, Any] = {"name": candidate_name(space, candidate)}
+    several = len(problem.profiles) > 1
+    for hw, values in zip(problem.profiles, per_profile, strict=True):
+        suffix = f"@{hw.name}" if several else ""
+        record.update({f"{metric}{suffix}": values[metric] for metric in COST_METRICS})
+    macs = int(per_profile[-1]["macs"])
+    if spec is None:
+        # The proxy reads MACs only; other sources get the candidate's spec.
+        spec = space.base if problem.accuracy.is_proxy else space.spec(candidate)
     accuracy = problem.accuracy.by_spec(spec, record["name"], macs)
     record["accuracy"] = accuracy
     if problem.reward is not None:

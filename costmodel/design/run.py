@@ -1,7 +1,8 @@
 """The search driver, fast path: candidates are asked from an engine in batches, evaluated in
 this process or in `jobs` worker processes, told back, and appended to a trials file batch by
-batch, so an interrupted search (Ctrl-C) loses at most the batch in flight and `resume` continues
-it: the finished trials are read back and told to a fresh engine before it asks for more.
+batch. An interrupted search (Ctrl-C) loses no finished trial: those of the batch in flight are
+stored before the interrupt goes on, and `resume` continues it: the finished trials are read back
+and told to a fresh engine before it asks for more.
 """
 
 from __future__ import annotations
@@ -10,30 +11,36 @@ import json
 import math
 import multiprocessing
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from costmodel.design.engines import Engine
-from costmodel.design.evaluate import Problem, evaluate, objective_keys, scalar_fitness
+from costmodel.design.evaluate import Problem, objective_keys, scalar_fitness
+from costmodel.design.fastpath import Evaluator
 from costmodel.design.space import Candidate
 from costmodel.errors import CostModelError, ErrorCode
 
 TRIALS_FILE = "trials.jsonl"
 RUN_FILE = "run.json"
 
-_WORKER_PROBLEM: Problem | None = None  # set in each worker process (fork) by the pool initializer
+_WORKER_EVALUATOR: Evaluator | None = None  # set in each worker process (fork) by the pool initializer
 
 
-def _init_worker(problem: Problem) -> None:
-    global _WORKER_PROBLEM
-    _WORKER_PROBLEM = problem
+def _init_worker(evaluator: Evaluator) -> None:
+    global _WORKER_EVALUATOR
+    _WORKER_EVALUATOR = evaluator
+    # Ctrl-C is the parent's to handle: it keeps the chunks finished so far and stops the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _evaluate_in_worker(candidate: Candidate) -> dict[str, Any]:
-    assert _WORKER_PROBLEM is not None
-    return evaluate(_WORKER_PROBLEM, candidate)
+def _evaluate_in_worker(candidates: list[Candidate]) -> list[dict[str, Any]]:
+    assert _WORKER_EVALUATOR is not None
+    return [_WORKER_EVALUATOR(c) for c in candidates]
 
 
 @dataclass
@@ -59,7 +66,7 @@ class TrialStore:
                     ErrorCode.OPTION,
                     f"--resume: {', '.join(changed)} differ from the stored search in {self.directory}",
                 )
-            return self.read()
+            return self._repaired()
         if self.trials_path.exists():
             raise CostModelError(
                 ErrorCode.FILE, f"{self.trials_path} exists: pass --resume to continue it, or another --out"
@@ -77,6 +84,16 @@ class TrialStore:
                 records.append(json.loads(line))
             except json.JSONDecodeError:
                 break  # a line cut by a crash mid-write: the batch it belongs to is redone
+        return records
+
+    def _repaired(self) -> list[dict[str, Any]]:
+        """The stored trials, the file cut after the last whole line (a write interrupted
+        half-way leaves a partial line, which the next appended trial must not continue)."""
+        records = self.read()
+        if self.trials_path.exists():
+            whole = "".join(json.dumps(_json_safe(r)) + "\n" for r in records)
+            if self.trials_path.read_text() != whole:
+                self.trials_path.write_text(whole)
         return records
 
     def append(self, records: list[dict[str, Any]]) -> None:
@@ -98,6 +115,54 @@ def replay(problem: Problem, engine: Engine, records: list[dict[str, Any]]) -> N
         )
 
 
+def _evaluate_batch(
+    evaluator: Evaluator, pool: Any, jobs: int, candidates: list[Candidate], records: list[dict[str, Any]]
+) -> None:
+    """Evaluate `candidates` in order, appending each record to `records` as it is finished."""
+    if pool is None:
+        for candidate in candidates:
+            records.append(evaluator(candidate))
+        return
+    # One task per worker and batch: a task's cost is one pickled list each way.
+    size = -(-len(candidates) // jobs)
+    chunks = [candidates[i : i + size] for i in range(0, len(candidates), size)]
+    for part in pool.imap(_evaluate_in_worker, chunks):
+        records.extend(part)
+
+
+def _conclude(
+    problem: Problem,
+    engine: Engine,
+    candidates: list[Candidate],
+    records: list[dict[str, Any]],
+    store: TrialStore | None,
+) -> None:
+    """Tell the engine the finished records and append them to the trials file; a Ctrl-C meanwhile
+    waits until they are stored (so no finished trial is lost and no line is cut)."""
+    with _interrupt_deferred():
+        for candidate, record in zip(candidates, records, strict=False):
+            record["candidate"] = list(candidate)
+            engine.tell(candidate, scalar_fitness(problem, record), objective_keys(problem, record))
+        if store is not None and records:
+            store.append(records)
+
+
+@contextmanager
+def _interrupt_deferred() -> Iterator[None]:
+    """SIGINT held back for the duration of the block, then raised as KeyboardInterrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives signals
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
 def run_search(
     problem: Problem,
     engine: Engine,
@@ -108,27 +173,28 @@ def run_search(
     jobs: int = 1,
     store: TrialStore | None = None,
     on_batch: Callable[[list[dict[str, Any]]], None] | None = None,
+    cache: bool = True,
 ) -> Iterator[dict[str, Any]]:
-    """Evaluate up to `trials` candidates in all (`done` of them already); yields each record."""
+    """Evaluate up to `trials` candidates in all (`done` of them already); yields each record.
+    `cache=False` analyses every candidate in full (the reference the cache is checked against)."""
+    evaluator = Evaluator(problem, enabled=cache)
     pool = None
     if jobs > 1:
-        context = multiprocessing.get_context("fork")  # workers inherit the problem, nothing pickled
-        pool = context.Pool(jobs, initializer=_init_worker, initargs=(problem,))
+        # Workers inherit the evaluator (fork: nothing pickled) with its stage cache warmed on a
+        # few candidates that cover every choice, so that they do not each analyse them in full.
+        evaluator.warm_up()
+        context = multiprocessing.get_context("fork")
+        pool = context.Pool(jobs, initializer=_init_worker, initargs=(evaluator,))
     try:
         while done < trials:
             candidates = engine.ask(min(batch, trials - done))
             if not candidates:
                 break  # the space is spent
-            if pool is not None:
-                chunk = max(1, len(candidates) // (4 * jobs))
-                records = pool.map(_evaluate_in_worker, candidates, chunksize=chunk)
-            else:
-                records = [evaluate(problem, c) for c in candidates]
-            for candidate, record in zip(candidates, records, strict=True):
-                record["candidate"] = list(candidate)
-                engine.tell(candidate, scalar_fitness(problem, record), objective_keys(problem, record))
-            if store is not None:
-                store.append(records)
+            records: list[dict[str, Any]] = []
+            try:
+                _evaluate_batch(evaluator, pool, jobs, candidates, records)
+            finally:  # Ctrl-C in the middle of a batch: the trials finished so far are kept
+                _conclude(problem, engine, candidates, records, store)
             done += len(records)
             if on_batch is not None:
                 on_batch(records)

@@ -48,6 +48,24 @@ class SearchSettings:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
 
 
+@dataclass(frozen=True)
+class SearchOutcome:
+    """A finished (or interrupted) search: what it optimised, its settings and every trial."""
+
+    problem: Problem
+    settings: SearchSettings
+    records: list[dict[str, Any]]
+
+    @property
+    def pareto(self) -> list[dict[str, Any]]:
+        """The feasible trials no other feasible trial dominates, best first."""
+        return pareto_set(self.problem, self.records)
+
+    def trials(self) -> list[dict[str, Any]]:
+        """Every trial with its choices spelled out (label -> value) beside its metrics."""
+        return [with_choices(self.problem, r) for r in self.records]
+
+
 def build_problem(settings: SearchSettings, space: Space | None = None) -> Problem:
     """The problem the settings describe (files read, names checked)."""
     space = space or load_space(settings.space)

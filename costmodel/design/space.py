@@ -127,6 +127,19 @@ class Space:
             header.append(f"# Analyse with --width {options.width:g} (the width multiplier is an option).")
         return "\n".join(header) + "\n" + yaml.safe_dump(data, sort_keys=False, width=120)
 
+    def stage_groups(self) -> dict[str, tuple[int, ...]]:
+        """The decisions' indices grouped by the base stage their layer is in (in stage order),
+        each multiplier a group of its own named after it."""
+        stage_of = {
+            key: stage for stage, layers in self.base.stages.items() for key, _ in keyed_layers(layers, stage)
+        }
+        groups: dict[str, list[int]] = {}
+        for i, decision in enumerate(self.decisions):
+            groups.setdefault(
+                decision.key if decision.target == "*" else stage_of[decision.target], []
+            ).append(i)
+        return {name: tuple(indices) for name, indices in groups.items()}
+
     def _layer_changes(self, candidate: Candidate) -> dict[str, dict[str, Any]]:
         changes: dict[str, dict[str, Any]] = {}
         for decision, index in zip(self.decisions, candidate, strict=True):

@@ -22,6 +22,7 @@ from typing import Any
 
 from costmodel.errors import CostModelError, ErrorCode, SourcePos
 from costmodel.measure.onnx_export import require
+from costmodel.onnx.wire import model_bytes_without_weights
 
 Dims = tuple[int, ...]
 # Initializers up to this many elements are kept for shape inference (Reshape targets, pads);
@@ -86,7 +87,8 @@ def _load(path: Path) -> Any:
     if not path.is_file():
         raise CostModelError(ErrorCode.FILE, f"no such file: {path}")
     try:
-        model = onnx.load(str(path), load_external_data=False)
+        model = onnx.ModelProto()  # shapes only: the weights' bytes are never read (onnx/wire.py)
+        model.ParseFromString(model_bytes_without_weights(path))
     except Exception as exc:  # noqa: BLE001 - protobuf raises DecodeError, RuntimeError, ...
         reason = str(exc).split("\n")[0] or type(exc).__name__
         raise CostModelError(
