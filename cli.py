@@ -8,9 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
+from costmodel.commands.adapt import adapt_command
 from costmodel.commands.analyze import analyze_command
 from costmodel.commands.calibrate import calibrate_command, validate_latency_command
+from costmodel.commands.compress import compress_command
 from costmodel.commands.diff import diff_command
+from costmodel.commands.distill import distill_command
 from costmodel.commands.generate import generate_command
 from costmodel.commands.hw import hw_app
 from costmodel.commands.import_ import import_command
@@ -62,6 +65,9 @@ app.command("import")(import_command)
 app.command("measure")(measure_command)
 app.command("validate-latency")(validate_latency_command)
 app.command("calibrate")(calibrate_command)
+app.command("compress")(compress_command)
+app.command("adapt")(adapt_command)
+app.command("distill")(distill_command)
 app.command("search")(search_command)
 app.command("lut")(lut_command)
 app.add_typer(hw_app, name="hw")

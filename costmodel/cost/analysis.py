@@ -25,6 +25,7 @@ from costmodel.cost.precision import PrecisionPlan
 from costmodel.cost.records import Row as Row  # re-exported: Row lived here
 from costmodel.cost.records import group_row
 from costmodel.cost.roofline import estimate
+from costmodel.cost.training import TrainingCost, training_cost
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean
 from costmodel.graph.build import Graph, build_graph, with_resolution
 from costmodel.hw.profile import HardwareProfile
@@ -68,6 +69,7 @@ class AnalysisResult:
     precision_plan: str
     # Weights + KV cache + peak activations (not in the JSON: its KV part is in `assumptions`).
     footprint: Footprint = Footprint(0, 0, 0)
+    training: TrainingCost | None = None  # one training step, with --training
     total: Row = field(init=False)
 
     def __post_init__(self) -> None:
@@ -126,7 +128,7 @@ class AnalysisResult:
             "min_peak_exact": self.min_peak_exact,
             "totals": self.total.to_dict(),
             "rows": [row.to_dict() for row in self.rows(group_by)],
-        }
+        } | ({"training": self.training.to_dict()} if self.training is not None else {})
 
     def to_frame(self, group_by: GroupBy | str = GroupBy.LAYER) -> Any:
         """The rows of `group_by` as a pandas DataFrame, one column per key of `Row.to_dict`.
@@ -190,12 +192,14 @@ def plan(
     *,
     reuse: Plan | None = None,
     search_schedule: bool = True,
+    graph: Graph | None = None,
 ) -> Plan:
     """Graph, per-node counts and memory plan of `spec` on `hw` under `options`.
 
     `reuse`: a plan of the same spec built with the same width (at any resolution, batch and
     precision); its graph is reused or re-shaped instead of expanded again and its fusion is kept
     (the results are the same, faster: what a sweep does). `search_schedule=False` skips the min-peak search.
+    `graph`: the graph to cost instead of expanding `spec` (a compressed design, costmodel/compress/).
     """
     options = resolve(options, hw)
     precisions = PrecisionPlan(
@@ -206,7 +210,9 @@ def plan(
     )
     precisions.check()
     build = options.build
-    if reuse is not None and reuse.graph.spec is spec and reuse.graph.options == build:
+    if graph is not None:
+        pass  # given: a transformed graph of `spec`
+    elif reuse is not None and reuse.graph.spec is spec and reuse.graph.options == build:
         graph = reuse.graph  # batch and precision change costs, not the graph
     elif (
         reuse is not None
@@ -229,8 +235,19 @@ def plan(
     return Plan(graph, counts, memory, precisions, options)
 
 
-def _analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> AnalysisResult:
-    planned = plan(spec, hw, options)
+def analyze_graph(
+    graph: Graph, hw: HardwareProfile, options: AnalysisOptions = AnalysisOptions()
+) -> AnalysisResult:
+    """`analyze` of a graph built and then transformed (pruned, factorised: costmodel/compress/);
+    the spec's name and title are those of `graph.spec`. Graph options in `options` are ignored."""
+    with cyclic_gc_paused():
+        return _analyze(graph.spec, hw, options, graph)
+
+
+def _analyze(
+    spec: Spec, hw: HardwareProfile, options: AnalysisOptions, graph: Graph | None = None
+) -> AnalysisResult:
+    planned = plan(spec, hw, options, graph=graph)
     counts, memory = planned.counts, planned.memory
     used = footprint(counts, memory.min_peak_bytes)
     check_fits(used, hw)
@@ -260,6 +277,7 @@ def _analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> Analy
         min_peak_exact=memory.min_peak_exact,
         precision_plan=planned.precision_plan.describe(),
         footprint=used,
+        training=training_cost(counts) if planned.options.training else None,
     )
 
 

@@ -153,6 +153,11 @@ class AnalysisOptions:
         "ONNX models: count ops costmodel cannot map as zero cost (listed in the assumptions) "
         "instead of failing.",
     )
+    training: bool = _option(
+        False,
+        "Also count one training step: forward + backward MACs (backward of conv/linear = 2 x "
+        "forward), activations kept for the backward pass, weights + gradients + Adam state.",
+    )
 
     def check(self) -> None:
         """Every value within its bounds; a precision a known name (before any work is done)."""
@@ -255,6 +260,7 @@ class OptionValues(TypedDict, total=False):
     act_precision: str | None
     kv_precision: str | None
     allow_unsupported: bool
+    training: bool
 
 
 def option_fields() -> tuple[dataclasses.Field[Any], ...]:

@@ -25,6 +25,7 @@ from typing import Any
 from costmodel.cost.analysis import analyze
 from costmodel.cost.options import AnalysisOptions
 from costmodel.design.space import Candidate, Space
+from costmodel.errors import CostModelError, ErrorCode
 from costmodel.hw.profile import HardwareProfile
 
 LUT_COLUMNS = (
@@ -157,7 +158,11 @@ def lookup(entries: list[LutEntry], space: Space, candidate: Candidate) -> list[
     """The entries a candidate is assembled from, stage by stage (FBNet's sum runs over these)."""
     options = space.options(candidate)
     by_key = {(e.stage, e.choices, e.width, e.depth, e.input_shape): e for e in entries}
-    channels, height, width = space.base.input
+    if len(space.base.input) != 3 or not all(isinstance(v, int) for v in space.base.input):
+        raise CostModelError(
+            ErrorCode.OPTION, "latency tables need an image spec with a fixed [C, H, W] input"
+        )
+    channels, height, width = (int(v) for v in space.base.input)
     side = options.resolution
     shape: tuple[int, ...] = (channels, side, side) if side is not None else (channels, height, width)
     chosen: list[LutEntry] = []

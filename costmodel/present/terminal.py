@@ -12,6 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from costmodel.cost.analysis import CONVENTIONS, AnalysisResult, Row
+from costmodel.cost.training import CONVENTIONS as TRAINING_CONVENTIONS
+from costmodel.cost.training import TrainingCost
 from costmodel.hw.profile import HardwareProfile
 from costmodel.present.fit import NO_LIMIT, Col, TableFit, check_columns, column_keys, fitted_table
 from costmodel.present.units import human_bytes, human_count, human_joules, human_seconds
@@ -159,9 +161,32 @@ def analysis_view(
         rows_table(result.rows(group_by), total, f"Per {group_by}", group_by, fit=fit),
         summary,
     ]
+    if result.training is not None:
+        parts.append(training_summary(result.training))
     if top > 0:
         parts.append(top_contributors(result, group_by, top, fit=fit))
     return Group(*parts)
+
+
+def training_summary(training: TrainingCost) -> Text:
+    """One training step (analyze --training): compute and memory, with the conventions."""
+    text = Text()
+    text.append("training step: ", style="bold")
+    text.append(
+        f"{training.macs:,} MACs ({training.forward_macs:,} forward + {training.backward_macs:,} backward) · "
+        f"{training.ops:,} ops · activations kept {human_bytes(training.activation_bytes)} · "
+        f"weights {human_bytes(training.weight_bytes)} + gradients {human_bytes(training.gradient_bytes)} + "
+        f"Adam {human_bytes(training.optimizer_bytes)}"
+        + (
+            f" + fp32 master {human_bytes(training.master_weight_bytes)}"
+            if training.master_weight_bytes
+            else ""
+        )
+        + f" = {human_bytes(training.memory_bytes)}\n"
+    )
+    for convention in TRAINING_CONVENTIONS:
+        text.append(f"· {convention}\n", style="dim")
+    return text
 
 
 def analysis_json(result: AnalysisResult, group_by: str) -> str:
