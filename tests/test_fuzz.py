@@ -985,9 +985,10 @@ def test_resolution_1e9_is_rejected(tmp_path: Path) -> None:
 
 
 def test_dev_zero_as_a_spec_is_bounded() -> None:
+    """Issue 16 class 1: only regular files are read; /dev/zero is refused before a byte is read."""
     if not Path("/dev/zero").exists():
         pytest.skip("no /dev/zero")
-    assert check(runner.invoke(app, ["validate", "/dev/zero"])) == ("E301", 1)
+    assert check(runner.invoke(app, ["validate", "/dev/zero"])) == ("E401", 1)
 
 
 def test_recursion_guarded_by_when_is_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -11,14 +11,15 @@ The models are re-exported here, so `costmodel.spec.model` offers every name it 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from costmodel.errors import CostModelError, ErrorCode, did_you_mean
+from costmodel.errors import CostModelError, ErrorCode, did_you_mean, excerpt
 from costmodel.spec.checks import check_layer, check_spec
-from costmodel.spec.files import bundled_dir, parse_yaml_mapping, read_text
+from costmodel.spec.files import bundled_dir, exists, is_regular_file, parse_yaml_mapping, read_text
 from costmodel.spec.schema import (
     LAYER_KEYS,
     LIMIT_ERROR,
@@ -176,34 +177,43 @@ def bundled_specs() -> list[Path]:
 def resolve_spec_path(name_or_path: str) -> Path:
     """A path to a spec file, or the name of a bundled spec ('mbv3_small').
 
-    A bare name (no directory, no suffix) that is neither a file nor a bundled spec is an error
-    that suggests the closest bundled name; a missing path is reported when it is read.
+    Only a bare name (no directory part) can name a bundled spec, and only when no regular file of
+    that name exists here: `/elsewhere/mbv3_small` never silently means the bundled one, and a
+    folder called `mbv3_small` here does not hide it. A bare name that is neither is an error that
+    suggests the closest bundled name; a missing path is reported when it is read.
     """
     path = Path(name_or_path)
-    if path.exists() or path.suffix in (".yaml", ".yml") and path.parent != Path("."):
+    if is_regular_file(path):
         return path
-    bundled = bundled_dir("archspecs") / (path.name if path.suffix else f"{path.name}.yaml")
-    if bundled.exists():
-        return bundled
-    if not path.suffix and path.parent == Path("."):
-        names = [spec.stem for spec in bundled_specs()]
-        raise CostModelError(
-            ErrorCode.FILE,
-            f"no such file: {name_or_path}, and no bundled spec of that name"
-            f"{did_you_mean(name_or_path, names)}",
-        )
+    bare = path.parent == Path(".") and not name_or_path.endswith(("/", os.sep))
+    if bare:
+        bundled = bundled_dir("archspecs") / (path.name if path.suffix else f"{path.name}.yaml")
+        if is_regular_file(bundled):
+            return bundled
+        if not path.suffix and not exists(path):
+            names = [spec.stem for spec in bundled_specs()]
+            raise CostModelError(
+                ErrorCode.FILE,
+                f"no such file: {excerpt(name_or_path)}, and no bundled spec of that name"
+                f"{did_you_mean(name_or_path, names)}",
+            )
     return path
 
 
+LIBRARY_SUFFIXES = (".yaml", ".yml")
+
+
 def _resolve_import(name: str, spec_dir: Path) -> Path:
-    file = name if name.endswith((".yaml", ".yml")) else f"{name}.yaml"
+    """A block library named by `imports:`: a YAML file beside the spec, in its `blocks/` folder or
+    among the bundled blocks. Only YAML files are read, whatever the name says."""
+    file = name if name.endswith(LIBRARY_SUFFIXES) else f"{name}.yaml"
     for base in (spec_dir, spec_dir / "blocks", bundled_dir("archspecs") / "blocks"):
-        if (base / file).exists():
+        if exists(base / file):
             return base / file
     raise CostModelError(
         ErrorCode.FILE,
-        f"cannot find block library '{name}' "
-        f"(looked in {spec_dir}, {spec_dir / 'blocks'} and the bundled blocks)",
+        f"cannot find block library '{excerpt(name)}' "
+        f"(looked in {excerpt(str(spec_dir))}, its blocks/ folder and the bundled blocks)",
     )
 
 
