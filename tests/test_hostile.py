@@ -78,3 +78,62 @@ def test_dev_zero_as_csv_is_refused_without_reading() -> None:
         pytest.skip("no /dev/zero")
     line = one_error_line(cli("validate-latency", "/dev/zero"), "E401")
     assert "character device" in line
+
+
+# -- class 3: ordinary I/O is the environment, not a bug ----------------------------------------------
+
+
+def test_output_to_dev_full_is_an_io_error() -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    with open("/dev/full", "w") as full:
+        result = cli("validate", "mbv3_small", stdout=full.fileno())
+    assert result.returncode == 74 and result.stderr.count("\n") == 1
+    assert "No space left" in result.stderr and "bug" not in result.stderr
+
+
+def test_closed_stdout_is_an_io_error() -> None:
+    command = f"{sys.executable} -m costmodel validate mbv3_small >&-"
+    result = subprocess.run(
+        ["sh", "-c", command],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 74, result.stderr
+    assert result.stderr == "costmodel: cannot write to standard output: it is closed\n"
+
+
+@pytest.mark.parametrize("args", [("zoo",), ("analyze", "mbv3_small"), ("validate", "mbv3_small")])
+def test_reader_that_went_away_exits_quietly(args: tuple[str, ...]) -> None:
+    """`costmodel zoo | head -c0`: the pipe's reader is gone before the first write."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "costmodel", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=TIMEOUT) == 141
+    assert stderr == ""
+
+
+def test_ascii_only_locale_prints_instead_of_crashing() -> None:
+    result = cli("analyze", "mbv3_small", env={"LC_ALL": "C", "PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0, result.stderr
+    assert "s2.b1" in result.stdout
+    result.stdout.encode("ascii")  # every character the stream could not hold became '?'
+
+
+def test_file_names_over_the_os_limit_are_one_bounded_line(tmp_path: Path) -> None:
+    long_name = "a" * 5000
+    line = one_error_line(cli("validate", long_name), "E401")
+    assert len(line) < 500
+    line = one_error_line(cli("report", "mbv3_small", "-o", str(tmp_path / f"{long_name}.md")), "E401")
+    assert "too long" in line and len(line) < 500

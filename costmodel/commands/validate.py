@@ -49,6 +49,7 @@ def validate_command(
                 raise
             failures += 1
             continue
-        print(f"ok  {spec}: {len(graph.nodes) - 1} nodes, output {list(graph.node(graph.output).shape)}")
+        line = f"ok  {spec}: {len(graph.nodes) - 1} nodes, output {list(graph.node(graph.output).shape)}"
+        run(functools.partial(print, line))
     if failures:
         raise typer.Exit(EXIT_USER_ERROR)
