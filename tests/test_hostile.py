@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, spec_text
 
 TIMEOUT = 60  # seconds; a hang (a FIFO opened for reading) fails instead of stalling the suite
-SPEC = spec_text("  s1:\n    - {op: conv2d, out: 8, k: 3}\n")
+SPEC = spec_text("  s1:\n    - {op: conv2d, out: 8, kernel: 3}\n")
 EXIT_USER_ERROR = 2
 EXIT_ENVIRONMENT = 3
 
@@ -137,3 +137,58 @@ def test_file_names_over_the_os_limit_are_one_bounded_line(tmp_path: Path) -> No
     assert len(line) < 500
     line = one_error_line(cli("report", "mbv3_small", "-o", str(tmp_path / f"{long_name}.md")), "E401")
     assert "too long" in line and len(line) < 500
+
+
+# -- class 4: markup and terminal injection ------------------------------------------------------------
+
+HOSTILE_TITLE = r"[/bold] [link=http://evil.example]click[/link] \e]0;pwned\a\e[2J <script>x</script> :smile:"
+
+
+def _hostile_profile(tmp_path: Path) -> Path:
+    text = (ROOT / "hardware" / "snapdragon855.yaml").read_text(encoding="utf-8")
+    lines = [f'title: "{HOSTILE_TITLE}"' if line.startswith("title:") else line for line in text.splitlines()]
+    path = tmp_path / "hw.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_markup_in_a_profile_title_is_shown_as_written(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    profile = _hostile_profile(tmp_path)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC.replace("name: t\n", f'name: t\ntitle: "{HOSTILE_TITLE}"\n'), encoding="utf-8")
+    for args in (["hw", "show", str(profile)], ["sweep", str(spec), "--widths", "1,2"]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert "[/bold] [link=http://evil.example]click[/link]" in result.stdout
+        assert ":smile:" in result.stdout
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout  # no escape reached the terminal
+
+
+def test_markup_in_a_csv_label_is_shown_as_written(tmp_path: Path) -> None:
+    pytest.importorskip("scipy")
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    csv = tmp_path / "m.csv"
+    csv.write_text('spec,latency_ms,label\nmbv3_small,10,"[/bold]\x1b[2Jx"\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate-latency", str(csv)])
+    assert result.exit_code == 0, result.output
+    assert "[/bold][2Jx" in result.stdout and "\x1b" not in result.stdout
+
+
+def test_reports_escape_cell_text(tmp_path: Path) -> None:
+    from costmodel.present.report_formats import render_report
+    from costmodel.safe_text import markdown_cell, spreadsheet_cell
+
+    assert markdown_cell("<script>x</script> [a](javascript:x) |") == (
+        "&lt;script&gt;x&lt;/script&gt; \\[a\\](javascript:x) \\|"
+    )
+    for text in ("=1+1", "+1", "-1+cmd", "@SUM(A1)", "\tx", "\rx"):
+        assert spreadsheet_cell(text) == "'" + text
+    assert spreadsheet_cell(-1.5) == -1.5 and spreadsheet_cell("mbv3") == "mbv3"
+    del render_report

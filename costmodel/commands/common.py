@@ -37,7 +37,9 @@ def console(stderr: bool = False, wide: bool = False) -> Console:
     `wide` (--wide) lets a table be as wide as its columns need (for `less -S`)."""
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() or os.environ.get("COLUMNS") else 200
-    return _Console(file=stream, width=WIDE if wide else width, stderr=stderr)
+    # markup and emoji codes off: titles, names and labels come from files, and '[/bold]' or
+    # '[link=...]' in one must be shown as written (issue 16); views style with Text, not markup
+    return _Console(file=stream, width=WIDE if wide else width, stderr=stderr, markup=False, emoji=False)
 
 
 class _Console(Console):

@@ -41,6 +41,8 @@ def measure_command(
     Exports the graph to ONNX with random weights (fixed seed) and times it with onnxruntime (one
     intra-op thread by default). Needs: pip install 'costmodel\\[measure]'.
     """
+    from rich.text import Text
+
     from costmodel.graph import build_graph
     from costmodel.measure.runner import measure_latency
     from costmodel.present.units import human_seconds
@@ -64,12 +66,14 @@ def measure_command(
             }
             print(json.dumps(document, indent=2))
             return
+        heading = Text(loaded.title or loaded.name, style="bold")  # from the file: never markup
         console().print(
-            f"[bold]{loaded.title or loaded.name}[/] batch {batch}, width {options.width:g}, "
+            heading,
+            f"batch {batch}, width {options.width:g}, "
             f"onnxruntime {measured.onnxruntime_version}, {threads} thread(s), {runs} runs\n"
             f"measured  median {human_seconds(measured.median_s)} "
             f"(p10 {human_seconds(measured.p10_s)}, p90 {human_seconds(measured.p90_s)})\n"
-            f"predicted {human_seconds(predicted)} on {profile.name} ({error:+.0%})"
+            f"predicted {human_seconds(predicted)} on {profile.name} ({error:+.0%})",
         )
 
     run(body)

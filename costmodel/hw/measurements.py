@@ -17,6 +17,7 @@ from pathlib import Path
 from costmodel import limits
 from costmodel.cost.options import AnalysisOptions
 from costmodel.errors import CostModelError, ErrorCode, SourcePos, excerpt
+from costmodel.safe_text import one_line_name
 from costmodel.spec.files import read_text
 
 COLUMNS = ("spec", "latency_ms", "width", "resolution", "precision", "batch", "label")
@@ -34,7 +35,7 @@ class Measurement:
 
 def _fields(line: str, pos: SourcePos) -> list[str]:
     try:
-        return next(csv.reader([line], strict=True))
+        return [one_line_name(field) for field in next(csv.reader([line], strict=True))]
     except (csv.Error, StopIteration) as exc:
         raise CostModelError(
             ErrorCode.BAD_VALUE,

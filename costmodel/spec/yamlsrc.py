@@ -16,6 +16,7 @@ import yaml
 
 from costmodel import limits
 from costmodel.errors import CostModelError, ErrorCode, SourcePos
+from costmodel.safe_text import printable
 
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 # YAML 1.2 floats that PyYAML's YAML 1.1 resolver leaves as strings: an exponent without a dot or
@@ -106,13 +107,15 @@ class _Converter:
                 pos=_pos(self.file, node),
             )
         try:
-            return self.constructor.construct_object(node, deep=False)
+            value = self.constructor.construct_object(node, deep=False)
         except Exception:  # noqa: BLE001 - "!!int abc" (ValueError), "!!bool x" (KeyError), "!!int" (IndexError)
             raise CostModelError(
                 ErrorCode.BAD_VALUE,
                 f"invalid {node.tag.rsplit(':', 1)[-1]} value {node.value[:40]!r}",
                 pos=_pos(self.file, node),
             ) from None
+        # "\e[2J" in a quoted title would clear the screen it is shown on (issue 16)
+        return printable(value) if isinstance(value, str) else value
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> LocDict:
         out = LocDict()
