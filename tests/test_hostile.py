@@ -192,3 +192,110 @@ def test_reports_escape_cell_text(tmp_path: Path) -> None:
         assert spreadsheet_cell(text) == "'" + text
     assert spreadsheet_cell(-1.5) == -1.5 and spreadsheet_cell("mbv3") == "mbv3"
     del render_report
+
+
+# -- class 6: silent wrong answers -------------------------------------------------------------------
+
+
+def _validate(tmp_path: Path, layer: str, header: str = "") -> tuple[int, str, str]:
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_text(f"  s1:\n    - {layer}\n", header=header), encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(spec)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("number", ["010", "1:00", "1_6", "0b10", "-0x10", "1_000.5", "1:30.5"])
+def test_yaml_1_1_only_numbers_are_errors(tmp_path: Path, number: str) -> None:
+    code, _, stderr = _validate(tmp_path, f"{{op: conv2d, out: {number}, kernel: 3}}")
+    assert code == 2 and "error[E106]" in stderr and "YAML 1.2" in stderr
+    assert ":6:" in stderr  # located at the value's line
+
+
+def test_yaml_1_2_numbers_and_booleans(tmp_path: Path) -> None:
+    from costmodel.spec.yamlsrc import load_yaml_text
+
+    # by the YAML 1.2 core schema (section 10.3.2), not by PyYAML's YAML 1.1 resolver
+    assert load_yaml_text("a: 0o17\nb: yes\nc: off\nd: 0x1F\ne: +12\nf: true\ng: 1.\n", "t") == {
+        "a": 15,
+        "b": "yes",
+        "c": "off",
+        "d": 31,
+        "e": 12,
+        "f": True,
+        "g": 1.0,
+    }
+    code, stdout, _ = _validate(tmp_path, "{op: conv2d, out: 0o20, kernel: 3}")
+    assert code == 0 and "[16, 32, 32]" in stdout  # padding auto keeps 32
+
+
+def test_or_in_an_expression_is_the_deciding_operand(tmp_path: Path) -> None:
+    code, stdout, stderr = _validate(tmp_path, '{op: conv2d, out: "0 or 16", kernel: 3}')
+    assert code == 0, stderr
+    assert "[16, 32, 32]" in stdout  # padding auto; Python's meaning: 16, not True (which is 1)
+    code, stdout, stderr = _validate(tmp_path, '{op: conv2d, out: "8 and 4", kernel: 3}')
+    assert "[4, 32, 32]" in stdout
+
+
+@pytest.mark.parametrize("p", ["1.5", "-1", "1"])
+def test_dropout_probability_outside_0_1_is_an_error(tmp_path: Path, p: str) -> None:
+    code, _, stderr = _validate(tmp_path, f"{{op: dropout, p: {p}}}")
+    assert code == 2 and "error[E106]" in stderr and "'p'" in stderr
+
+
+def test_pool_padding_over_half_the_kernel_is_an_error(tmp_path: Path) -> None:
+    code, _, stderr = _validate(tmp_path, "{op: maxpool, kernel: 3, padding: 2}")
+    assert code == 2 and "more than half the kernel 3" in stderr and ":6:" in stderr
+    code, stdout, _ = _validate(tmp_path, "{op: maxpool, kernel: 3, padding: 1}")
+    assert code == 0 and "[3, 11, 11]" in stdout  # (32 + 2 - 3) // 3 + 1
+
+
+def _profile_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = (ROOT / "hardware" / "snapdragon855.yaml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "hw.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ("version: 1", "version: 9", "unsupported profile version"),
+        ("  fp32:", "  fp8:", "unknown precision 'fp8'"),
+        ("sources:", "sources: {}\nold_sources:", "a profile needs sources"),
+    ],
+)
+def test_profile_checks(tmp_path: Path, old: str, new: str, says: str) -> None:
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    result = CliRunner().invoke(app, ["hw", "show", str(_profile_with(tmp_path, old, new))])
+    assert result.exit_code == 2 and says in result.stderr, result.stderr
+
+
+def test_missing_path_never_falls_back_to_a_bundled_spec(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    result = CliRunner().invoke(app, ["analyze", "/nonexistent/dir/mbv3_small"])
+    assert result.exit_code == 2 and "no such file" in result.stderr
+
+
+def test_a_folder_named_like_a_profile_or_spec_does_not_hide_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    (tmp_path / "snapdragon855").mkdir()
+    (tmp_path / "mbv3_small").mkdir()
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["analyze", "mbv3_small", "--hw", "snapdragon855"])
+    assert result.exit_code == 0, result.stderr

@@ -23,6 +23,19 @@ _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 # without a sign (1e9, 9.75e12). Datasheet figures are written this way; read them as numbers.
 _YAML12_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+\Z")
 
+# The YAML 1.2 core schema's plain numbers and booleans (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
+# PyYAML resolves with YAML 1.1, which also reads 010 as octal 8, 1:00 as sexagesimal 60, 1_000 as
+# 1000, 0b10 as 2 and yes/no/on/off as booleans. costmodel follows YAML 1.2: a 1.1-only boolean
+# is text, and a 1.1-only number form is an error (E106) rather than a silent surprise.
+_YAML12_INT = re.compile(r"[-+]?[0-9]+\Z|0o[0-7]+\Z|0x[0-9a-fA-F]+\Z")
+_YAML12_FLOAT_CORE = re.compile(
+    r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z|[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z"
+)
+_YAML12_OCTAL = re.compile(r"0o[0-7]+\Z")
+_YAML12_BOOL = {"true", "True", "TRUE", "false", "False", "FALSE"}
+_RESOLVER = yaml.resolver.Resolver()
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9]+\Z")
+
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -99,6 +112,10 @@ class _Converter:
             and _YAML12_FLOAT.match(node.value)
         ):
             return float(node.value)  # plain (unquoted) only: "1e9" in quotes stays a string
+        if isinstance(node, yaml.ScalarNode) and not node.style:
+            plain = self._yaml12_plain(node)
+            if plain is not None:
+                return plain
         if node.tag in _NUMBER_TAGS and len(node.value) > limits.MAX_NUMBER_CHARS:
             # int('9' * 5000) raises and '1:2:3:...' (base 60) takes quadratic time: refuse early
             raise CostModelError(
@@ -116,6 +133,33 @@ class _Converter:
             ) from None
         # "\e[2J" in a quoted title would clear the screen it is shown on (issue 16)
         return printable(value) if isinstance(value, str) else value
+
+    def _yaml12_plain(self, node: yaml.ScalarNode) -> Any:
+        """A plain scalar read as YAML 1.2 says where YAML 1.1 (PyYAML) differs; None when they
+        agree (the constructor reads it)."""
+        text = node.value
+        if _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != node.tag:  # type: ignore[no-untyped-call]
+            return None  # an explicit tag (!!bool maybe): the constructor judges it
+        if node.tag == "tag:yaml.org,2002:bool" and text not in _YAML12_BOOL:
+            return text  # yes, no, on, off, y, n: text in YAML 1.2
+        if node.tag == "tag:yaml.org,2002:str" and _YAML12_OCTAL.match(text):
+            return int(text[2:], 8)  # 0o17: an integer in YAML 1.2, text in 1.1
+        if node.tag not in _NUMBER_TAGS or len(text) > limits.MAX_NUMBER_CHARS:
+            return None
+        if node.tag == "tag:yaml.org,2002:float":
+            if not _YAML12_FLOAT_CORE.match(text):
+                raise _yaml11_only(text, _pos(self.file, node))
+            return None
+        if _LEADING_ZERO.match(text):
+            raise CostModelError(
+                ErrorCode.BAD_VALUE,
+                f"ambiguous number {text}: YAML 1.1 reads it as octal, YAML 1.2 (which costmodel "
+                f"follows) as decimal; write it without the leading zero (or 0o... for octal)",
+                pos=_pos(self.file, node),
+            )
+        if not _YAML12_INT.match(text):
+            raise _yaml11_only(text, _pos(self.file, node))
+        return None
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> LocDict:
         out = LocDict()
@@ -145,6 +189,15 @@ class _Converter:
             out[key] = self.convert(value_node, depth + 1)
             out.key_pos[key] = _pos(self.file, key_node)
         return out
+
+
+def _yaml11_only(text: str, pos: SourcePos) -> CostModelError:
+    return CostModelError(
+        ErrorCode.BAD_VALUE,
+        f"'{text[:40]}' is a number only in YAML 1.1 (like 1:00, 1_000, 0b101, -0x1); costmodel "
+        "follows YAML 1.2: write the number plainly, or quote it for text",
+        pos=pos,
+    )
 
 
 def load_yaml_text(text: str, file: str) -> Any:
