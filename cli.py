@@ -16,7 +16,7 @@ from costmodel.commands.hw import hw_app
 from costmodel.commands.measure import measure_command
 from costmodel.commands.plot import plot_command
 from costmodel.commands.report import report_command
-from costmodel.commands.streams import prepare_streams, stream_failure
+from costmodel.commands.streams import EXIT_BROKEN_PIPE, EXIT_IO_ERROR, prepare_streams, stream_failure
 from costmodel.commands.sweep import sweep_command
 from costmodel.commands.validate import validate_command
 from costmodel.commands.zoo import zoo_command
@@ -73,7 +73,8 @@ def main() -> NoReturn:
             app()
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        sys.stdout.flush()
+        if code not in (EXIT_IO_ERROR, EXIT_BROKEN_PIPE):  # those have reported the failed write
+            sys.stdout.flush()
     except OSError as exc:
         code = stream_failure(exc)
     sys.exit(code or 0)

@@ -7,6 +7,7 @@ Unix tools do.
 
 import codecs
 import errno
+import io
 import os
 import sys
 from typing import TextIO
@@ -38,12 +39,14 @@ def prepare_streams() -> int | None:
 
 
 def _closed(stream: TextIO) -> bool:
+    if getattr(stream, "closed", False):
+        return True
     try:
         os.fstat(stream.fileno())
-    except (OSError, ValueError):  # EBADF; ValueError: the file object itself is closed
-        return True
-    except Exception:  # noqa: BLE001 - a stream without a descriptor (a test runner's buffer) is open
+    except io.UnsupportedOperation:  # a stream without a descriptor (an in-memory buffer) is open
         return False
+    except (OSError, ValueError):  # EBADF: the descriptor was closed before we started
+        return True
     return False
 
 
@@ -60,8 +63,8 @@ def say(message: str) -> None:
 def stream_failure(exc: OSError) -> int:
     """The exit code for an OSError raised while writing output; says why unless the reader went
     away (a broken pipe is not news to the user who closed it)."""
+    _silence_stdout()  # what is still buffered cannot be written either: say it once
     if isinstance(exc, BrokenPipeError) or exc.errno in _GONE:
-        _silence_stdout()
         return EXIT_BROKEN_PIPE
     reason = exc.strerror or str(exc)
     say(f"cannot write output: {reason}")

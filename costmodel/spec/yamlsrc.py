@@ -142,21 +142,23 @@ class _Converter:
             return None  # an explicit tag (!!bool maybe): the constructor judges it
         if node.tag == "tag:yaml.org,2002:bool" and text not in _YAML12_BOOL:
             return text  # yes, no, on, off, y, n: text in YAML 1.2
+        if len(text) > limits.MAX_NUMBER_CHARS:
+            return None  # a long number literal is E301 below; long text is text
         if node.tag == "tag:yaml.org,2002:str" and _YAML12_OCTAL.match(text):
             return int(text[2:], 8)  # 0o17: an integer in YAML 1.2, text in 1.1
-        if node.tag not in _NUMBER_TAGS or len(text) > limits.MAX_NUMBER_CHARS:
+        if _LEADING_ZERO.match(text):  # 010 (octal 8 in 1.1) or 018 (text in 1.1): 10 or 18 in 1.2
+            raise CostModelError(
+                ErrorCode.BAD_VALUE,
+                f"ambiguous number {text}: YAML 1.1 reads it as octal or text, YAML 1.2 (which "
+                "costmodel follows) as decimal; write it without the leading zero (or 0o... for octal)",
+                pos=_pos(self.file, node),
+            )
+        if node.tag not in _NUMBER_TAGS:
             return None
         if node.tag == "tag:yaml.org,2002:float":
             if not _YAML12_FLOAT_CORE.match(text):
                 raise _yaml11_only(text, _pos(self.file, node))
             return None
-        if _LEADING_ZERO.match(text):
-            raise CostModelError(
-                ErrorCode.BAD_VALUE,
-                f"ambiguous number {text}: YAML 1.1 reads it as octal, YAML 1.2 (which costmodel "
-                f"follows) as decimal; write it without the leading zero (or 0o... for octal)",
-                pos=_pos(self.file, node),
-            )
         if not _YAML12_INT.match(text):
             raise _yaml11_only(text, _pos(self.file, node))
         return None
