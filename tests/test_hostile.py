@@ -4,6 +4,7 @@ process itself (a FIFO that would block for ever, a closed stdout, the locale)."
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -299,3 +300,176 @@ def test_a_folder_named_like_a_profile_or_spec_does_not_hide_it(
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["analyze", "mbv3_small", "--hw", "snapdragon855"])
     assert result.exit_code == 0, result.stderr
+
+
+# -- class 5: degenerate data -----------------------------------------------------------------------------
+
+
+def _latency_csv(tmp_path: Path, content: str | bytes) -> tuple[int, str, str]:
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    path = tmp_path / "m.csv"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate-latency", str(path)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("spec,latency_ms\n", "only a header"),
+        ("# a source\n\n", "no measurements"),
+        ("spec,latency_ms\nmbv3_small,1e-300\n", "latency must be a positive number"),
+        ("spec,latency_ms\nmbv3_small,0\n", "latency must be a positive number"),
+        ("spec,latency_ms\nmbv3_small,nan\n", "latency must be a positive number"),
+        ("spec,latency_ms,latency_ms\nmbv3_small,10,20\n", "duplicate column 'latency_ms'"),
+        ("spec,latency_ms,label\nmbv3_small\n", "1 fields, the header has 3"),
+        ("spec,latency_ms,label\nmbv3_small,10,x,y\n", "4 fields, the header has 3"),
+        ('spec,latency_ms,label\nmbv3_small,10,"two\nlines"\n', "a quoted field must end on its own line"),
+        ("spec,latency_ms\n,10\n", "empty spec name"),
+        ("latency_ms\n10\n", "missing column 'spec'"),
+        ("spec,latency_ms\nmbv3_small,10\n".encode("utf-16"), "UTF-16"),
+        (b"spec,latency_ms,label\nmbv3_small,10,caf\xe9\n", "not UTF-8"),
+    ],
+)
+def test_degenerate_csvs_are_one_located_error(tmp_path: Path, content: str | bytes, says: str) -> None:
+    code, _, stderr = _latency_csv(tmp_path, content)
+    assert code == 2 and says in stderr, stderr
+    assert stderr.count("\n") == 1 and f"{tmp_path / 'm.csv'}:" in stderr
+
+
+def test_csv_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    pytest.importorskip("scipy")
+    code, stdout, stderr = _latency_csv(tmp_path, b"\xef\xbb\xbfspec,latency_ms\nmbv3_small,10\n")
+    assert code == 0, stderr
+    assert "mbv3_small" in stdout
+
+
+def test_equal_latencies_have_an_undefined_rank_correlation(tmp_path: Path) -> None:
+    """All measured latencies equal: Spearman's rho is 0/0; reported as n/a, with no warning."""
+    pytest.importorskip("scipy")
+    code, stdout, stderr = _latency_csv(tmp_path, "spec,latency_ms\nmbv3_small,10\nmbv2,10\nresnet18,10\n")
+    assert code == 0 and stderr == "", stderr
+    assert "Spearman n/a" in stdout
+    from costmodel.hw.calibrate import scores
+
+    assert math.isnan(scores([1.0, 2.0, 3.0], [5.0, 5.0, 5.0]).spearman)
+    assert scores([1.0, 2.0, 3.0], [1.0, 2.0, 4.0]).spearman == 1.0
+
+
+def test_a_spec_that_computes_nothing_cannot_be_timed(tmp_path: Path) -> None:
+    spec = tmp_path / "flat.yaml"
+    spec.write_text(spec_text("  s1:\n    - {op: flatten}\n"), encoding="utf-8")
+    code, _, stderr = _latency_csv(tmp_path, f"spec,latency_ms\n{spec},1\n")
+    assert code == 2 and "nothing to time" in stderr and ":2:1:" in stderr
+
+
+def test_zero_overhead_profile_calibrates(tmp_path: Path) -> None:
+    """log(0) of a zero per-kernel overhead: the fit starts at its lower bound instead."""
+    pytest.importorskip("scipy")
+    from costmodel.hw import load_profile
+    from costmodel.hw.calibrate import calibrate
+
+    hw = _profile_with(tmp_path, "overhead_s_per_kernel: ", "overhead_s_per_kernel: 0\nold_overhead: ")
+    text = hw.read_text(encoding="utf-8").replace("\nold_overhead: ", "\n# ")
+    hw.write_text(text, encoding="utf-8")
+    assert load_profile(str(hw)).overhead_s_per_kernel == 0
+    csv = tmp_path / "m.csv"
+    csv.write_text("spec,latency_ms\nmbv3_small,10\nmbv2,20\n", encoding="utf-8")
+    report = calibrate(csv, load_profile(str(hw)), with_loo=False)
+    assert report.params is not None and report.params.overhead_s > 0
+
+
+# -- class 7: writing where nobody asked ------------------------------------------------------------------
+
+
+def test_output_never_replaces_an_input(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC, encoding="utf-8")
+    for extra in ([], ["--force"]):
+        result = CliRunner().invoke(app, ["report", str(spec), "-o", str(spec), *extra])
+        assert result.exit_code == 2 and "this run read it as input" in result.stderr
+        assert spec.read_text(encoding="utf-8") == SPEC
+    link = tmp_path / "link.yaml"
+    link.symlink_to(spec)
+    result = CliRunner().invoke(app, ["report", str(spec), "-o", str(link), "--force"])
+    assert result.exit_code == 2 and spec.read_text(encoding="utf-8") == SPEC
+
+
+def test_existing_output_needs_force(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    out = tmp_path / "out.md"
+    out.write_text("keep me", encoding="utf-8")
+    result = CliRunner().invoke(app, ["report", "mbv3_small", "-o", str(out)])
+    assert result.exit_code == 2 and "--force" in result.stderr
+    assert out.read_text(encoding="utf-8") == "keep me"
+    result = CliRunner().invoke(app, ["report", "mbv3_small", "-o", str(out), "--force"])
+    assert result.exit_code == 0 and out.read_text(encoding="utf-8").startswith("| name")
+
+
+def test_calibrate_into_a_directory_is_one_error(tmp_path: Path) -> None:
+    pytest.importorskip("scipy")
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    csv = tmp_path / "m.csv"
+    csv.write_text("spec,latency_ms\nmbv3_small,10\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["calibrate", str(csv), "--no-loo", "-o", str(tmp_path)])
+    assert result.exit_code == 2 and "error[E401]" in result.stderr
+
+
+def test_measure_leaves_no_telemetry_or_temp_files(tmp_path: Path) -> None:
+    pytest.importorskip("onnxruntime")
+    home, tmp = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    tmp.mkdir()
+    env = {"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "TMPDIR": str(tmp)}
+    env_without = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
+    result = subprocess.run(
+        [sys.executable, "-m", "costmodel", "measure", "mbv3_small", "--runs", "1", "--warmup", "0"],
+        cwd=ROOT,
+        env={**env_without, "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert list(home.rglob("*")) == [] and list(tmp.rglob("*")) == []
+
+
+# -- class 8: measure checks its memory first -------------------------------------------------------------
+
+
+def test_measure_refuses_a_batch_that_cannot_fit() -> None:
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    result = CliRunner().invoke(app, ["measure", "mbv3_small", "--batch", "1000000"])
+    assert result.exit_code == 2, result.stderr
+    assert "error[E301]" in result.stderr and "lower --batch" in result.stderr
+
+
+def test_memory_estimate() -> None:
+    from costmodel.measure.resources import check_fits, memory_needed_bytes
+
+    # 1M params, 10 MB peak, 3x224x224 input: 3 * 4 MB + 2 * 10 MB + 602,112 bytes
+    assert memory_needed_bytes(1_000_000, 10_000_000, 3 * 224 * 224) == 12_000_000 + 20_000_000 + 602_112
+    check_fits(800, 1000, 1)  # 80% of what is available is usable
+    check_fits(10**12, None, 1)  # the system does not say: measure and see
+    with pytest.raises(Exception, match="lower --batch"):
+        check_fits(801, 1000, 1)

@@ -18,6 +18,7 @@ from rich.console import Console
 
 from costmodel.commands.streams import stream_failure
 from costmodel.errors import CostModelError, ErrorCode, excerpt
+from costmodel.spec.files import exists, is_directory, was_read
 
 if TYPE_CHECKING:
     from costmodel.present.fit import TableFit
@@ -77,8 +78,11 @@ def run(action: Callable[[], T]) -> T:
         raise typer.Exit(EXIT_INTERNAL_ERROR) from None
 
 
-def write_output(path: Path, data: str | bytes) -> None:
-    """Write a result file and say so on stderr (stdout stays clean for pipes)."""
+def write_output(path: Path, data: str | bytes, force: bool = False) -> None:
+    """Write a result file and say so on stderr (stdout stays clean for pipes). Never over a file
+    this run read (`report spec.yaml -o spec.yaml`), and over another existing file only with
+    --force (`force`)."""
+    check_output_target(path, force)
     try:
         if isinstance(data, bytes):
             path.write_bytes(data)
@@ -92,12 +96,22 @@ def write_output(path: Path, data: str | bytes) -> None:
     print(f"wrote {path}", file=sys.stderr)
 
 
-def emit(text: str, output: Path | None) -> None:
+def emit(text: str, output: Path | None, force: bool = False) -> None:
     """Text to stdout, or to `output` when given."""
     if output is None:
         sys.stdout.write(text)
     else:
-        write_output(output, text)
+        write_output(output, text, force)
+
+
+def check_output_target(path: Path, force: bool) -> None:
+    """Refuse to write over an input of this run, or over an existing file unless forced."""
+    if was_read(path):
+        raise CostModelError(
+            ErrorCode.FILE, f"refusing to write over {excerpt(str(path))}: this run read it as input"
+        )
+    if exists(path) and not is_directory(path) and not force:
+        raise CostModelError(ErrorCode.FILE, f"{excerpt(str(path))} exists; --force writes over it")
 
 
 SpecArg = Annotated[
@@ -112,6 +126,9 @@ HwOpt = Annotated[
 OutputOpt = Annotated[
     Path | None,
     typer.Option("-o", "--output", help="Write to this file instead of standard output."),
+]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Write over an existing output file (never over an input).")
 ]
 PlotOpt = Annotated[
     Path | None,

@@ -77,6 +77,22 @@ def _check_regular(path: Path, mode: int, size: int) -> None:
         )
 
 
+_READ: dict[str, None] = {}  # paths this process read (insertion-ordered, bounded): see was_read
+_MAX_REMEMBERED = 1000
+
+
+def was_read(path: Path) -> bool:
+    """Whether `path` is (the same file as) one this process read: an output must not replace an
+    input (`report spec.yaml -o spec.yaml`). Links and hard links count as the same file."""
+    for seen in reversed(_READ):
+        try:
+            if os.path.samefile(seen, path):
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
+
+
 def read_bytes(path: Path) -> bytes:
     """The bytes of a regular file of at most limits.MAX_FILE_BYTES; anything else is E401/E301.
     The kind is checked before opening (opening a FIFO blocks) and again on the open file (the
@@ -90,6 +106,9 @@ def read_bytes(path: Path) -> bytes:
             info = os.fstat(stream.fileno())
             _check_regular(path, info.st_mode, info.st_size)
             data = stream.read(limits.MAX_FILE_BYTES + 1)
+        _READ[str(path)] = None
+        if len(_READ) > _MAX_REMEMBERED:
+            del _READ[next(iter(_READ))]
     except FileNotFoundError:
         raise CostModelError(ErrorCode.FILE, f"no such file: {name}") from None
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
