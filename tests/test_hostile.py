@@ -473,3 +473,47 @@ def test_memory_estimate() -> None:
     check_fits(10**12, None, 1)  # the system does not say: measure and see
     with pytest.raises(Exception, match="lower --batch"):
         check_fits(801, 1000, 1)
+
+
+# -- class 9: one error format, bounded, nothing echoed from an imported file -------------------------
+
+
+def test_unknown_precision_in_a_spec_glob_is_located(tmp_path: Path) -> None:
+    code, _, stderr = _validate(tmp_path, "{op: relu}", header='precision: {"s1.*": fp9}\n')
+    assert code == 2 and "error[E106]" in stderr and "spec.yaml:4:13:" in stderr and "'fp9'" in stderr
+
+
+def test_a_huge_op_name_gives_a_short_error(tmp_path: Path) -> None:
+    code, _, stderr = _validate(tmp_path, "{op: " + "c" * 3_000_000 + "}")
+    assert code == 2 and "error[E104]" in stderr and len(stderr) < 2000
+
+
+def test_an_imported_file_is_never_echoed(tmp_path: Path) -> None:
+    secret = "sk-" + "SECRET" * 20
+    for text in (
+        f"version: {secret}\nblocks: {{}}\n",
+        f"version: {secret}\n",
+        f"blocks: {{}}\n{secret}: 1\n",
+    ):
+        (tmp_path / "lib.yaml").write_text(text, encoding="utf-8")
+        code, _, stderr = _validate(tmp_path, "{op: relu}", header="imports: [lib]\n")
+        assert code == 2 and "lib.yaml:" in stderr, stderr
+        assert secret not in stderr and "SECRET" * 6 not in stderr
+
+
+def test_imports_read_only_yaml_files(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("blocks: {}\n", encoding="utf-8")
+    code, _, stderr = _validate(tmp_path, "{op: relu}", header="imports: [notes.txt]\n")
+    assert code == 2 and "cannot find block library 'notes.txt'" in stderr and "spec.yaml:4:" in stderr
+
+
+def test_error_parts_are_bounded() -> None:
+    from costmodel.errors import CostModelError, ErrorCode, SourcePos, excerpt
+
+    assert excerpt("x" * 10) == "x" * 10
+    long = excerpt("a" * 50 + "b" * 1000 + "c" * 50, 80)
+    assert long.startswith("a" * 50) and long.endswith("c" * 20) and "more characters" in long
+    error = CostModelError(
+        ErrorCode.UNKNOWN_OP, "m" * 10**6, pos=SourcePos("f" * 10**5, 1, 2), node="n" * 10**5
+    )
+    assert len(str(error)) < 1200

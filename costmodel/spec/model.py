@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from costmodel.cost.precision import PRECISIONS
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean, excerpt
 from costmodel.spec.checks import check_layer, check_spec
 from costmodel.spec.files import bundled_dir, exists, is_regular_file, parse_yaml_mapping, read_text
@@ -98,8 +99,12 @@ def _reject_reserved_keys(value: Any) -> None:
             _reject_reserved_keys(item)
 
 
-def _validation_error(exc: ValidationError, root: Any, model: type[BaseModel]) -> CostModelError:
-    """Turn pydantic's first error into ours, located in the file."""
+def _validation_error(
+    exc: ValidationError, root: Any, model: type[BaseModel], echo: bool = True
+) -> CostModelError:
+    """Turn pydantic's first error into ours, located in the file. Values are quoted only as a
+    short excerpt, and not at all from a file an `imports:` entry named (`echo` False): that file
+    may not be a block library at all, and its lines are not ours to print."""
     errors = exc.errors()
     # An unknown key usually explains a missing one (a misspelling): report it first.
     err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
@@ -113,7 +118,7 @@ def _validation_error(exc: ValidationError, root: Any, model: type[BaseModel]) -
         choices = [n for n in (parent.model_fields if parent else {}) if n not in ("pos", "file")]
         return CostModelError(
             ErrorCode.UNKNOWN_KEY,
-            f"unknown key '{key}'{did_you_mean(key, choices)}"
+            f"unknown key '{excerpt(key, 40)}'{did_you_mean(key, choices) if echo else ''}"
             + (f" (expected one of: {', '.join(choices)})" if choices else ""),
             pos=pos,
         )
@@ -126,7 +131,7 @@ def _validation_error(exc: ValidationError, root: Any, model: type[BaseModel]) -
     if kind == LIMIT_ERROR:
         return CostModelError(ErrorCode.LIMIT, f"{where}: {err['msg']}", pos=pos)
     got = err.get("input")
-    got_text = f", got {got!r}" if not isinstance(got, (dict, list)) else ""
+    got_text = f", got {excerpt(repr(got), 40)}" if echo and not isinstance(got, (dict, list)) else ""
     return CostModelError(ErrorCode.BAD_VALUE, f"{where}: {err['msg']}{got_text}", pos=pos)
 
 
@@ -162,11 +167,11 @@ def _parse_mapping(text: str, file: str, what: str) -> LocDict:
     return data
 
 
-def _validate(model: type[BaseModel], data: LocDict, **extra: Any) -> Any:
+def _validate(model: type[BaseModel], data: LocDict, echo: bool = True, **extra: Any) -> Any:
     try:
         return model.model_validate({**data, **extra})
     except ValidationError as exc:
-        raise _validation_error(exc, data, model) from None
+        raise _validation_error(exc, data, model, echo) from None
 
 
 def bundled_specs() -> list[Path]:
@@ -219,7 +224,11 @@ def _resolve_import(name: str, spec_dir: Path) -> Path:
 
 def load_blocks(path: Path) -> dict[str, BlockDef]:
     data = _parse_mapping(read_text(path), str(path), "block library")
-    library: BlockLibrary = _validate(BlockLibrary, data)
+    if not isinstance(data.get("blocks"), LocDict):
+        raise CostModelError(
+            ErrorCode.BAD_VALUE, "not a block library: it has no 'blocks:' mapping", pos=data.pos
+        )
+    library: BlockLibrary = _validate(BlockLibrary, data, echo=False)
     return library.blocks
 
 
@@ -228,10 +237,26 @@ def load_spec(path: Path | str) -> Spec:
     return parse_spec(read_text(path), str(path), base_dir=path.parent)
 
 
+def _check_precision_plan(data: LocDict) -> None:
+    """Each `precision:` glob names a known precision (checked here, where the file positions are)."""
+    plan = data.get("precision")
+    if not isinstance(plan, LocDict):
+        return
+    for glob, name in plan.items():
+        if name not in PRECISIONS:
+            raise CostModelError(
+                ErrorCode.BAD_VALUE,
+                f"precision: unknown precision '{excerpt(str(name), 40)}' for '{excerpt(glob, 40)}'"
+                f"{did_you_mean(str(name), PRECISIONS)} (expected one of: {', '.join(PRECISIONS)})",
+                pos=plan.key_pos[glob],
+            )
+
+
 def parse_spec(text: str, file: str = "<spec>", base_dir: Path | None = None) -> Spec:
     """Parse and check a spec's text; raises CostModelError pointing into the file."""
     data = _parse_mapping(text, file, "spec")
     spec: Spec = _validate(Spec, data, file=file)
+    _check_precision_plan(data)
     blocks: dict[str, BlockDef] = {}
     for index, name in enumerate(spec.imports):
         try:
