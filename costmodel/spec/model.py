@@ -258,12 +258,15 @@ def parse_spec(text: str, file: str = "<spec>", base_dir: Path | None = None) ->
     spec: Spec = _validate(Spec, data, file=file)
     _check_precision_plan(data)
     blocks: dict[str, BlockDef] = {}
+    loaded: dict[tuple[str, Path], dict[str, BlockDef]] = {}  # a library named again is read once
     for index, name in enumerate(spec.imports):
         try:
-            library = load_blocks(_resolve_import(name, base_dir or Path(".")))
+            key = (name, base_dir or Path("."))
+            if key not in loaded:
+                loaded[key] = load_blocks(_resolve_import(name, base_dir or Path(".")))
         except CostModelError as exc:
             raise exc.with_context(pos=data["imports"].item_pos[index]) from None
-        blocks.update(library)
+        blocks.update(loaded[key])  # the last import of a block name wins, as before
     blocks.update(spec.blocks)  # a spec's own blocks override imported ones
     spec = spec.model_copy(update={"blocks": blocks})
     check_spec(spec)

@@ -81,7 +81,7 @@ class _Converter:
         if self.count > limits.MAX_VALUES:
             raise CostModelError(
                 ErrorCode.LIMIT,
-                f"document expands to more than {limits.MAX_VALUES} values (alias bomb?)",
+                f"document expands to more than {limits.MAX_VALUES} values (through aliases: an alias bomb?)",
                 pos=_pos(self.file, node),
             )
         if depth > limits.MAX_DEPTH:
@@ -136,32 +136,44 @@ class _Converter:
 
     def _yaml12_plain(self, node: yaml.ScalarNode) -> Any:
         """A plain scalar read as YAML 1.2 says where YAML 1.1 (PyYAML) differs; None when they
-        agree (the constructor reads it)."""
-        text = node.value
-        if _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != node.tag:  # type: ignore[no-untyped-call]
-            return None  # an explicit tag (!!bool maybe): the constructor judges it
-        if node.tag == "tag:yaml.org,2002:bool" and text not in _YAML12_BOOL:
-            return text  # yes, no, on, off, y, n: text in YAML 1.2
-        if len(text) > limits.MAX_NUMBER_CHARS:
+        agree (the constructor reads it). Cheap tests first: most scalars are names."""
+        text, tag = node.value, node.tag
+        if len(text) > limits.MAX_NUMBER_CHARS or not text:
             return None  # a long number literal is E301 below; long text is text
-        if node.tag == "tag:yaml.org,2002:str" and _YAML12_OCTAL.match(text):
-            return int(text[2:], 8)  # 0o17: an integer in YAML 1.2, text in 1.1
+        if tag == "tag:yaml.org,2002:str":
+            if (
+                not text[0].isdigit()
+                and text[0] not in "+-"
+                or not (_YAML12_OCTAL.match(text) or _LEADING_ZERO.match(text))
+            ):
+                return None
+        elif tag == "tag:yaml.org,2002:bool":
+            if text in _YAML12_BOOL:
+                return None
+        elif tag == "tag:yaml.org,2002:int":
+            if _YAML12_INT.match(text) and not _LEADING_ZERO.match(text):
+                return None
+        elif tag != "tag:yaml.org,2002:float" or _YAML12_FLOAT_CORE.match(text):
+            return None
+        if _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != tag:  # type: ignore[no-untyped-call]
+            return None  # an explicit tag (!!bool maybe): the constructor judges it
+        return self._yaml11_difference(text, tag, _pos(self.file, node))
+
+    @staticmethod
+    def _yaml11_difference(text: str, tag: str, pos: SourcePos) -> Any:
+        """The YAML 1.2 reading of a plain scalar that YAML 1.1 reads differently, or the error."""
+        if tag == "tag:yaml.org,2002:bool":
+            return text  # yes, no, on, off, y, n: text in YAML 1.2
         if _LEADING_ZERO.match(text):  # 010 (octal 8 in 1.1) or 018 (text in 1.1): 10 or 18 in 1.2
             raise CostModelError(
                 ErrorCode.BAD_VALUE,
                 f"ambiguous number {text}: YAML 1.1 reads it as octal or text, YAML 1.2 (which "
                 "costmodel follows) as decimal; write it without the leading zero (or 0o... for octal)",
-                pos=_pos(self.file, node),
+                pos=pos,
             )
-        if node.tag not in _NUMBER_TAGS:
-            return None
-        if node.tag == "tag:yaml.org,2002:float":
-            if not _YAML12_FLOAT_CORE.match(text):
-                raise _yaml11_only(text, _pos(self.file, node))
-            return None
-        if not _YAML12_INT.match(text):
-            raise _yaml11_only(text, _pos(self.file, node))
-        return None
+        if tag == "tag:yaml.org,2002:str":
+            return int(text[2:], 8)  # 0o17: an integer in YAML 1.2, text in 1.1
+        raise _yaml11_only(text, pos)
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> LocDict:
         out = LocDict()
@@ -202,6 +214,31 @@ def _yaml11_only(text: str, pos: SourcePos) -> CostModelError:
     )
 
 
+_VALUE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+
+
+def _count_values_first(text: str, file: str) -> None:
+    """Refuse a document of more than limits.MAX_VALUES values before composing it: composing
+    2M scalars took 8.6 s and 678 MB only to be refused after. Without aliases every value takes
+    at least two characters, so only a text longer than twice the limit needs counting; the
+    event stream is counted and left at the first value past the limit (about 0.1 s)."""
+    if len(text) <= 2 * limits.MAX_VALUES:
+        return
+    count = 0
+    try:
+        for event in yaml.parse(text, Loader=_LOADER):
+            if isinstance(event, _VALUE_EVENTS):
+                count += 1
+                if count > limits.MAX_VALUES:
+                    mark = event.start_mark
+                    where = SourcePos(file, mark.line + 1, mark.column + 1) if mark else SourcePos(file, 1, 1)
+                    raise CostModelError(
+                        ErrorCode.LIMIT, f"document has more than {limits.MAX_VALUES} values", pos=where
+                    )
+    except yaml.YAMLError:
+        return  # composing reports it, located
+
+
 def load_yaml_text(text: str, file: str) -> Any:
     """Parse YAML text into LocDict/LocList/scalars; every problem is a CostModelError."""
     if len(text) > limits.MAX_FILE_BYTES:
@@ -210,6 +247,7 @@ def load_yaml_text(text: str, file: str) -> Any:
             f"file is {len(text)} bytes, more than the {limits.MAX_FILE_BYTES} allowed",
             pos=SourcePos(file, 1, 1),
         )
+    _count_values_first(text, file)
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
