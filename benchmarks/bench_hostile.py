@@ -4,7 +4,7 @@ Usage: python benchmarks/bench_hostile.py [--scale 1.0]
 
 Shapes (sizes at scale 1; --scale multiplies them):
 - fanout: one conv feeding n parallel ReLUs (the greedy memory scheduler), `analyze`;
-- diff: two n-node chains, `diff --group-by node` (the alignment);
+- diff: two n-node chains with different layer names, `diff --group-by node` (the alignment);
 - imports: one block library named n times in `imports:`, `validate`;
 - globs: n precision globs over a 1.2 n-node chain, `analyze`;
 - scalars: a file of n scalars (past the value limit: rejected, and how fast).
@@ -55,7 +55,9 @@ def _chain(n: int, tmp: Path, name: str) -> Path:
 
 
 def diff(n: int, tmp: Path) -> Callable[[], object]:
+    """Two n-node chains whose layer names all differ: aligned by kind, not by name."""
     a, b = _chain(n, tmp, "a"), _chain(n, tmp, "b")
+    b.write_text(b.read_text().replace("name: c", "name: d"))
     return lambda: api.diff(str(a), str(b), group_by="node")
 
 
