@@ -13,9 +13,12 @@ from costmodel.commands.analyze import analyze_command
 from costmodel.commands.calibrate import calibrate_command, validate_latency_command
 from costmodel.commands.diff import diff_command
 from costmodel.commands.hw import hw_app
+from costmodel.commands.import_ import import_command
+from costmodel.commands.lut import lut_command
 from costmodel.commands.measure import measure_command
 from costmodel.commands.plot import plot_command
 from costmodel.commands.report import report_command
+from costmodel.commands.search import search_command
 from costmodel.commands.streams import EXIT_BROKEN_PIPE, EXIT_IO_ERROR, prepare_streams, stream_failure
 from costmodel.commands.sweep import sweep_command
 from costmodel.commands.validate import validate_command
@@ -55,9 +58,12 @@ app.command("report")(report_command)
 app.command("plot")(plot_command)
 app.command("sweep")(sweep_command)
 app.command("zoo")(zoo_command)
+app.command("import")(import_command)
 app.command("measure")(measure_command)
 app.command("validate-latency")(validate_latency_command)
 app.command("calibrate")(calibrate_command)
+app.command("search")(search_command)
+app.command("lut")(lut_command)
 app.add_typer(hw_app, name="hw")
 
 

@@ -36,6 +36,8 @@ __all__ = [
     "diff",
     "load_profile",
     "load_spec",
+    "lut",
+    "search",
     "sweep",
 ]
 
@@ -46,6 +48,8 @@ _HOMES = {
     "diff": "costmodel.api",
     "load_spec": "costmodel.api",
     "load_profile": "costmodel.api",
+    "search": "costmodel.api",
+    "lut": "costmodel.api",
     "AnalysisOptions": "costmodel.cost.options",
     "AnalysisResult": "costmodel.cost.analysis",
     "Row": "costmodel.cost.records",
@@ -57,7 +61,7 @@ _HOMES = {
 }
 
 if TYPE_CHECKING:
-    from costmodel.api import analyze, diff, load_profile, load_spec, sweep
+    from costmodel.api import analyze, diff, load_profile, load_spec, lut, search, sweep
     from costmodel.cost.analysis import AnalysisResult
     from costmodel.cost.options import AnalysisOptions
     from costmodel.cost.records import Cost, Row

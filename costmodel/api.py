@@ -13,7 +13,7 @@ docs/api.md walks through an example.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from costmodel.cost.analysis import AnalysisResult
@@ -33,7 +33,11 @@ from costmodel.spec.model import load_spec as _load_spec
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-__all__ = ["OptionValues", "analyze", "diff", "load_profile", "load_spec", "sweep"]
+    from costmodel.design.lut import LutEntry
+    from costmodel.design.session import SearchOutcome
+    from costmodel.design.space import Space
+
+__all__ = ["OptionValues", "analyze", "diff", "load_profile", "load_spec", "lut", "search", "sweep"]
 
 SpecLike = str | os.PathLike[str] | Spec
 HardwareLike = str | os.PathLike[str] | HardwareProfile
@@ -127,6 +131,76 @@ def diff(
     profile_b = load_profile(hw if hw_b is None else hw_b)
     result_b = b if isinstance(b, AnalysisResult) else _analyze(load_spec(b), profile_b, values)
     return build_diff(result_a, result_b, str(group_by))
+
+
+def search(
+    space: str | os.PathLike[str],
+    hw: str | Sequence[str] = DEFAULT_HARDWARE,
+    *,
+    engine: str = "random",
+    trials: int = 1000,
+    seed: int = 0,
+    objectives: Sequence[str] = (),
+    constraints: Sequence[str] = (),
+    target_ms: float | None = None,
+    w: str = "soft",
+    accuracy: str = "proxy",
+    jobs: int = 1,
+    out: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+) -> SearchOutcome:
+    """Search a space as `costmodel search` does (its fast path; docs/search.md).
+
+    space: a search-space file or a bundled space ('mnasnet_mbv2'); hw: one or several bundled
+    profile names or paths (costs on each: 'latency_s@NAME'); engine: random, evolution,
+    exhaustive, nsga2 or tpe; objectives 'METRIC[:min|max]', constraints 'METRIC<=VALUE';
+    target_ms and w ('soft', 'hard' or a number): MnasNet's reward; accuracy: 'proxy', a CSV or
+    'module:function'. With `out`, trials are stored in batches in that directory and
+    `resume=True` continues a search stored there. The result has `.records` (every trial),
+    `.pareto` (the feasible non-dominated trials, best first) and `.trials()` (with the choices
+    spelled out); `costmodel.present.formats.render('search', 'csv'|'json'|'table', result)`
+    writes it as the command does.
+    """
+    from pathlib import Path
+
+    from costmodel.design.engines import make_engine
+    from costmodel.design.run import TrialStore, replay, run_search
+    from costmodel.design.session import SearchOutcome, SearchSettings, build_problem
+
+    hardware = (hw,) if isinstance(hw, str) else tuple(hw)
+    settings = SearchSettings(
+        space=os.fspath(space), hardware=hardware, engine=engine, trials=trials, seed=seed,
+        objectives=tuple(objectives), constraints=tuple(constraints), target_ms=target_ms, w=w,
+        accuracy=accuracy, jobs=jobs,
+    )  # fmt: skip
+    problem = build_problem(settings)
+    store = TrialStore(Path(out)) if out is not None else None
+    if resume and store is None:
+        raise CostModelError(ErrorCode.OPTION, "resume=True needs out= (where the search is stored)")
+    previous = store.start(settings.to_dict(), resume) if store is not None else []
+    directions = ["minimize"] * len(problem.objectives)
+    searcher = make_engine(engine, problem.space, seed + len(previous), directions)
+    replay(problem, searcher, previous)
+    records = list(previous)
+    records += run_search(problem, searcher, trials, done=len(previous), jobs=jobs, store=store)
+    return SearchOutcome(problem, settings, records)
+
+
+def lut(
+    space: str | os.PathLike[str] | Space,
+    hw: HardwareLike = DEFAULT_HARDWARE,
+    **options: Unpack[OptionValues],
+) -> list[LutEntry]:
+    """The latency lookup table of a search space on `hw`, as `costmodel lut` writes it: one
+    entry per (stage, combination of its choices, input shape), the stage analysed alone
+    (`.latency_s`, `.energy_j`, `.params`, `.macs`, `.kernels`, `.row()`). Summing a
+    candidate's entries (`costmodel.design.lut.lookup`) overestimates its latency where
+    tensors stay on chip between stages (docs/search.md)."""
+    from costmodel.design.lut import build_lut
+    from costmodel.design.space import Space, load_space
+
+    loaded = space if isinstance(space, Space) else load_space(os.fspath(space))
+    return build_lut(loaded, load_profile(hw), _options(options))
 
 
 def _options(values: Mapping[str, Any]) -> AnalysisOptions:

@@ -38,6 +38,8 @@ MAX_TENSOR_ELEMENTS = 2**34  # per sample
 # -- analysis options (costmodel/cost/options.py) ------------------------------------------------
 MAX_BATCH = 1_000_000
 MIN_WIDTH, MAX_WIDTH = 0.0, 16.0  # width multiplier in (0, 16]
+MIN_DEPTH_MULT = 0.0  # depth multiplier in (0, 16] (repeats scaled, then MAX_REPEAT)
+MAX_DEPTH_MULT = 16.0
 
 # -- memory schedule (costmodel/cost/memory/) ----------------------------------------------------
 EXACT_SCHEDULE_MAX_KERNELS = 16  # the exact min-peak search is exponential in the kernel count

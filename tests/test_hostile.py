@@ -650,3 +650,10 @@ def test_diff_of_renamed_long_chains_is_fast_and_aligned(tmp_path: Path) -> None
     result: Any = run_diff()
     assert time.perf_counter() - start < 10
     assert result.count(Status.ADDED) == 0 and result.count(Status.REMOVED) == 0
+
+
+def test_fifo_as_onnx_model_is_refused(fifo: Path) -> None:
+    pytest.importorskip("onnx")
+    model = fifo.parent / "m.onnx"
+    os.mkfifo(model)
+    one_error_line(cli("validate", str(model)), "E401")

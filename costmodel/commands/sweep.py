@@ -39,8 +39,13 @@ def sweep_command(
     spec: SpecArg,
     hw: HwOpt = "snapdragon855",
     widths: Annotated[
-        str, typer.Option("--widths", help="Comma-separated width multipliers.")
-    ] = "0.5,0.75,1.0",
+        str | None,
+        typer.Option(
+            "--widths",
+            help="Comma-separated width multipliers; default 0.5,0.75,1.0 (1.0 for an ONNX model).",
+            show_default=False,
+        ),
+    ] = None,
     resolutions: Annotated[
         str | None,
         typer.Option(
@@ -90,7 +95,7 @@ def sweep_command(
         profile = load_profile(hw)
         resolved = resolve(options, profile)
         grid: dict[str, Any] = {
-            "widths": sweeps.parse_widths(widths),
+            "widths": sweeps.parse_widths(widths or sweeps.default_widths(loaded)),
             "resolutions": sweeps.parse_resolutions(resolutions)
             if resolutions
             else sweeps.default_resolutions(loaded),

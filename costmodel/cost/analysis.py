@@ -280,4 +280,5 @@ def _assumptions(planned: Plan, hw: HardwareProfile) -> tuple[str, ...]:
         "(one unit, kernels in sequence)",
         "energy: MACs and ops x energy per op of the precision + DRAM and on-chip bytes x energy "
         "per byte + static power x latency",
+        *planned.graph.notes,
     )

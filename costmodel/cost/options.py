@@ -77,6 +77,14 @@ class AnalysisOptions:
         minimum=0.0,
         maximum=limits.MAX_WIDTH,
     )
+    depth: float = _option(
+        1.0,
+        "Depth multiplier: the repeat count of each block use scaled and rounded up, "
+        "ceil(repeat*depth), as EfficientNet scales depth; single ops (stem, head) and layers marked "
+        "fixed keep theirs.",
+        minimum=0.0,
+        maximum=limits.MAX_DEPTH_MULT,
+    )
     resolution: int | None = _option(
         None,
         "Input resolution (square side in pixels); default: the spec's.",
@@ -113,6 +121,11 @@ class AnalysisOptions:
         "Keep the weights on chip across inferences when they all fit beside the activations "
         "(Edge TPU SRAM, large GPU L2).",
     )
+    allow_unsupported: bool = _option(
+        False,
+        "ONNX models: count ops costmodel cannot map as zero cost (listed in the assumptions) "
+        "instead of failing.",
+    )
 
     def check(self) -> None:
         """Every value within its bounds; a precision a known name (before any work is done)."""
@@ -127,13 +140,23 @@ class AnalysisOptions:
                 ErrorCode.OPTION,
                 f"width must be in ({limits.MIN_WIDTH:g}, {limits.MAX_WIDTH:g}], got {self.width}",
             )
+        if not (limits.MIN_DEPTH_MULT < self.depth <= limits.MAX_DEPTH_MULT) or not math.isfinite(self.depth):
+            raise CostModelError(
+                ErrorCode.OPTION,
+                f"depth must be in ({limits.MIN_DEPTH_MULT:g}, {limits.MAX_DEPTH_MULT:g}], got {self.depth}",
+            )
         self.memory.check()
 
     @property
     def build(self) -> BuildOptions:
         """The options that change the graph itself (batch and precision only change costs)."""
         return BuildOptions(
-            width=self.width, resolution=self.resolution, include_aux=self.include_aux, vars=self.spec_vars
+            width=self.width,
+            resolution=self.resolution,
+            include_aux=self.include_aux,
+            vars=self.spec_vars,
+            depth=self.depth,
+            allow_unsupported=self.allow_unsupported,
         )
 
     @property
@@ -146,10 +169,13 @@ class AnalysisOptions:
         return self.precision or "fp32"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, keys in field order (the JSON outputs' `options`)."""
+        """JSON-ready, keys in field order (the JSON outputs' `options`). `allow_unsupported` only
+        when set: it concerns ONNX models alone, and a spec's JSON stays as it was."""
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if f.name == "allow_unsupported" and not value:
+                continue
             out[f.name] = [list(rule) for rule in value] if f.name == "layer_precision" else value
         return out
 
@@ -182,6 +208,7 @@ class OptionValues(TypedDict, total=False):
     precision: str | None
     layer_precision: Sequence[str | tuple[str, str]]
     width: float
+    depth: float
     resolution: int | None
     fusion: bool
     cache: bool
@@ -189,6 +216,7 @@ class OptionValues(TypedDict, total=False):
     include_aux: bool
     spec_vars: Sequence[str | tuple[str, int | float | bool | str]]
     resident_weights: bool
+    allow_unsupported: bool
 
 
 def option_fields() -> tuple[dataclasses.Field[Any], ...]:

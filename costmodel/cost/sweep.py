@@ -118,11 +118,22 @@ def _parse_list(text: str, what: str, kind: type[float] | type[int]) -> list[Any
     return values
 
 
-def default_resolutions(spec: Spec) -> tuple[int, ...]:
-    """MobileNet's grid, 128 to 224, with the spec's own side added (299 for Inception V3)."""
+def default_resolutions(spec: Spec) -> tuple[int | None, ...]:
+    """MobileNet's grid, 128 to 224, with the spec's own side added (299 for Inception V3); only
+    the model's own for an ONNX model (its graph is fixed)."""
     _, height, width = spec.input
+    if spec.prebuilt is not None:
+        return (height,) if height == width else (None,)
     extra = (height,) if height == width else ()
     return tuple(sorted(set(MOBILENET_RESOLUTIONS + extra)))
+
+
+DEFAULT_WIDTHS = "0.5,0.75,1.0"
+
+
+def default_widths(spec: Spec) -> str:
+    """The widths a sweep tries when none are given: 1.0 alone for an ONNX model (fixed graph)."""
+    return "1.0" if spec.prebuilt is not None else DEFAULT_WIDTHS
 
 
 def check_grid(

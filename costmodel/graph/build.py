@@ -31,7 +31,11 @@ __all__ = ["BuildOptions", "Graph", "Node", "build_graph", "with_resolution"]
 
 
 def build_graph(spec: Spec, options: BuildOptions = BuildOptions()) -> Graph:
-    """The spec's primitive-op graph under `options`, with a shape on every node."""
+    """The spec's primitive-op graph under `options`, with a shape on every node (an ONNX model's
+    spec hands back its imported graph: costmodel/onnx/load.py)."""
+    if spec.prebuilt is not None:
+        graph: Graph = spec.prebuilt(options)
+        return graph
     input_shape = checked_input_shape(spec, options)
     builder = GraphBuilder(spec, options)
     first_pos = spec.stages[next(iter(spec.stages))][0].pos
@@ -76,7 +80,7 @@ def with_resolution(graph: Graph, resolution: int | None) -> Graph:
     width once); otherwise the spec is expanded again.
     """
     options = replace(graph.options, resolution=resolution)
-    if graph.reads_spatial:
+    if graph.reads_spatial or graph.spec.prebuilt is not None:
         return build_graph(graph.spec, options)
     input_shape = checked_input_shape(graph.spec, options)
     by_name: dict[str, Node] = {}

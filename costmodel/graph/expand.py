@@ -9,37 +9,13 @@ from typing import Any
 from costmodel import limits, ops
 from costmodel.errors import CostModelError, ErrorCode, SourcePos, did_you_mean
 from costmodel.graph.model import BuildOptions, Node
+from costmodel.graph.multipliers import depth_scaled, vars_with_overrides
 from costmodel.graph.naming import Scope, is_word, keyed_layers, resolve_input
 from costmodel.graph.shapes import SPATIAL_NAMES, infer_shape, shape_vars
 from costmodel.ops.attrs import AttrError, parse_attr
 from costmodel.ops.registry import OpType, Shape
 from costmodel.spec import expr
 from costmodel.spec.schema import NONE_WORDS, BlockDef, Layer, Spec
-
-
-def _with_overrides(spec: Spec, overrides: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
-    """The spec's vars with some set to other values: only vars the spec declares, each to a value
-    of the same kind (a number for a number, true/false for a flag, text for text)."""
-    merged = dict(spec.vars)
-    for name, value in overrides:
-        if name not in spec.vars:
-            known = ", ".join(sorted(spec.vars)) or "none"
-            raise CostModelError(
-                ErrorCode.OPTION,
-                f"--set {name}: the spec has no var '{name}'{did_you_mean(name, spec.vars)} "
-                f"(its vars: {known})",
-            )
-        old = spec.vars[name]
-        kinds = (bool,) if isinstance(old, bool) else (str,) if isinstance(old, str) else (int, float)
-        if not isinstance(value, kinds) or (kinds != (bool,) and isinstance(value, bool)):
-            raise CostModelError(
-                ErrorCode.OPTION, f"--set {name}: expected a value like {old!r}, got {value!r}"
-            )
-        merged[name] = value
-    try:
-        return Spec._width_divisor(merged)  # the spec's own check of the divisor
-    except ValueError as exc:
-        raise CostModelError(ErrorCode.OPTION, f"--set: {exc}") from None
 
 
 class GraphBuilder:
@@ -51,7 +27,7 @@ class GraphBuilder:
         self.by_name: dict[str, Node] = {}
         self.keyed_blocks: dict[str, list[tuple[str, Layer]]] = {}
         self.nodes: list[Node] = []
-        self.vars: dict[str, Any] = {**_with_overrides(spec, options.vars), "width": options.width}
+        self.vars: dict[str, Any] = {**vars_with_overrides(spec, options.vars), "width": options.width}
         self.divisor = int(self.vars.get("width_divisor", 8))
         self.visits = 0
         self.reads_spatial = False
@@ -168,6 +144,8 @@ class GraphBuilder:
                 outputs[key] = previous  # a skipped layer passes on the layer before it
                 continue
             repeat = self.repeat_count(layer, env, node_name)
+            if scope.top_level and layer.block is not None and not layer.fixed:
+                repeat = self.scale_depth(repeat, layer, node_name)
             stage = stage_of.get(key, "")
             outputs[key] = previous = self.expand_repeats(
                 layer, node_name, in_nodes, repeat, scope, env, stage
@@ -215,6 +193,19 @@ class GraphBuilder:
                 node=node_name,
             )
         return repeat
+
+    def scale_depth(self, repeat: int, layer: Layer, node_name: str) -> int:
+        """A block use's repeat count under the depth multiplier (`depth_scaled`), checked."""
+        scaled = depth_scaled(repeat, self.options.depth)
+        if scaled > limits.MAX_REPEAT:
+            raise CostModelError(
+                ErrorCode.LIMIT,
+                f"repeat {repeat} x depth {self.options.depth:g} = {scaled} is larger than the limit "
+                f"{limits.MAX_REPEAT}",
+                pos=layer.pos,
+                node=node_name,
+            )
+        return scaled
 
     def expand_repeats(
         self,

@@ -22,6 +22,8 @@ class BuildOptions:
     resolution: int | None = None  # square input side; None keeps the spec's input
     include_aux: bool = False  # build the spec's training-only auxiliary heads too
     vars: tuple[tuple[str, Any], ...] = ()  # spec vars given other values (--set NAME=VALUE)
+    depth: float = 1.0  # block-use repeats scaled by ceil(repeat * depth) (EfficientNet)
+    allow_unsupported: bool = False  # ONNX ops with no costmodel op count as zero instead of failing
 
 
 @dataclass(slots=True)
@@ -53,6 +55,8 @@ class Graph:
     # Whether any expression read the spatial size (in_h, in_w). If none did, the nodes and their
     # attributes cannot depend on the resolution, and `with_resolution` only re-infers shapes.
     reads_spatial: bool = True
+    # What the analysis must say about how the graph was made (an ONNX model's ops counted as zero).
+    notes: tuple[str, ...] = ()
 
     def node(self, name: str) -> Node:
         return self.by_name[name]

@@ -1,5 +1,5 @@
 """Every output format costmodel writes, in one registry: per kind of output (analysis, diff,
-report, sweep, plot), its format names and the function that renders each.
+report, sweep, plot, search, lut), its format names and the function that renders each.
 
 The CLI builds its `--format` choices from `formats_for(kind)` and renders with `render(kind, fmt,
 payload, **kw)`; nothing else lists format names. The renderers themselves stay in their modules
@@ -34,13 +34,15 @@ from costmodel.present.report_formats import REPORT_RENDERERS
 if TYPE_CHECKING:
     from costmodel.cost.analysis import AnalysisResult
     from costmodel.cost.sweep import SweepPoint
+    from costmodel.design.lut import LutTable
+    from costmodel.design.session import SearchOutcome
     from costmodel.hw.profile import HardwareProfile
     from costmodel.present.compare import DiffResult
     from costmodel.present.report import ReportTable
 
 Media = Literal["rich", "text", "bytes"]
 Rendered = RenderableType | bytes  # str (a text document) is a RenderableType
-KINDS = ("analysis", "diff", "report", "sweep", "plot")
+KINDS = ("analysis", "diff", "report", "sweep", "plot", "search", "lut")
 MACHINE_FORMATS = ("csv", "json")  # exact numbers under unit-suffixed keys, in every kind
 TEXT_WIDTH = 200  # columns of a rich table written to a file (as `sweep -o table.txt` always did)
 
@@ -162,6 +164,36 @@ def _plot(fmt: str) -> Callable[..., Rendered]:
     return render
 
 
+def _search_table(outcome: SearchOutcome) -> RenderableType:
+    from costmodel.design.report import pareto_table
+
+    return pareto_table(outcome.problem, outcome.pareto, len(outcome.records))
+
+
+def _search_csv(outcome: SearchOutcome) -> str:
+    from costmodel.design.session import trials_csv
+
+    return trials_csv(outcome.problem, outcome.records)
+
+
+def _search_json(outcome: SearchOutcome) -> str:
+    from costmodel.design.session import trials_json
+
+    return trials_json(outcome.problem, outcome.settings, outcome.records)
+
+
+def _lut_csv(table: LutTable) -> str:
+    from costmodel.design.lut import lut_csv
+
+    return lut_csv(table.entries)
+
+
+def _lut_json(table: LutTable) -> str:
+    from costmodel.design.lut import lut_json
+
+    return lut_json(table.space, table.hw, table.entries)
+
+
 def _registry() -> dict[str, dict[str, Format]]:
     formats = [
         Format("table", "analysis", "rich", _analysis_table),
@@ -173,6 +205,11 @@ def _registry() -> dict[str, dict[str, Format]]:
         Format("csv", "sweep", "text", _sweep_csv),
         Format("json", "sweep", "text", _sweep_json),
         *(Format(name, "plot", "bytes", _plot(name)) for name in PLOT_FORMATS),
+        Format("table", "search", "rich", _search_table),  # the Pareto set
+        Format("csv", "search", "text", _search_csv),  # every trial
+        Format("json", "search", "text", _search_json),
+        Format("csv", "lut", "text", _lut_csv),
+        Format("json", "lut", "text", _lut_json),
     ]
     registry: dict[str, dict[str, Format]] = {kind: {} for kind in KINDS}
     for f in formats:
@@ -207,10 +244,11 @@ def get_format(kind: str, fmt: str) -> Format:
 
 
 def render(kind: str, fmt: str, payload: Any, **kw: Any) -> Rendered:
-    """Render `payload` (an AnalysisResult, DiffResult, ReportTable, sweep points, or what a plot
-    shows) in format `fmt` of `kind`. Keywords, all optional: analysis: group_by, top, fit; diff:
-    only_changed, fit; sweep: title, meta (the JSON's top-level keys), fit; plot: hw, group_by
-    (roofline), title (sweep). `fit` (a TableFit) shapes the tables of the "table" formats."""
+    """Render `payload` (an AnalysisResult, DiffResult, ReportTable, sweep points, what a plot
+    shows, a SearchOutcome or a LutTable) in format `fmt` of `kind`. Keywords, all optional:
+    analysis: group_by, top, fit; diff: only_changed, fit; sweep: title, meta (the JSON's
+    top-level keys), fit; plot: hw, group_by (roofline), title (sweep); search, lut: none.
+    `fit` (a TableFit) shapes the tables of the "table" formats."""
     return get_format(kind, fmt).render(payload, **kw)
 
 

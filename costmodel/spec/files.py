@@ -93,6 +93,22 @@ def was_read(path: Path) -> bool:
     return False
 
 
+def refuse_special_file(path: Path) -> None:
+    """E401 for a name that exists but is not a regular file (a FIFO blocks whoever opens it, a
+    device never ends): for readers of their own, such as the ONNX reader (costmodel/onnx/),
+    whose models are larger than the size limit of `read_bytes`."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return  # missing or unreadable: the reader says so
+    if not stat.S_ISREG(mode):
+        raise CostModelError(
+            ErrorCode.FILE,
+            f"cannot read {excerpt(str(path))}: {_kind(mode)}, not a regular file",
+            pos=SourcePos(excerpt(str(path)), 1, 1),
+        )
+
+
 def read_bytes(path: Path) -> bytes:
     """The bytes of a regular file of at most limits.MAX_FILE_BYTES; anything else is E401/E301.
     The kind is checked before opening (opening a FIFO blocks) and again on the open file (the

@@ -233,7 +233,13 @@ def load_blocks(path: Path) -> dict[str, BlockDef]:
 
 
 def load_spec(path: Path | str) -> Spec:
+    """The spec in a YAML file, or an ONNX model (`.onnx`) as a spec with its graph prebuilt
+    (costmodel/onnx/load.py), so every command that takes a spec takes a model."""
     path = Path(path)
+    if path.suffix.lower() == ".onnx":
+        from costmodel.onnx.load import load_onnx_spec
+
+        return load_onnx_spec(path)
     return parse_spec(read_text(path), str(path), base_dir=path.parent)
 
 

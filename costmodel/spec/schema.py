@@ -8,12 +8,14 @@ cannot (op names, attributes, block arguments).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictBool,
     StrictInt,
     field_validator,
@@ -83,6 +85,15 @@ class Defaults(_Strict):
     act: str = "none"
 
 
+class Accuracy(_Strict):
+    """A published accuracy of the model the spec describes (ImageNet-1K top-1, %), with its source."""
+
+    top1: float = Field(ge=0, le=100)
+    top5: float | None = Field(default=None, ge=0, le=100)
+    source: str  # where the number is published (a paper's table, a weights release)
+    dataset: str = "ImageNet-1K val"
+
+
 class Spec(_Strict):
     """A whole architecture spec after validation (imports already merged into `blocks`)."""
 
@@ -91,6 +102,7 @@ class Spec(_Strict):
     title: str = ""
     source: str = ""
     notes: str = ""
+    accuracy: Accuracy | None = None  # published, never computed: the search's proxy fits these
     input: tuple[StrictInt, StrictInt, StrictInt]  # [3, true, 224] is not [3, 1, 224]
     defaults: Defaults = Defaults()
     vars: dict[str, Scalar] = {}
@@ -101,6 +113,18 @@ class Spec(_Strict):
     # Training-only heads (auxiliary classifiers): left out of inference cost unless asked for.
     aux: dict[str, list[Layer]] = {}
     file: str = ""
+    # A graph made elsewhere (an ONNX model, costmodel/onnx/load.py): build_graph calls it with the
+    # build options instead of expanding the stages. Private: no file can set it.
+    _prebuilt: Callable[[Any], Any] | None = PrivateAttr(default=None)
+
+    @property
+    def prebuilt(self) -> Callable[[Any], Any] | None:
+        """The (BuildOptions) -> Graph function of a spec whose graph is given, else None."""
+        return self._prebuilt
+
+    def attach_graph(self, build: Callable[[Any], Any]) -> None:
+        """Make `build` (BuildOptions -> Graph) this spec's graph (a spec read from an ONNX file)."""
+        self._prebuilt = build
 
     @field_validator("input")
     @classmethod

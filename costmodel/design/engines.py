@@ -1,0 +1,235 @@
+"""Search engines, all with one ask/tell interface so that the driver (design/run.py) can batch,
+parallelise, store and resume any of them:
+
+- exhaustive: every candidate in order (small spaces);
+- random: distinct candidates drawn uniformly;
+- evolution: regularized ("aging") evolution, Real et al., AAAI 2019, Algorithm 1: a population of
+  P, each step samples S of it, mutates the best of the sample (one decision to another value),
+  adds the child and removes the *oldest* member;
+- nsga2, tpe: Optuna's samplers (Deb et al. 2002; Bergstra et al. 2011) through `study.ask/tell`,
+  each decision a categorical parameter (the index of its value).
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import math
+import random
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
+
+from costmodel.design.space import Candidate, Space
+from costmodel.errors import CostModelError, ErrorCode
+
+ENGINES = ("random", "evolution", "exhaustive", "nsga2", "tpe")
+MAX_EXHAUSTIVE = 10_000_000
+
+
+class Engine(Protocol):
+    def ask(self, count: int) -> list[Candidate]:
+        """Up to `count` candidates to evaluate next (fewer, or none, when the space is spent)."""
+
+    def tell(self, candidate: Candidate, fitness: float, keys: tuple[float, ...]) -> None:
+        """A finished trial: its scalar fitness (maximised) and objective keys (minimised)."""
+
+
+class RandomEngine:
+    """Distinct candidates drawn uniformly at random."""
+
+    def __init__(self, space: Space, seed: int) -> None:
+        self.sizes = [len(d.values) for d in space.decisions]
+        self.size = space.size
+        self.rng = random.Random(seed)
+        self.seen: set[Candidate] = set()
+
+    def draw(self) -> Candidate:
+        # One random integer below the space's size, split in mixed radix: uniform over the
+        # candidates like a draw per decision, at one call to the generator instead of one each.
+        value = self.rng.randrange(self.size)
+        chosen = []
+        for n in reversed(self.sizes):
+            value, index = divmod(value, n)
+            chosen.append(index)
+        return tuple(reversed(chosen))
+
+    def ask(self, count: int) -> list[Candidate]:
+        out: list[Candidate] = []
+        attempts = 0
+        while len(out) < count and len(self.seen) < self.size and attempts < 100 * count:
+            attempts += 1
+            candidate = self.draw()
+            if candidate not in self.seen:
+                self.seen.add(candidate)
+                out.append(candidate)
+        return out
+
+    def tell(self, candidate: Candidate, fitness: float, keys: tuple[float, ...]) -> None:
+        self.seen.add(candidate)
+
+
+class ExhaustiveEngine:
+    """Every candidate, in index order."""
+
+    def __init__(self, space: Space) -> None:
+        if space.size > MAX_EXHAUSTIVE:
+            raise CostModelError(
+                ErrorCode.LIMIT,
+                f"the space has {space.size:,} candidates; exhaustive search takes at most "
+                f"{MAX_EXHAUSTIVE:,} (use --engine random, evolution or nsga2)",
+            )
+        self.iterator: Iterator[tuple[int, ...]] = itertools.product(
+            *(range(len(d.values)) for d in space.decisions)
+        )
+        self.seen: set[Candidate] = set()
+
+    def ask(self, count: int) -> list[Candidate]:
+        out = []
+        for candidate in self.iterator:
+            if candidate not in self.seen:
+                out.append(candidate)
+            if len(out) == count:
+                break
+        return out
+
+    def tell(self, candidate: Candidate, fitness: float, keys: tuple[float, ...]) -> None:
+        self.seen.add(candidate)
+
+
+class EvolutionEngine:
+    """Regularized evolution (Real et al. 2019): tournament of `sample` from an aging population."""
+
+    def __init__(self, space: Space, seed: int, population: int = 64, sample: int = 16) -> None:
+        self.sizes = [len(d.values) for d in space.decisions]
+        self.rng = random.Random(seed)
+        self.random = RandomEngine(space, seed + 1)
+        self.population_size, self.sample = population, sample
+        self.population: collections.deque[tuple[Candidate, float]] = collections.deque()
+        self.seen: set[Candidate] = set()
+        self.pending = 0
+
+    def mutate(self, parent: Candidate) -> Candidate:
+        child = list(parent)
+        movable = [i for i, n in enumerate(self.sizes) if n > 1]
+        index = self.rng.choice(movable)
+        child[index] = self.rng.choice([v for v in range(self.sizes[index]) if v != parent[index]])
+        return tuple(child)
+
+    def ask(self, count: int) -> list[Candidate]:
+        filling = max(0, self.population_size - len(self.population) - self.pending)
+        out = self.random.ask(min(count, filling)) if filling else []
+        while len(out) < count and self.population:
+            members = self.rng.sample(list(self.population), min(self.sample, len(self.population)))
+            child = self.mutate(max(members, key=lambda m: m[1])[0])
+            for _ in range(20):  # prefer an unseen child; a few retries keep the trials distinct
+                if child not in self.seen:
+                    break
+                child = self.mutate(child)
+            self.seen.add(child)
+            out.append(child)
+        if not out and not self.population:
+            out = self.random.ask(count)
+        self.pending += len(out)
+        return out
+
+    def tell(self, candidate: Candidate, fitness: float, keys: tuple[float, ...]) -> None:
+        self.pending = max(0, self.pending - 1)
+        self.seen.add(candidate)
+        self.random.seen.add(candidate)
+        self.population.append((candidate, fitness))
+        if len(self.population) > self.population_size:
+            self.population.popleft()  # the oldest dies, not the worst: the "regularized" part
+
+
+class OptunaEngine:
+    """NSGA-II or TPE from Optuna through ask/tell; the study may live in a storage (--storage)."""
+
+    def __init__(
+        self,
+        space: Space,
+        kind: str,
+        seed: int,
+        directions: list[str],
+        storage: Any = None,
+        study_name: str = "",
+    ) -> None:
+        optuna = import_optuna()
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        sampler = (
+            optuna.samplers.NSGAIISampler(seed=seed)
+            if kind == "nsga2"
+            else optuna.samplers.TPESampler(seed=seed, multivariate=True)
+        )
+        self.study = optuna.create_study(
+            directions=directions if kind == "nsga2" else directions[:1],
+            sampler=sampler,
+            storage=storage,
+            study_name=study_name or None,
+            load_if_exists=True,
+        )
+        # One parameter per stage (its decisions' indices in mixed radix) and per multiplier:
+        # Optuna's cost grows with the parameters of a trial (7 instead of 28 for mnasnet_mbv2,
+        # about 4x faster), and a stage's choices cross over and mutate together, MnasNet's
+        # per-stage block.
+        self.genes = list(space.stage_groups().items())
+        self.radices = [[len(space.decisions[i].values) for i in indices] for _, indices in self.genes]
+        self.distributions = {
+            name: optuna.distributions.CategoricalDistribution(list(range(math.prod(radix))))
+            for (name, _), radix in zip(self.genes, self.radices, strict=True)
+        }
+        self.width = len(space.decisions)
+        self.kind = kind
+        self.trials: dict[Candidate, list[Any]] = {}
+
+    def ask(self, count: int) -> list[Candidate]:
+        out = []
+        for _ in range(count):
+            trial = self.study.ask(self.distributions)
+            params = trial.params  # a deep copy on every access: taken once
+            candidate = self.decode(params)
+            self.trials.setdefault(candidate, []).append(trial)
+            out.append(candidate)
+        return out
+
+    def decode(self, params: dict[str, Any]) -> Candidate:
+        """The candidate of a trial's parameters (each gene's index split in mixed radix)."""
+        chosen = [0] * self.width
+        for (name, indices), radix in zip(self.genes, self.radices, strict=True):
+            value = int(params[name])
+            for i, n in zip(reversed(indices), reversed(radix), strict=True):
+                value, chosen[i] = divmod(value, n)
+        return tuple(chosen)
+
+    def tell(self, candidate: Candidate, fitness: float, keys: tuple[float, ...]) -> None:
+        pending = self.trials.get(candidate)
+        if not pending:
+            return  # a trial replayed from the file of a resumed run: the storage has it
+        trial = pending.pop(0)
+        values = list(keys) if self.kind == "nsga2" else [keys[0]]
+        self.study.tell(trial, values)
+
+
+def import_optuna() -> Any:
+    try:
+        import optuna
+    except ImportError:
+        raise CostModelError(
+            ErrorCode.OPTION, "--engine nsga2/tpe and --storage need Optuna: pip install 'costmodel[search]'"
+        ) from None
+    return optuna
+
+
+def make_engine(
+    name: str, space: Space, seed: int, directions: list[str], storage: Any = None, study_name: str = ""
+) -> Engine:
+    """The engine called `name`."""
+    makers: dict[str, Callable[[], Engine]] = {
+        "random": lambda: RandomEngine(space, seed),
+        "evolution": lambda: EvolutionEngine(space, seed),
+        "exhaustive": lambda: ExhaustiveEngine(space),
+        "nsga2": lambda: OptunaEngine(space, "nsga2", seed, directions, storage, study_name),
+        "tpe": lambda: OptunaEngine(space, "tpe", seed, directions, storage, study_name),
+    }
+    if name not in makers:
+        raise CostModelError(ErrorCode.OPTION, f"unknown engine '{name}' (engines: {', '.join(ENGINES)})")
+    return makers[name]()
