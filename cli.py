@@ -12,6 +12,7 @@ import typer
 from costmodel.commands.analyze import analyze_command
 from costmodel.commands.calibrate import calibrate_command, validate_latency_command
 from costmodel.commands.diff import diff_command
+from costmodel.commands.generate import generate_command
 from costmodel.commands.hw import hw_app
 from costmodel.commands.import_ import import_command
 from costmodel.commands.lut import lut_command
@@ -57,6 +58,7 @@ app.command("diff")(diff_command)
 app.command("report")(report_command)
 app.command("plot")(plot_command)
 app.command("sweep")(sweep_command)
+app.command("generate")(generate_command)
 app.command("zoo")(zoo_command)
 app.command("import")(import_command)
 app.command("measure")(measure_command)

@@ -25,6 +25,9 @@ MAX_CHANNELS = 65_536  # channels, kernel sizes, groups: anything larger is a ty
 MAX_INT = MAX_CHANNELS  # any integer attribute
 MAX_PADDING = 16_384
 MAX_SPATIAL = 16_384  # pixels a side of the input (and of --resolution)
+MAX_RANK = 8  # axes of a tensor (a shape, a permutation)
+MAX_VOCAB = 1_048_576  # embedding rows: 256k vocabularies (Gemma) with room to spare
+MAX_SEQUENCE = 1_048_576  # tokens of an input or positions of a KV cache: 1M-token contexts
 
 # -- graph expansion (costmodel/graph/) ------------------------------------------------------------
 # 250k nodes is 100x NASNet-A Large and is reached in ~2 s with ~100 MB; 1M took 8 s and 360 MB

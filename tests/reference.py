@@ -30,6 +30,22 @@ EXACT: dict[str, tuple[int, int, str]] = {
     "resnet50": (25_557_032, 4_089_184_256, "torchvision resnet50"),
     "vgg16": (138_357_544, 15_470_264_320, "torchvision vgg16"),
     "alexnet": (61_100_840, 714_188_480, "torchvision alexnet"),
+    # Transformers and hybrids: MACs include the attention matmuls (torch.utils.flop_counter with the
+    # math attention backend, FLOPs / 2; ../shared/REFERENCES.md section 1).
+    "convnext_tiny": (28_589_128, 4_455_531_264, "torchvision convnext_tiny"),
+    "vit_b_16": (86_567_656, 17_563_828_224, "torchvision vit_b_16"),
+    "swin_t": (28_288_354, 4_490_566_656, "torchvision swin_t"),
+    "mobilevit_s": (5_578_632, 2_000_831_488, "timm mobilevit_s at 256x256"),
+    # prefill of 1,024 tokens: block linears 12 d^2 n L + attention 2 n^2 d L + LM head n d V
+    "gpt2": (124_439_808, 145_824_153_600, "GPT-2 small, hand count checked with a torch GPT-2"),
+}
+
+# One GPT-2 decode step at context 1,024: L (12 d^2 + 2 x 1,024 d) + d V MACs (same source).
+GPT2_DECODE_CTX1024 = (124_439_808, 142_406_400)
+
+# Specs whose reference is a parameter count only.
+PARAMS_ONLY: dict[str, tuple[int, str]] = {
+    "llama2_7b": (6_738_415_616, "Llama-2-7B (32 layers, d 4,096, FFN 11,008, vocab 32,000, untied head)"),
 }
 
 # Models without a torchvision counterpart: published (params, MAdds), to be met within 2%.

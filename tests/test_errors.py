@@ -58,7 +58,13 @@ CASES = {
     "negative_channels": (HEAD + "    - {op: conv2d, out: -8, kernel: 3}\n", "E106", 6),
     "fractional_channels": (HEAD + "    - {op: conv2d, out: 'in_channels / 2', kernel: 3}\n", "E106", 6),
     "kernel_larger_than_input": (HEAD + "    - {op: conv2d, out: 8, kernel: 64, padding: 0}\n", "E203", 6),
-    "linear_on_feature_map": (HEAD + "    - {op: linear, out: 10}\n", "E203", 6),
+    # linear now acts on the last axis of any tensor (issue 12); an axis outside the rank is an error
+    "axis_outside_rank": (HEAD + "    - {op: softmax, axis: 3}\n", "E203", 6),
+    "no_broadcast": (
+        HEAD + "    - {op: conv2d, out: 8, kernel: 1}\n    - {op: add, inputs: [input, conv2d]}\n",
+        "E203",
+        7,
+    ),
     # YAML booleans are not numbers: pydantic's lax mode would read these as 1
     "boolean_input_side": (
         "version: 1\nname: t\ninput: [3, true, 32]\nstages:\n  s1:\n    - {op: relu}\n",

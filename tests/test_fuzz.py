@@ -908,8 +908,9 @@ ATTACKS: dict[str, tuple[str, list[str], str, int | None]] = {
         "E106",
         3,
     ),
-    "input_two_dims": (
-        "version: 1\nname: t\ninput: [3, 32]\nstages:\n  s1:\n    - {op: relu}\n",
+    # any rank from 1 to 8 is an input now ([tokens], [tokens, dim], [C, H, W]); nine is not
+    "input_nine_dims": (
+        "version: 1\nname: t\ninput: [1, 1, 1, 1, 1, 1, 1, 1, 1]\nstages:\n  s1:\n    - {op: relu}\n",
         [],
         "E106",
         3,

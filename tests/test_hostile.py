@@ -268,7 +268,7 @@ def _profile_with(tmp_path: Path, old: str, new: str) -> Path:
     ("old", "new", "says"),
     [
         ("version: 1", "version: 9", "unsupported profile version"),
-        ("  fp32:", "  fp8:", "unknown precision 'fp8'"),
+        ("  fp32:", "  fp9:", "unknown precision 'fp9'"),
         ("sources:", "sources: {}\nold_sources:", "a profile needs sources"),
     ],
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import ARCHSPECS, run
-from reference import EXACT, MBV3_LARGE_075, PUBLISHED
+from reference import EXACT, GPT2_DECODE_CTX1024, MBV3_LARGE_075, PARAMS_ONLY, PUBLISHED
 
 
 @pytest.mark.parametrize("name", sorted(EXACT))
@@ -27,6 +27,19 @@ def test_width_075_matches_torchvision_width_mult(sd855) -> None:
     assert (total.params, total.macs) == MBV3_LARGE_075
 
 
+@pytest.mark.parametrize("name", sorted(PARAMS_ONLY))
+def test_exact_params(name: str, sd855) -> None:
+    params, source = PARAMS_ONLY[name]
+    assert run(name, sd855).total.params == params, source
+
+
+def test_gpt2_prefill_and_decode_phases(sd855) -> None:
+    prefill = run("gpt2", sd855, phase="prefill", context=1024).total
+    assert (prefill.params, prefill.macs) == EXACT["gpt2"][:2]
+    decode = run("gpt2", sd855, phase="decode", context=1024).total
+    assert (decode.params, decode.macs) == GPT2_DECODE_CTX1024
+
+
 def test_every_bundled_spec_has_a_reference() -> None:
     bundled = {p.stem for p in ARCHSPECS.glob("*.yaml")}
-    assert bundled == set(EXACT) | set(PUBLISHED)
+    assert bundled == set(EXACT) | set(PUBLISHED) | set(PARAMS_ONLY)

@@ -25,6 +25,17 @@ from costmodel.cost.options import AnalysisOptions, OptionInfo, option_fields
 from costmodel.cost.precision import PRECISIONS
 
 Precision = Enum("Precision", {p: p for p in PRECISIONS}, type=str)  # type: ignore[misc]
+_CHOICES: dict[tuple[str, ...], Any] = {PRECISIONS: Precision}
+
+
+def _choice_type(field: dataclasses.Field[Any]) -> Any:
+    """The Enum Typer shows for a field's choices (Precision for the precisions)."""
+    choices = _info(field).choices
+    if choices not in _CHOICES:
+        title = "".join(part.title() for part in field.name.split("_"))
+        _CHOICES[choices] = Enum(title, {c: c for c in choices}, type=str)
+    return _CHOICES[choices]
+
 
 _GENERATED = ("options", "options_b", "option_sets")
 
@@ -55,7 +66,7 @@ def _base_type(field: dataclasses.Field[Any]) -> tuple[Any, Callable[[Any], Any]
     if parse is not None:  # a tuple of items, each given as one string ('stem.*=fp32')
         return list[str], lambda texts: tuple(parse(t) for t in texts or ())
     if _info(field).choices:
-        return Precision, lambda value: value.value if isinstance(value, Enum) else value
+        return _choice_type(field), lambda value: value.value if isinstance(value, Enum) else value
     args = [a for a in typing.get_args(hint) if a is not type(None)]
     return (args[0] if args else hint), lambda value: value
 

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from costmodel.cost.counting import NodeCount, count_nodes
+from costmodel.cost.footprint import Footprint, check_fits, footprint
 from costmodel.cost.memory import MemoryPlan, plan_memory
 from costmodel.cost.options import AnalysisOptions, resolve
-from costmodel.cost.precision import PrecisionPlan, compute_precision
+from costmodel.cost.precision import PrecisionPlan
 from costmodel.cost.records import Row as Row  # re-exported: Row lived here
 from costmodel.cost.records import group_row
 from costmodel.cost.roofline import estimate
@@ -33,8 +34,9 @@ from costmodel.spec.model import Spec
 CONVENTIONS = (
     "params: learnable parameters (conv/linear weights and biases, BN gamma and beta), "
     "torchvision's convention",
-    "MACs: multiply-accumulates of conv (incl. grouped/depthwise) and linear layers, batch "
-    "included; a bias add is not a MAC; FLOPs would be 2 x MACs + ops",
+    "MACs: multiply-accumulates of conv (incl. grouped/depthwise), linear layers and matmuls of two "
+    "activations (attention's QK^T and softmax(.)V), batch included; a bias add is not a MAC; "
+    "FLOPs would be 2 x MACs + ops",
     "ops: other arithmetic (activations, unfolded BN, add, mul, pooling), counted per element",
     "bytes: elements x bytes per element of the precision; intensity = MACs per DRAM byte",
     "peak activation memory: largest sum of live tensors over the kernel schedule",
@@ -64,6 +66,8 @@ class AnalysisResult:
     min_peak_activation_bytes: int  # in the best order found
     min_peak_exact: bool
     precision_plan: str
+    # Weights + KV cache + peak activations (not in the JSON: its KV part is in `assumptions`).
+    footprint: Footprint = Footprint(0, 0, 0)
     total: Row = field(init=False)
 
     def __post_init__(self) -> None:
@@ -195,7 +199,10 @@ def plan(
     """
     options = resolve(options, hw)
     precisions = PrecisionPlan(
-        options.compute_precision, options.layer_precision + tuple(spec.precision.items())
+        options.compute_precision,
+        options.layer_precision + tuple(spec.precision.items()),
+        options.act_precision,
+        options.kv_precision,
     )
     precisions.check()
     build = options.build
@@ -210,7 +217,7 @@ def plan(
     else:
         graph = build_graph(spec, build)
     counts = count_nodes(graph, options.batch, precisions)
-    for precision in sorted({compute_precision(c.precision) for c in counts}):
+    for precision in sorted({c.compute for c in counts}):
         hw.precision(precision)
     memory = plan_memory(
         counts,
@@ -225,6 +232,8 @@ def plan(
 def _analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> AnalysisResult:
     planned = plan(spec, hw, options)
     counts, memory = planned.counts, planned.memory
+    used = footprint(counts, memory.min_peak_bytes)
+    check_fits(used, hw)
     costs = estimate(counts, memory.traffic, hw)
     rows = tuple(
         [
@@ -244,12 +253,13 @@ def _analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions) -> Analy
         input_shape=(planned.options.batch, *planned.graph.input_shape),
         nodes=rows,
         node_keys=tuple([_grouping_keys(count) for count in counts]),
-        assumptions=_assumptions(planned, hw),
+        assumptions=_assumptions(planned, hw) + ((used.describe(),) if used.kv_cache_bytes else ()),
         kernels=len(memory.kernels),
         peak_activation_bytes=memory.peak_bytes,
         min_peak_activation_bytes=memory.min_peak_bytes,
         min_peak_exact=memory.min_peak_exact,
         precision_plan=planned.precision_plan.describe(),
+        footprint=used,
     )
 
 

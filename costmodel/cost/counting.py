@@ -27,7 +27,7 @@ class NodeCount:
     layer: str
     shape: tuple[int, ...]
     is_view: bool
-    precision: str  # of the weights; MACs and activations run in compute_precision(precision)
+    precision: str  # of the weights
     inputs: tuple[str, ...]
     input_bytes: tuple[int, ...]  # bytes of each input tensor as this node reads it
     params: int
@@ -37,6 +37,12 @@ class NodeCount:
     act_in_bytes: int  # 0 for views: they read nothing
     act_out_bytes: int  # 0 for views: they write nothing
     out_bytes: int  # size of the output tensor (a view's equals its input's)
+    compute: str  # the precision MACs and activations run in (PrecisionPlan.compute_of)
+    kv_bytes: int = 0  # KV cache this node holds, all sequences: its size, and a step's DRAM traffic
+    scratch_bytes: int = 0  # written to DRAM and read back inside the node (unfused attention)
+    # Stored weight bytes less those read (an embedding reads a row per token, a tied weight is
+    # stored elsewhere): weight_bytes + this is what the node's params occupy.
+    stored_weight_delta: int = 0
 
 
 # Bytes per activation element for each precision a node's weights are stored in. Activations are
@@ -55,40 +61,54 @@ def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPla
     elements: dict[str, int] = {}  # per node: output elements, batch included
     shapes = {node.name: node.shape for node in graph.nodes}
     uniform = plan.default if not plan.rules else None  # the common case: one precision
+    activation = plan.activation
+    compute_of = {p: activation or compute_precision(p) for p in BYTES_PER_ELEMENT}
+    kv_size = BYTES_PER_ELEMENT[plan.kv] if plan.kv else 0.0
     for node in graph.nodes:
         op = node.op
         out_elements = elements[node.name] = math.prod(node.shape) * batch  # topological order
         if op.name == "input":
             continue
         precision = uniform or plan.of(node.name)
-        act_size = _ACTIVATION_BYTES[precision]
+        compute = compute_of[precision]
+        act_size = _ACTIVATION_BYTES[compute]
         inputs, attrs = node.inputs, node.attrs
         in_shapes = [shapes[i] for i in inputs]
         cost = op.cost(in_shapes, node.shape, attrs)
         input_bytes = tuple([elements[i] * act_size for i in inputs])
         out_bytes = out_elements * act_size
         view = op.is_view
-        counts.append(
-            NodeCount(
-                node.name,
-                op.name,
-                op.op_class(in_shapes, attrs),
-                node.stage,
-                node.block,
-                node.block_kind,
-                node.layer,
-                node.shape,
-                view,
-                precision,
-                inputs,
-                input_bytes,
-                cost.params,
-                cost.macs * batch,
-                cost.ops * batch,
-                math.ceil(cost.params * BYTES_PER_ELEMENT[precision]),
-                0 if view else sum(input_bytes),
-                0 if view else out_bytes,
-                out_bytes,
-            )
+        extra = cost.extra
+        weights = cost.params
+        if extra is not None and (extra.weights >= 0 or extra.gathered):  # tied or looked-up weights
+            weights = max(extra.weights, 0) + min(extra.gathered * batch, cost.params)
+        record = NodeCount(
+            node.name,
+            op.name,
+            op.op_class(in_shapes, attrs),
+            node.stage,
+            node.block,
+            node.block_kind,
+            node.layer,
+            node.shape,
+            view,
+            precision,
+            inputs,
+            input_bytes,
+            cost.params,
+            cost.macs * batch,
+            cost.ops * batch,
+            math.ceil(weights * BYTES_PER_ELEMENT[precision]),
+            0 if view else sum(input_bytes),
+            0 if view else out_bytes,
+            out_bytes,
+            compute,
         )
+        if extra is not None:
+            record.stored_weight_delta = (
+                math.ceil(cost.params * BYTES_PER_ELEMENT[precision]) - record.weight_bytes
+            )
+            record.kv_bytes = math.ceil(extra.kv * batch * (kv_size or act_size))
+            record.scratch_bytes = extra.scratch * batch * act_size
+        counts.append(record)
     return counts

@@ -22,6 +22,9 @@ from costmodel.cost.memory import MemoryOptions
 from costmodel.cost.precision import PRECISIONS, check_precision, parse_rule
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.graph.model import BuildOptions
+from costmodel.graph.variables import PHASES
+
+ACTIVATION_PRECISIONS = tuple(p for p in PRECISIONS if p != "int4")  # int4 is weight-only
 
 if TYPE_CHECKING:
     from costmodel.hw.profile import HardwareProfile
@@ -121,6 +124,30 @@ class AnalysisOptions:
         "Keep the weights on chip across inferences when they all fit beside the activations "
         "(Edge TPU SRAM, large GPU L2).",
     )
+    phase: str | None = _option(
+        None,
+        "A language model's step: prefill (the prompt's tokens at once) or decode (one token "
+        "attending to --context positions); the spec declares the vars tokens and cached.",
+        choices=PHASES,
+    )
+    context: int | None = _option(
+        None,
+        "With --phase: the prompt length (prefill) or the positions a decode step attends to, "
+        "KV cache included; default: the spec's tokens.",
+        minimum=1,
+        maximum=limits.MAX_SEQUENCE,
+    )
+    act_precision: str | None = _option(
+        None,
+        "Precision of activations and MACs whatever the weights' (int4 weights with fp16 "
+        "activations); default: that of the weights (int8 for int4).",
+        choices=ACTIVATION_PRECISIONS,
+    )
+    kv_precision: str | None = _option(
+        None,
+        "Precision of the KV cache (e.g. fp8); default: the activations'.",
+        choices=ACTIVATION_PRECISIONS,
+    )
     allow_unsupported: bool = _option(
         False,
         "ONNX models: count ops costmodel cannot map as zero cost (listed in the assumptions) "
@@ -131,8 +158,13 @@ class AnalysisOptions:
         """Every value within its bounds; a precision a known name (before any work is done)."""
         if not 1 <= self.batch <= limits.MAX_BATCH:
             raise CostModelError(ErrorCode.OPTION, f"batch must be 1..{limits.MAX_BATCH}, got {self.batch}")
-        if self.precision is not None:
-            check_precision(self.precision)
+        for precision in (self.precision, self.act_precision, self.kv_precision):
+            if precision is not None:
+                check_precision(precision)
+        if self.context is not None and not 1 <= self.context <= limits.MAX_SEQUENCE:
+            raise CostModelError(
+                ErrorCode.OPTION, f"context must be 1..{limits.MAX_SEQUENCE}, got {self.context}"
+            )
         for _, precision in self.layer_precision:
             check_precision(precision, "--layer-precision")
         if not (limits.MIN_WIDTH < self.width <= limits.MAX_WIDTH) or not math.isfinite(self.width):
@@ -155,6 +187,8 @@ class AnalysisOptions:
             resolution=self.resolution,
             include_aux=self.include_aux,
             vars=self.spec_vars,
+            phase=self.phase,
+            context=self.context,
             depth=self.depth,
             allow_unsupported=self.allow_unsupported,
         )
@@ -216,6 +250,10 @@ class OptionValues(TypedDict, total=False):
     include_aux: bool
     spec_vars: Sequence[str | tuple[str, int | float | bool | str]]
     resident_weights: bool
+    phase: str | None
+    context: int | None
+    act_precision: str | None
+    kv_precision: str | None
     allow_unsupported: bool
 
 

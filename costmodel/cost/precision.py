@@ -16,7 +16,7 @@ from functools import cached_property
 
 from costmodel.errors import CostModelError, ErrorCode
 
-BYTES_PER_ELEMENT: dict[str, float] = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1, "int4": 0.5}
+BYTES_PER_ELEMENT: dict[str, float] = {"fp32": 4, "fp16": 2, "bf16": 2, "fp8": 1, "int8": 1, "int4": 0.5}
 PRECISIONS = tuple(BYTES_PER_ELEMENT)
 
 
@@ -36,9 +36,20 @@ def compute_precision(precision: str) -> str:
 class PrecisionPlan:
     default: str = "fp32"
     rules: tuple[tuple[str, str], ...] = ()  # (glob over node names, precision)
+    # The precision activations and MACs run in whatever the weights are stored in (int4 weights
+    # with fp16 activations); None: compute_precision(the weights').
+    activation: str | None = None
+    kv: str | None = None  # of the KV cache; None: the activations'
 
     def check(self) -> None:
         check_precision(self.default)
+        for what, precision in (("activation precision", self.activation), ("KV precision", self.kv)):
+            if precision is not None:
+                check_precision(precision, what)
+                if precision == "int4" and what == "activation precision":
+                    raise CostModelError(
+                        ErrorCode.OPTION, "int4 is a weight-only format, not an activation one"
+                    )
         for pattern, precision in self.rules:
             check_precision(precision, f"precision for '{pattern}'")
 
@@ -54,9 +65,14 @@ class PrecisionPlan:
         return GlobIndex(tuple(pattern for pattern, _ in self.rules))
 
     def describe(self) -> str:
-        if not self.rules:
-            return self.default
-        return self.default + " (" + ", ".join(f"{p}={q}" for p, q in self.rules) + ")"
+        text = self.default
+        if self.rules:
+            text += " (" + ", ".join(f"{p}={q}" for p, q in self.rules) + ")"
+        if self.activation:
+            text += f", activations {self.activation}"
+        if self.kv:
+            text += f", KV cache {self.kv}"
+        return text
 
 
 _WILDCARDS = re.compile(r"[*?\[\]]")

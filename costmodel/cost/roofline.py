@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from costmodel.cost.counting import NodeCount
 from costmodel.cost.memory import Traffic
-from costmodel.cost.precision import compute_precision
 from costmodel.cost.records import Cost
 from costmodel.hw.profile import HardwareProfile
 
@@ -29,7 +28,7 @@ def _node_times(
     counts: list[NodeCount], traffic: tuple[Traffic, ...] | list[Traffic], hw: HardwareProfile
 ) -> tuple[list[float], list[float], set[str]]:
     """Each node's own compute and DRAM time, and the kernels whose DRAM time exceeds their compute."""
-    precisions = {p: hw.precision(compute_precision(p)) for p in {c.precision for c in counts}}
+    precisions = {p: hw.precision(p) for p in {c.compute for c in counts}}
     # Attainable MAC/s of each (precision, op class) a node can have, worked out once.
     rate = {
         (p, op_class): prec.peak_macs_per_s * efficiency * prec.scale
@@ -46,7 +45,7 @@ def _node_times(
             compute.append(0.0)
             memory.append(0.0)
             continue
-        c = (count.macs + count.ops) / rate[count.precision, count.op_class]
+        c = (count.macs + count.ops) / rate[count.compute, count.op_class]
         m = moved.dram_bytes / bandwidth
         compute.append(c)
         memory.append(m)
@@ -63,7 +62,7 @@ def estimate(
     """Each node's cost record: its counts and traffic, its compute and DRAM time, its share of
     its kernel's latency (all of it in memory_bound_s when the kernel is memory-bound) and energy."""
     compute, memory, memory_bound_kernels = _node_times(counts, traffic, hw)
-    precisions = {p: hw.precision(compute_precision(p)) for p in {c.precision for c in counts}}
+    precisions = {p: hw.precision(p) for p in {c.compute for c in counts}}
     dram_j, onchip_j = hw.memory.dram_pj_per_byte * PJ, hw.memory.onchip_pj_per_byte * PJ
     overhead_per_kernel, static_w = hw.overhead_s_per_kernel, hw.static_power_w
     costs: list[Cost] = []
@@ -75,7 +74,7 @@ def estimate(
             overhead = overhead_per_kernel if moved.kernel == count.name else 0.0
             latency = (m if kernel_is_memory_bound else c) + overhead
             memory_bound = latency if kernel_is_memory_bound else 0.0
-            prec = precisions[count.precision]
+            prec = precisions[count.compute]
             compute_energy = (count.macs * prec.energy_pj_per_mac + count.ops * prec.energy_pj_per_op) * PJ
             data_energy = moved.dram_bytes * dram_j + moved.onchip_bytes * onchip_j
             static_energy = static_w * latency

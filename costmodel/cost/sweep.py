@@ -62,7 +62,7 @@ def _point(planned: Plan, hw: HardwareProfile, options: AnalysisOptions) -> Swee
     totals = total(estimate(planned.counts, planned.memory.traffic, hw))
     return SweepPoint(
         width=options.width,
-        resolution=planned.graph.input_shape[1],
+        resolution=planned.graph.input_shape[1] if len(planned.graph.input_shape) == 3 else 0,
         batch=options.batch,
         precision=options.compute_precision,
         params=totals.params,
@@ -120,8 +120,11 @@ def _parse_list(text: str, what: str, kind: type[float] | type[int]) -> list[Any
 
 def default_resolutions(spec: Spec) -> tuple[int | None, ...]:
     """MobileNet's grid, 128 to 224, with the spec's own side added (299 for Inception V3); only
-    the model's own for an ONNX model (its graph is fixed)."""
-    _, height, width = spec.input
+    the model's own for an ONNX model (its graph is fixed). A spec whose input is not [C, H, W]
+    (a language model's [tokens]) has no resolution to vary."""
+    if len(spec.input) != 3 or not all(isinstance(size, int) for size in spec.input):
+        return (None,)
+    height, width = int(spec.input[1]), int(spec.input[2])
     if spec.prebuilt is not None:
         return (height,) if height == width else (None,)
     extra = (height,) if height == width else ()

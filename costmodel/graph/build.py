@@ -36,8 +36,8 @@ def build_graph(spec: Spec, options: BuildOptions = BuildOptions()) -> Graph:
     if spec.prebuilt is not None:
         graph: Graph = spec.prebuilt(options)
         return graph
-    input_shape = checked_input_shape(spec, options)
     builder = GraphBuilder(spec, options)
+    input_shape = checked_input_shape(spec, options, builder.vars)
     first_pos = spec.stages[next(iter(spec.stages))][0].pos
     builder.add_node(
         "input",
@@ -80,7 +80,11 @@ def with_resolution(graph: Graph, resolution: int | None) -> Graph:
     width once); otherwise the spec is expanded again.
     """
     options = replace(graph.options, resolution=resolution)
-    if graph.reads_spatial or graph.spec.prebuilt is not None:
+    if (
+        graph.reads_spatial
+        or graph.spec.prebuilt is not None
+        or not all(isinstance(size, int) for size in graph.spec.input)
+    ):
         return build_graph(graph.spec, options)
     input_shape = checked_input_shape(graph.spec, options)
     by_name: dict[str, Node] = {}

@@ -9,9 +9,10 @@ from typing import Any
 from costmodel import limits, ops
 from costmodel.errors import CostModelError, ErrorCode, SourcePos, did_you_mean
 from costmodel.graph.model import BuildOptions, Node
-from costmodel.graph.multipliers import depth_scaled, vars_with_overrides
-from costmodel.graph.naming import Scope, is_word, keyed_layers, resolve_input
+from costmodel.graph.multipliers import depth_scaled
+from costmodel.graph.naming import Scope, is_word, keyed_layers, resolve_input, takes_previous
 from costmodel.graph.shapes import SPATIAL_NAMES, infer_shape, shape_vars
+from costmodel.graph.variables import spec_vars
 from costmodel.ops.attrs import AttrError, parse_attr
 from costmodel.ops.registry import OpType, Shape
 from costmodel.spec import expr
@@ -27,7 +28,7 @@ class GraphBuilder:
         self.by_name: dict[str, Node] = {}
         self.keyed_blocks: dict[str, list[tuple[str, Layer]]] = {}
         self.nodes: list[Node] = []
-        self.vars: dict[str, Any] = {**vars_with_overrides(spec, options.vars), "width": options.width}
+        self.vars: dict[str, Any] = {**spec_vars(spec, options), "width": options.width}
         self.divisor = int(self.vars.get("width_divisor", 8))
         self.visits = 0
         self.reads_spatial = False
@@ -136,10 +137,12 @@ class GraphBuilder:
                 tuple(resolve_input(r, key, outputs, declared, scope, layer, stage_of) for r in refs)
                 if refs is not None
                 else (previous,)
+                if takes_previous(layer)
+                else ()
             )
             env = scope.env
             if scope.top_level:
-                env = {**scope.env, **shape_vars(self.shape_of(in_nodes[0]))}
+                env = {**scope.env, **shape_vars(self.shape_of(in_nodes[0] if in_nodes else previous))}
             if not self.condition(layer, env, node_name):
                 outputs[key] = previous  # a skipped layer passes on the layer before it
                 continue

@@ -22,6 +22,8 @@ class BuildOptions:
     resolution: int | None = None  # square input side; None keeps the spec's input
     include_aux: bool = False  # build the spec's training-only auxiliary heads too
     vars: tuple[tuple[str, Any], ...] = ()  # spec vars given other values (--set NAME=VALUE)
+    phase: str | None = None  # a language model's prefill or decode step (graph/variables.py)
+    context: int | None = None  # positions attended: prefill length, or the decode step's context
     depth: float = 1.0  # block-use repeats scaled by ceil(repeat * depth) (EfficientNet)
     allow_unsupported: bool = False  # ONNX ops with no costmodel op count as zero instead of failing
 

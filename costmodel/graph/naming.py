@@ -28,6 +28,15 @@ class Scope:
     block_kind: str = ""
 
 
+# Ops that read no tensor (a learned `param`): a layer of one does not take the layer before it.
+_NO_INPUT = frozenset(name for name, op in ops.REGISTRY.items() if op.max_inputs == 0 and name != "input")
+
+
+def takes_previous(layer: Layer) -> bool:
+    """Whether a layer without `inputs:` reads the layer before it (a `param` reads nothing)."""
+    return layer.op not in _NO_INPUT
+
+
 def check_stage_name(stage: str, layers: list[Layer]) -> None:
     """Stage names prefix node names, so they must be plain identifiers."""
     if not NAME.match(stage):

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from costmodel.cost.analysis import plan
-from costmodel.cost.precision import compute_precision
 from costmodel.errors import CostModelError, ErrorCode, excerpt
 from costmodel.hw.measurements import Measurement as Measurement
 from costmodel.hw.measurements import load_measurements as load_measurements
@@ -90,7 +89,7 @@ def features(measurement: Measurement, hw: HardwareProfile) -> Features:
     for count, moved in zip(counts, memory.traffic, strict=True):
         if count.is_view:
             continue
-        precision = compute_precision(count.precision)
+        precision = count.compute
         peak = hw.precision(precision).peak_macs_per_s
         kernel = work.setdefault(moved.kernel, {})
         key = (count.op_class, precision)

@@ -47,6 +47,8 @@ class OnChipLevel(_Strict):
 
 class MemorySpec(_Strict):
     dram_bytes_per_s: float = Field(ge=1, le=limits.MAX_RATE)
+    # What the unit can hold (weights + KV cache + activations are checked against it); None: unknown.
+    dram_capacity_bytes: int | None = Field(default=None, gt=0, le=limits.MAX_RATE)
     dram_pj_per_byte: float = Field(ge=0, le=limits.MAX_PJ)
     onchip_pj_per_byte: float = Field(ge=0, le=limits.MAX_PJ)
     onchip: list[OnChipLevel] = []

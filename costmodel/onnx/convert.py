@@ -129,8 +129,10 @@ class _Builder:
         raw = node_name(first.name, first.op_type, index, mapped.op, len(mapped.nodes) > 1)
         name = self.unique(raw + mapped.suffix)
         op, pos = REGISTRY[mapped.op], self.model.pos(index)
+        # Attributes the mapping leaves out take the op's defaults, as a spec's layer does.
+        attrs = {**{key: spec.default for key, spec in op.attrs.items()}, **mapped.attrs}
         inputs = self.inputs_of(mapped.inputs, index)
-        shape = infer_shape(op, [self.by_name[i].shape for i in inputs], mapped.attrs, pos, name)
+        shape = infer_shape(op, [self.by_name[i].shape for i in inputs], attrs, pos, name)
         expected = self.ctx.shape(mapped.output)
         if expected is not None and tuple(expected) != shape:
             raise CostModelError(
@@ -141,9 +143,7 @@ class _Builder:
                 node=name,
             )
         layer, block, stage = groups(name)
-        self.append(
-            Node(name, op, mapped.attrs, inputs, shape, layer, block, mapped.op, stage, pos), mapped.output
-        )
+        self.append(Node(name, op, attrs, inputs, shape, layer, block, mapped.op, stage, pos), mapped.output)
         self.covered.update(id(n) for n in mapped.nodes)
 
     def add_unsupported(self, node: Any, why: Unsupported, index: int) -> None:
@@ -185,7 +185,7 @@ class _Builder:
 
 
 def _input_node(model: OnnxModel, spec: Spec) -> Node:
-    shape = tuple(spec.input)
+    shape = tuple(int(size) for size in spec.input)  # an imported model's input is all numbers
     return Node(
         "input",
         REGISTRY["input"],
@@ -212,7 +212,13 @@ def build_imported(model: OnnxModel, spec: Spec) -> Imported:
             ErrorCode.FILE, f"{model.path}: the output '{output}' is not computed from the input"
         )
     graph = Graph(
-        spec, BuildOptions(), spec.input, builder.by_name, builder.nodes, builder.tensors[output], False
+        spec,
+        BuildOptions(),
+        tuple(int(size) for size in spec.input),
+        builder.by_name,
+        builder.nodes,
+        builder.tensors[output],
+        False,
     )
     unsupported = tuple(
         UnsupportedOp(op_type, count, first, reason)

@@ -3,7 +3,17 @@
 Importing this package registers every op: one module per op family.
 """
 
-from costmodel.ops import conv, linear, merge, normact, pool, views  # noqa: F401  (they register)
+from costmodel.ops import (  # noqa: F401  (they register)
+    attention,
+    conv,
+    linear,
+    merge,
+    normact,
+    pool,
+    tensor,
+    transformer,
+    views,
+)
 from costmodel.ops.normact import ACTIVATIONS, ELEMENTWISE_OPS, NORMS
 from costmodel.ops.registry import (
     ALIASES,

@@ -39,8 +39,9 @@ def _integer(key: str, spec: AttrSpec, raw: Any, evaluate: Evaluate) -> int:
         value = int(value)
     if value < spec.minimum:
         raise _bad(key, f"an integer >= {spec.minimum}", value)
-    if value > limits.MAX_INT:
-        raise AttrError(ErrorCode.LIMIT, f"'{key}' = {value} is larger than the limit {limits.MAX_INT}")
+    maximum = getattr(limits, spec.limit)  # read at call time: tests may lower a limit
+    if value > maximum:
+        raise AttrError(ErrorCode.LIMIT, f"'{key}' = {value} is larger than the limit {maximum}")
     return int(value)
 
 
@@ -93,6 +94,20 @@ def _padding(key: str, spec: AttrSpec, raw: Any, evaluate: Evaluate) -> tuple[An
     return (single, single)
 
 
+def _ints(key: str, spec: AttrSpec, raw: Any, evaluate: Evaluate) -> tuple[int, ...]:
+    """A list of integers (a shape, a permutation, shifts); each item may be an expression."""
+    value = raw if isinstance(raw, list) else evaluate(raw)
+    if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= limits.MAX_RANK:
+        raise _bad(key, f"a list of 1 to {limits.MAX_RANK} integers", value)
+    return tuple(_integer(key, spec, item, evaluate) for item in value)
+
+
+def _text(key: str, spec: AttrSpec, raw: Any, evaluate: Evaluate) -> str:
+    if raw not in spec.choices:
+        raise _bad(key, "one of " + ", ".join(spec.choices), raw)
+    return str(raw)
+
+
 _PARSERS: dict[str, Callable[[str, AttrSpec, Any, Evaluate], Any]] = {
     "int": _integer,
     "pair": _pair,
@@ -100,6 +115,8 @@ _PARSERS: dict[str, Callable[[str, AttrSpec, Any, Evaluate], Any]] = {
     "float": _float,
     "fraction": _fraction,
     "padding": _padding,
+    "ints": _ints,
+    "choice": _text,
 }
 
 

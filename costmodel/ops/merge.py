@@ -1,9 +1,12 @@
-"""Ops that merge or split branches: add, mul, concat, channel shuffle and channel slice."""
+"""Ops that merge or split branches: add, sub, mul, div (broadcasting), concat and slice on any
+axis, channel shuffle."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
+from costmodel import limits
 from costmodel.names import OpClass
 from costmodel.ops.lowering import simple
 from costmodel.ops.registry import (
@@ -15,6 +18,8 @@ from costmodel.ops.registry import (
     OpType,
     Shape,
     ShapeError,
+    axis_index,
+    broadcast,
     fixed_class,
     no_cost,
     register,
@@ -22,13 +27,7 @@ from costmodel.ops.registry import (
 
 
 def _add_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
-    first = inputs[0]
-    for other in inputs[1:]:
-        if other != first:
-            raise ShapeError(
-                f"add needs inputs of one shape, got {' and '.join(str(list(s)) for s in inputs)}"
-            )
-    return first
+    return broadcast("add", inputs)
 
 
 def _add_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
@@ -54,19 +53,11 @@ register(
 )
 
 
-def _broadcast(a: Shape, b: Shape) -> Shape:
-    if len(a) != len(b):
-        raise ShapeError(f"mul cannot broadcast {list(a)} with {list(b)} (different ranks)")
-    out = []
-    for x, y in zip(a, b, strict=False):
-        if x != y and 1 not in (x, y):
-            raise ShapeError(f"mul cannot broadcast {list(a)} with {list(b)}")
-        out.append(max(x, y))
-    return tuple(out)
+def _binary(name: str) -> Callable[[list[Shape], Attrs], Shape]:
+    def shape(inputs: list[Shape], attrs: Attrs) -> Shape:
+        return broadcast(name, inputs)
 
-
-def _mul_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
-    return _broadcast(inputs[0], inputs[1])
+    return shape
 
 
 def _mul_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
@@ -76,8 +67,8 @@ def _mul_cost(inputs: list[Shape], out: Shape, attrs: Attrs) -> OpCost:
 register(
     OpType(
         "mul",
-        "elementwise product with broadcasting (squeeze-and-excitation scale)",
-        _mul_shape,
+        "elementwise product with broadcasting (squeeze-and-excitation scale, layer scale)",
+        _binary("mul"),
         _mul_cost,
         fixed_class(OpClass.ELEMENTWISE),
         min_inputs=2,
@@ -87,27 +78,54 @@ register(
 )
 
 
+for _name, _onnx, _summary in (
+    ("sub", "Sub", "elementwise difference with broadcasting"),
+    ("div", "Div", "elementwise quotient with broadcasting"),
+):
+    register(
+        OpType(
+            _name,
+            _summary,
+            _binary(_name),
+            _mul_cost,
+            fixed_class(OpClass.ELEMENTWISE),
+            min_inputs=2,
+            max_inputs=2,
+            onnx=simple(_onnx),
+        )
+    )
+
+
 def _concat_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     first = inputs[0]
+    axis = axis_index(attrs.get("axis", 0), len(first), "concat")
     for other in inputs:
-        if len(other) != len(first) or other[1:] != first[1:]:
+        if len(other) != len(first) or other[:axis] + other[axis + 1 :] != first[:axis] + first[axis + 1 :]:
+            what = "channels" if axis == 0 else f"axis {attrs.get('axis', 0)}"
             raise ShapeError(
-                "concat needs inputs that differ only in channels, got "
+                f"concat needs inputs that differ only in {what}, got "
                 + ", ".join(str(list(s)) for s in inputs)
             )
-    return (sum(s[0] for s in inputs), *first[1:])
+    return (*first[:axis], sum(s[axis] for s in inputs), *first[axis + 1 :])
+
+
+def _concat_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
+    """Concat on the spec's axis (+1 for the batch)."""
+    axis = node.attrs.get("axis", 0) % len(ins[0]) + 1
+    ex.add("Concat", list(node.inputs), node.name, node.name, axis=axis)
 
 
 register(
     OpType(
         "concat",
-        "concatenation along channels",
+        "concatenation along an axis (default 0: channels, or tokens of a [tokens, dim] tensor)",
         _concat_shape,
         no_cost,
         fixed_class(OpClass.DATA),
+        {"axis": AttrSpec("int", 0, minimum=-limits.MAX_RANK)},
         min_inputs=1,
         max_inputs=256,
-        onnx=simple("Concat", axis=1),
+        onnx=_concat_onnx,
     )
 )
 
@@ -147,14 +165,17 @@ register(
 
 
 def _slice_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
+    shape = inputs[0]
+    axis = axis_index(attrs.get("axis", 0), len(shape), "slice")
     start, stop = attrs["start"], attrs["stop"]
-    if not 0 <= start < stop <= inputs[0][0]:
-        raise ShapeError(f"channel slice [{start}:{stop}] is outside 0..{inputs[0][0]}")
-    return (stop - start, *inputs[0][1:])
+    if not 0 <= start < stop <= shape[axis]:
+        what = "channel" if axis == 0 else f"axis {attrs.get('axis', 0)}"
+        raise ShapeError(f"{what} slice [{start}:{stop}] is outside 0..{shape[axis]}")
+    return (*shape[:axis], stop - start, *shape[axis + 1 :])
 
 
 def _slice_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
-    """Slice on axis 1 (channels)."""
+    """Slice on the spec's axis (+1 for the batch)."""
     name = node.name
     ex.add(
         "Slice",
@@ -162,7 +183,7 @@ def _slice_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
             node.inputs[0],
             ex.ints(f"{name}/starts", [node.attrs["start"]]),
             ex.ints(f"{name}/ends", [node.attrs["stop"]]),
-            ex.ints(f"{name}/axes", [1]),
+            ex.ints(f"{name}/axes", [node.attrs.get("axis", 0) % len(ins[0]) + 1]),
         ],
         name,
         name,
@@ -172,11 +193,15 @@ def _slice_onnx(ex: OnnxBuilder, node: LoweredNode, ins: list[Shape]) -> None:
 register(
     OpType(
         "slice",
-        "channels [start:stop] of the input (ShuffleNet V2 channel split)",
+        "[start:stop] along an axis (default 0: ShuffleNet V2's channel split; a view)",
         _slice_shape,
         no_cost,
         fixed_class(OpClass.DATA),
-        {"start": AttrSpec("int", 0, minimum=0), "stop": AttrSpec("int", required=True)},
+        {
+            "start": AttrSpec("int", 0, minimum=0),
+            "stop": AttrSpec("int", required=True),
+            "axis": AttrSpec("int", 0, minimum=-limits.MAX_RANK),
+        },
         is_view=True,
         onnx=_slice_onnx,
     )

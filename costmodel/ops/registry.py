@@ -6,15 +6,16 @@ registered (unknown ops are load-time errors, never silent zeros); ops that real
 (flatten, identity, dropout at inference) are registered explicitly as views. Importing
 `costmodel.ops` imports every family, so every op is registered before anything looks one up.
 
-Shapes exclude the batch dimension: (C, H, W) for feature maps, (F,) for vectors. Costs are per
+Shapes exclude the batch dimension: (C, H, W) for feature maps, (F,) for vectors, (tokens, dim)
+for token sequences, and any rank up to limits.MAX_RANK where an op needs it. Costs are per
 sample; the analyzer multiplies activations, MACs and elementwise ops by the batch size.
 
 Counting conventions (the README's "Counting conventions" section; costmodel/cost/analysis.py
 CONVENTIONS puts them in every JSON report):
 - params: learnable parameters as torchvision counts them (conv/linear weight and bias, BN gamma
   and beta; BN running statistics are buffers, not params).
-- macs: multiply-accumulates of conv (incl. grouped/depthwise) and linear layers only. A bias add
-  is not a MAC (torch.utils.flop_counter agrees).
+- macs: multiply-accumulates of conv (incl. grouped/depthwise), linear layers and matmuls of two
+  activations (attention). A bias add is not a MAC (torch.utils.flop_counter agrees).
 - ops: other arithmetic, per output element, with the per-op counts in normact.ELEMENTWISE_OPS.
 """
 
@@ -36,6 +37,21 @@ class ShapeError(Exception):
     """An op got inputs of the wrong shape; the message says expected vs got."""
 
 
+class OpExtra(NamedTuple):
+    """What a few ops move besides their inputs, outputs and params (most ops have none)."""
+
+    # Weight elements read once per batch when they differ from the params (-1: the params); a
+    # tied weight (GPT-2's LM head) has no params of its own but reads its weights.
+    weights: int = -1
+    # Weight elements read per sample (an embedding reads one row per token), capped at params.
+    gathered: int = 0
+    # KV-cache elements per sequence (keys and values of every attended position): the cache's
+    # size, and what a step reads (the cached positions) and writes (the new ones).
+    kv: int = 0
+    # Elements per sample written to DRAM and read back inside the op (unfused attention scores).
+    scratch: int = 0
+
+
 class OpCost(NamedTuple):
     """Per-sample cost of one node. (A named tuple: built once per node per analysis, and several
     times cheaper to build than a frozen dataclass.)"""
@@ -43,6 +59,7 @@ class OpCost(NamedTuple):
     params: int = 0
     macs: int = 0
     ops: int = 0
+    extra: OpExtra | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +68,8 @@ class AttrSpec:
 
     kinds: int (positive unless `minimum` says otherwise), pair (int or [h, w]), bool, float,
     fraction (a number in [0, 1): a probability such as dropout's p),
-    padding (int, [h, w], 'auto', 'same' or 'valid'), choice (one of `choices`).
+    padding (int, [h, w], 'auto', 'same' or 'valid'), choice (one of `choices`), ints (a list of
+    ints, e.g. a shape or a permutation; `minimum` applies to each).
     """
 
     kind: str
@@ -59,6 +77,7 @@ class AttrSpec:
     required: bool = False
     minimum: int = 1
     choices: tuple[str, ...] = ()
+    limit: str = "MAX_INT"  # the costmodel.limits cap of an int (MAX_VOCAB for a vocabulary)
 
 
 class LoweredNode(Protocol):
@@ -184,6 +203,28 @@ def require_rank(shape: Shape, rank: int, what: str) -> None:
     if len(shape) != rank:
         layout = {3: "[C, H, W]", 1: "[features]"}.get(rank, f"rank {rank}")
         raise ShapeError(f"{what} expects a {layout} input, got {list(shape)}")
+
+
+def axis_index(axis: int, rank: int, what: str) -> int:
+    """A possibly negative axis as an index into a shape of `rank` axes (ShapeError if outside)."""
+    if not -rank <= axis < rank:
+        raise ShapeError(f"{what}: axis {axis} is outside a tensor of rank {rank}")
+    return axis % rank
+
+
+def broadcast(what: str, shapes: list[Shape]) -> Shape:
+    """numpy's broadcasting of `shapes` (aligned on their last axes; a 1 stretches). A pair that
+    does not broadcast is a ShapeError naming both shapes."""
+    out = shapes[0]
+    for other in shapes[1:]:
+        if other == out:
+            continue
+        rank = max(len(out), len(other))
+        a, b = (1,) * (rank - len(out)) + out, (1,) * (rank - len(other)) + other
+        if any(x != y and 1 not in (x, y) for x, y in zip(a, b, strict=True)):
+            raise ShapeError(f"{what} cannot broadcast {list(out)} with {list(other)}")
+        out = tuple(max(x, y) for x, y in zip(a, b, strict=True))
+    return out
 
 
 def same_shape(inputs: list[Shape], attrs: Attrs) -> Shape:

@@ -103,7 +103,9 @@ class Spec(_Strict):
     source: str = ""
     notes: str = ""
     accuracy: Accuracy | None = None  # published, never computed: the search's proxy fits these
-    input: tuple[StrictInt, StrictInt, StrictInt]  # [3, true, 224] is not [3, 1, 224]
+    # [C, H, W] for images, [tokens] of ids for language models; a size may be an expression over
+    # vars ([tokens]). Strict: [3, true, 224] is not [3, 1, 224].
+    input: tuple[StrictInt | str, ...]
     defaults: Defaults = Defaults()
     vars: dict[str, Scalar] = {}
     precision: dict[str, str] = {}  # glob over node names -> precision (mixed-precision plans)
@@ -128,15 +130,20 @@ class Spec(_Strict):
 
     @field_validator("input")
     @classmethod
-    def _positive(cls, value: tuple[int, int, int]) -> tuple[int, int, int]:
-        if any(v <= 0 for v in value):
+    def _positive(cls, value: tuple[int | str, ...]) -> tuple[int | str, ...]:
+        if not 1 <= len(value) <= limits.MAX_RANK:
+            raise ValueError(f"input must have 1 to {limits.MAX_RANK} dimensions, got {list(value)}")
+        sizes = [v for v in value if isinstance(v, int)]
+        if any(v <= 0 for v in sizes):
             raise ValueError(f"input dimensions must be positive, got {list(value)}")
-        if value[0] > limits.MAX_CHANNELS or max(value[1:]) > limits.MAX_SPATIAL:
-            raise PydanticCustomError(
-                LIMIT_ERROR,
-                f"{list(value)} exceeds the limits "
-                f"({limits.MAX_CHANNELS} channels, {limits.MAX_SPATIAL} pixels a side)",
-            )
+        if len(value) == 3 and len(sizes) == 3:
+            too_big = value[0] > limits.MAX_CHANNELS or max(sizes[1:]) > limits.MAX_SPATIAL  # type: ignore[operator]
+            bounds = f"{limits.MAX_CHANNELS} channels, {limits.MAX_SPATIAL} pixels a side"
+        else:
+            too_big = any(v > limits.MAX_SEQUENCE for v in sizes)
+            bounds = f"{limits.MAX_SEQUENCE} a dimension"
+        if too_big:
+            raise PydanticCustomError(LIMIT_ERROR, f"{list(value)} exceeds the limits ({bounds})")
         return value
 
     @field_validator("vars")

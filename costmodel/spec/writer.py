@@ -59,9 +59,14 @@ def _scalar(value: Any) -> str:
     )
 
 
+class _Items(tuple[Any, ...]):
+    """A list attribute (a shape, a permutation): written as a list even when it is two equal
+    numbers, which a pair attribute writes as one."""
+
+
 def _value(value: Any) -> str:
     if isinstance(value, (tuple, list)):
-        if len(value) == 2 and value[0] == value[1]:
+        if not isinstance(value, _Items) and len(value) == 2 and value[0] == value[1]:  # a pair
             return _scalar(value[0])
         return "[" + ", ".join(_scalar(v) for v in value) + "]"
     return _scalar(value)
@@ -80,7 +85,7 @@ def _attrs(node: Node) -> list[tuple[str, Any]]:
     for key, spec in op.attrs.items():
         value = node.attrs.get(key, spec.default)
         if key in _ALWAYS or value != spec.default:
-            written.append((key, value))
+            written.append((key, _Items(value) if spec.kind == "ints" else value))
     return written
 
 
@@ -205,7 +210,7 @@ class _Writer:
         sources = [i for i in first.inputs if i not in {n.name for n in run.nodes[: run.group]}]
         if run.group == 1:
             sources = list(first.inputs)
-        if sources != [previous or "input"]:
+        if sources != [previous or "input"] and sources:  # no sources: an op reading nothing (param)
             items.append(("inputs", [self.reference(s, stage) for s in sources]))
         self.lines.append(f"    - {_mapping(items)}")
         layer = str(items[0][1])
@@ -228,7 +233,7 @@ class _Writer:
             items: list[tuple[str, Any]] = [("name", layer), ("op", node.op.name), *_attrs(node)]
             sources = [local.get(i, "input") for i in node.inputs]
             default = [local[nodes[index - 1].name]] if index else ["input"]
-            if sources != default:
+            if sources != default and sources:  # no sources: an op that reads nothing (param)
                 items.append(("inputs", sources))
             local[node.name] = layer
             self.block_lines.append(f"      - {_mapping(items)}")

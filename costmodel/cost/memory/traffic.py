@@ -115,6 +115,9 @@ def plan_memory(
             continue
         onchip = count.weight_bytes
         dram = 0 if weights_resident else onchip
+        if count.kv_bytes or count.scratch_bytes:  # the KV cache and unfused scores live in DRAM
+            dram += count.kv_bytes + count.scratch_bytes
+            onchip += count.kv_bytes + count.scratch_bytes
         input_bytes = count.input_bytes
         for slot, tensor, from_previous_kernel in external:
             nbytes = input_bytes[slot]
