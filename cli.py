@@ -4,7 +4,8 @@ The CLI layer (this file and costmodel/commands/) is the only code that prints o
 user error is one line on stderr and exit code 2; never a traceback.
 """
 
-from typing import Annotated, Any
+import sys
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -22,6 +23,7 @@ from costmodel.commands.measure import measure_command
 from costmodel.commands.plot import plot_command
 from costmodel.commands.report import report_command
 from costmodel.commands.search import search_command
+from costmodel.commands.streams import EXIT_BROKEN_PIPE, EXIT_IO_ERROR, prepare_streams, stream_failure
 from costmodel.commands.sweep import sweep_command
 from costmodel.commands.validate import validate_command
 from costmodel.commands.zoo import zoo_command
@@ -73,8 +75,23 @@ app.command("lut")(lut_command)
 app.add_typer(hw_app, name="hw")
 
 
-def main() -> Any:
-    return app()
+def main() -> NoReturn:
+    """The `costmodel` script: the app, with the output streams' failures (closed, full, a reader
+    that went away) turned into their exit codes (costmodel/commands/streams.py), whether they
+    happen inside a command or when the buffered output is flushed at the end."""
+    code = prepare_streams()
+    if code is not None:
+        sys.exit(code)
+    try:
+        try:
+            app()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if code not in (EXIT_IO_ERROR, EXIT_BROKEN_PIPE):  # those have reported the failed write
+            sys.stdout.flush()
+    except OSError as exc:
+        code = stream_failure(exc)
+    sys.exit(code or 0)
 
 
 if __name__ == "__main__":

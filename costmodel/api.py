@@ -21,11 +21,12 @@ from costmodel.cost.analysis import analyze as _analyze
 from costmodel.cost.options import AnalysisOptions, OptionValues, make_options
 from costmodel.cost.sweep import SweepPoint, default_resolutions
 from costmodel.cost.sweep import sweep as _sweep
-from costmodel.errors import CostModelError, ErrorCode, did_you_mean
+from costmodel.errors import CostModelError, ErrorCode, did_you_mean, excerpt
 from costmodel.hw.load import load_profile as _load_profile
 from costmodel.hw.profile import HardwareProfile
 from costmodel.names import GroupBy
 from costmodel.present.compare import DiffResult, build_diff
+from costmodel.spec.files import exists
 from costmodel.spec.model import Spec, bundled_specs, resolve_spec_path
 from costmodel.spec.model import load_spec as _load_spec
 
@@ -50,11 +51,12 @@ def load_spec(name_or_path: SpecLike) -> Spec:
         return name_or_path
     text = _path_text(name_or_path, "spec")
     path = resolve_spec_path(text)
-    if not path.exists():
+    if not exists(path):
         names = [p.stem for p in bundled_specs()]
         raise CostModelError(
             ErrorCode.FILE,
-            f"no spec file or bundled spec '{text}'{did_you_mean(text, names)} (bundled: {', '.join(names)})",
+            f"no spec file or bundled spec '{excerpt(text)}'{did_you_mean(text, names)} "
+            f"(bundled: {', '.join(names)})",
         )
     return _load_spec(path)
 

@@ -68,9 +68,27 @@ class CostModelError(Exception):
         return CostModelError(self.code, self.message, pos=self.pos or pos, node=self.node or node)
 
     def __str__(self) -> str:
-        where = f"{self.pos}: " if self.pos else ""
-        node = f" {self.node}:" if self.node else ""
-        return one_line(f"{where}error[{self.code.value}]{node} {self.message}")
+        # Every part is bounded: a 3 MB op name or file name must not make a 6 MB error line.
+        where = (
+            f"{excerpt(self.pos.file, MAX_FILE_CHARS)}:{self.pos.line}:{self.pos.col}: " if self.pos else ""
+        )
+        node = f" {excerpt(self.node, MAX_NODE_CHARS)}:" if self.node else ""
+        return one_line(f"{where}error[{self.code.value}]{node} {excerpt(self.message, MAX_MESSAGE_CHARS)}")
+
+
+MAX_FILE_CHARS = 240  # of a file name in an error line (PATH_MAX is 4096)
+MAX_NODE_CHARS = 160
+MAX_MESSAGE_CHARS = 600
+EXCERPT_CHARS = 80  # of a value quoted in a message
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """`text`, or its start and end around a count of what was left out when it is longer than
+    `limit` characters: error lines stay short whatever a file holds."""
+    if len(text) <= limit:
+        return text
+    head, tail = limit * 2 // 3, limit // 4
+    return f"{text[:head]}...[{len(text) - head - tail} more characters]...{text[-tail:]}"
 
 
 def one_line(text: str) -> str:

@@ -58,6 +58,11 @@ MAX_RATE = 1e18  # MAC/s or B/s
 MIN_EFFICIENCY = 1e-6
 MAX_PJ = 1e6  # energy per MAC, op or byte
 
+# -- measured latencies (costmodel/hw/measurements.py) ---------------------------------------------
+MIN_LATENCY_MS = 1e-6  # one nanosecond: below it a number is a unit mistake (and 1e-300 overflows MAPE)
+MAX_LATENCY_MS = 1e9  # eleven days
+MAX_MEASUREMENTS = 10_000  # rows of a CSV; each one is a full analysis
+
 # -- measurement (costmodel/measure/) --------------------------------------------------------------
 MAX_MODEL_BYTES = 2**31 - 2**26  # protobuf's 2 GB limit, less room for the graph itself
 MAX_THREADS = 256

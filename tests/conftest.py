@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
+
+# No onnxruntime telemetry from the tests (a device id under ~/.cache, a file in $TMPDIR): set before
+# any test imports onnxruntime, and inherited by the processes the tests start.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

@@ -17,10 +17,14 @@ A hang is caught by a watchdog that dumps every thread's stack and ends the run 
 from __future__ import annotations
 
 import copy
+import errno
 import faulthandler
+import io
+import json
 import math
 import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -986,9 +990,10 @@ def test_resolution_1e9_is_rejected(tmp_path: Path) -> None:
 
 
 def test_dev_zero_as_a_spec_is_bounded() -> None:
+    """Issue 16 class 1: only regular files are read; /dev/zero is refused before a byte is read."""
     if not Path("/dev/zero").exists():
         pytest.skip("no /dev/zero")
-    assert check(runner.invoke(app, ["validate", "/dev/zero"])) == ("E301", 1)
+    assert check(runner.invoke(app, ["validate", "/dev/zero"])) == ("E401", 1)
 
 
 def test_recursion_guarded_by_when_is_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -1011,3 +1016,271 @@ def test_error_text_is_verbatim(tmp_path: Path) -> None:
     result = runner.invoke(app, ["analyze", str(spec)])
     assert check(result) == ("E104", 6)
     assert "unknown op ':smile: [b]x[/b]\\nnext'" in result.stderr, result.stderr
+
+
+# --- issue 16: hostile and unlucky environments -------------------------------------------------------
+# Classes 1, 3, 4 and 6 of issue 16, as properties over random cases: file kinds in every role a file
+# plays, output streams that fail or cannot encode, markup and control characters in every text field,
+# and YAML 1.1 number forms wherever a number goes.
+
+FILE_KINDS = [
+    "regular",
+    "empty",
+    "directory",
+    "fifo",
+    "link_to_dev_zero",
+    "dangling_link",
+    "name_too_long",
+    "oversized",
+    "utf16",
+    "bom",
+    "latin1",
+]
+FILE_ROLES = ["spec", "import", "hw", "csv"]
+CSV_TEXT = "spec,latency_ms\nmbv3_small,10\n"
+
+
+def _make_file(tmp_path: Path, kind: str, role: str) -> Path:
+    """A file of `kind` in tmp_path, named as `role` expects; regular content is valid."""
+    suffix = ".csv" if role == "csv" else ".yaml"
+    path = tmp_path / f"target{suffix}"
+    regular = {"spec": TINY, "import": "blocks: {}\n", "hw": HW_TEXT, "csv": CSV_TEXT}[role]
+    if kind == "name_too_long":
+        return tmp_path / ("n" * 5000 + suffix)
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs here")
+        os.mkfifo(path)
+    elif kind in ("link_to_dev_zero", "dangling_link"):
+        path.symlink_to("/dev/zero" if kind == "link_to_dev_zero" else tmp_path / "nowhere")
+    elif kind == "oversized":
+        write(path, regular)
+        os.truncate(path, limits.MAX_FILE_BYTES + 1)  # sparse: no disk used
+    else:
+        encoded = {"utf16": regular.encode("utf-16"), "bom": b"\xef\xbb\xbf" + regular.encode()}
+        latin1 = ("# caf\xe9\n" + regular).encode("latin-1")
+        write(path, {"empty": b"", "latin1": latin1}.get(kind, encoded.get(kind, regular.encode())))
+    return path
+
+
+HW_TEXT = (ROOT / "hardware" / "snapdragon855.yaml").read_text(encoding="utf-8")
+
+
+@settings(FUZZ, max_examples=EXPLORE or len(FILE_KINDS) * len(FILE_ROLES))
+@given(kind=st.sampled_from(FILE_KINDS), role=st.sampled_from(FILE_ROLES))
+def test_any_file_kind_in_any_role(kind: str, role: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Class 1: whatever sits where a file is expected (a FIFO, a device, a directory, a name too
+    long for the OS, a file past the size limit, UTF-16), the run ends with success or one error
+    line; the watchdog catches a hang."""
+    tmp_path = tmp_path_factory.mktemp("kind")
+    target = _make_file(tmp_path, kind, role)
+    if role == "spec":
+        args = ["validate", str(target)]
+    elif role == "import":
+        spec = write(tmp_path / "spec.yaml", TINY.replace("input:", f"imports: [{target.name}]\ninput:"))
+        args = ["validate", str(spec)]
+    elif role == "hw":
+        args = ["analyze", "mbv3_small", "--hw", str(target)]
+    else:
+        args = ["validate-latency", str(target)]
+    check(runner.invoke(app, args), unlocated=("E401", "E403"))
+
+
+class _FailingSink(io.RawIOBase):
+    """An output device that takes `room` bytes, then fails with `errno_value` (ENOSPC is a full
+    disk or /dev/full, EPIPE a reader that went away, EIO a lost terminal)."""
+
+    def __init__(self, room: int, errno_value: int) -> None:
+        self.room, self.errno_value, self.data = room, errno_value, b""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: Any) -> int:
+        if len(self.data) + len(b) > self.room:
+            raise OSError(self.errno_value, os.strerror(self.errno_value))
+        self.data += bytes(b)
+        return len(b)
+
+
+STREAM_COMMANDS = [
+    ["validate", "mbv3_small"],
+    ["analyze", "mbv3_small"],
+    ["analyze", "mbv3_small", "--format", "json"],
+    ["report", "mbv3_small", "--format", "markdown"],
+    ["hw", "show", "snapdragon855"],
+    ["sweep", "mbv3_small", "--widths", "0.5,1"],
+]
+
+
+@settings(FUZZ, max_examples=EXPLORE or 40)
+@given(
+    command=st.sampled_from(STREAM_COMMANDS),
+    room=st.one_of(st.just(10**9), st.integers(0, 4000)),
+    errno_value=st.sampled_from([errno.ENOSPC, errno.EPIPE, errno.EIO]),
+    encoding=st.sampled_from(["utf-8", "ascii", "latin-1", "cp1252"]),
+)
+def test_output_streams_that_fail_or_cannot_encode(
+    command: list[str], room: int, errno_value: int, encoding: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Class 3: stdout that fills up, breaks or holds only ASCII is the environment: exit 0, 74 with
+    one line, or 141 in silence; never 70 or a traceback."""
+    from cli import main
+
+    sink = _FailingSink(room, errno_value)
+    stdout = io.TextIOWrapper(io.BufferedWriter(sink), encoding=encoding)
+    stderr = io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.setattr(sys, "stderr", stderr)
+    monkeypatch.setattr(sys, "argv", ["costmodel", *command])
+    monkeypatch.setenv("COLUMNS", "100")
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    stderr.flush()
+    assert isinstance(stderr.buffer, io.BytesIO)
+    errors = stderr.buffer.getvalue().decode(encoding)
+    code = exit_info.value.code
+    if room >= 10**9:
+        assert code == 0, errors
+    elif errno_value == errno.EPIPE:
+        assert code in (0, 141) and errors == "", errors
+    else:
+        assert code in (0, 74), errors
+        if code == 74:
+            assert errors.startswith("costmodel: cannot write output: ") and errors.count("\n") == 1
+
+
+MARKUP = st.lists(
+    st.sampled_from(
+        [
+            "[/bold]",
+            "[link=http://evil.example]",
+            "[/link]",
+            "[red]",
+            ":smile:",
+            "\x1b[2J",
+            "\x1b]0;t\x07",
+            "<script>x</script>",
+            "=cmd",
+            "+1",
+            "@A1",
+            "|",
+            "\\",
+            "[a](javascript:x)",
+            "\u202e",
+            "\r",
+            "&amp;",
+            "\x00",
+            "\x9b",
+            "name",
+            " ",
+        ]
+    ),
+    min_size=1,
+    max_size=6,
+).map("".join)
+SPEC_TEXT_FIELDS = ["name", "title", "source", "notes"]
+HW_TEXT_FIELDS = ["title", "unit", "notes"]
+MARKUP_COMMANDS = [
+    ["analyze"],
+    ["report", "--format", "markdown"],
+    ["report", "--format", "html"],
+    ["report", "--format", "csv"],
+    ["sweep", "--widths", "0.5,1"],
+    ["sweep", "--widths", "0.5,1", "--format", "csv"],
+    ["hw", "show"],
+]
+
+
+@settings(FUZZ, max_examples=EXPLORE or 60)
+@given(
+    text=MARKUP,
+    field=st.sampled_from(SPEC_TEXT_FIELDS + [f"hw.{f}" for f in HW_TEXT_FIELDS]),
+    command=st.sampled_from(MARKUP_COMMANDS),
+)
+def test_markup_in_every_text_field(
+    text: str, field: str, command: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Class 4: text from a file is shown as text: no crash, no escape sequence reaches the
+    terminal, no live HTML in markdown or HTML, no formula in CSV."""
+    tmp_path = tmp_path_factory.mktemp("markup")
+    quoted = json.dumps(text)  # a YAML double-quoted scalar
+    spec_text, hw_text = TINY, HW_TEXT
+    if field.startswith("hw."):
+        tree = yaml.safe_load(hw_text)
+        tree[field.removeprefix("hw.")] = text
+        hw_text = yaml.safe_dump(tree, allow_unicode=False)
+    else:
+        spec_text = TINY.replace(
+            "name: t\n", f"{field}: {quoted}\n" if field == "name" else f"name: t\n{field}: {quoted}\n"
+        )
+    spec = write(tmp_path / "spec.yaml", spec_text)
+    hw = write(tmp_path / "hw.yaml", hw_text)
+    args = (
+        [*command, str(hw)]
+        if command[:2] == ["hw", "show"]
+        else [command[0], str(spec), *command[1:], "--hw", str(hw)]
+    )
+    result = runner.invoke(app, args)
+    assert check(result) is None, result.stderr
+    out = result.stdout
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    if "markdown" in command or "html" in command:
+        assert "<script" not in out
+    if "csv" in command:
+        assert not any(
+            cell.startswith(("=", "+", "@")) for line in out.splitlines() for cell in line.split(",")
+        )
+
+
+YAML11_FORMS = st.one_of(
+    st.integers(1, 777).map(lambda n: f"0{n}"),  # octal in 1.1, decimal in 1.2
+    st.tuples(st.integers(1, 9), st.integers(0, 59)).map(lambda t: f"{t[0]}:{t[1]:02d}"),  # base 60
+    st.tuples(st.integers(1, 9), st.integers(0, 999)).map(lambda t: f"{t[0]}_{t[1]:03d}"),
+    st.integers(1, 64).map(lambda n: f"0b{n:b}"),
+    st.integers(1, 64).map(lambda n: f"-0x{n:x}"),
+    st.tuples(st.integers(1, 9), st.integers(0, 59)).map(lambda t: f"{t[0]}:{t[1]:02d}.5"),
+)
+YAML12_FORMS = st.integers(1, 64).flatmap(
+    lambda n: st.sampled_from([(f"0o{n:o}", n), (f"0x{n:x}", n), (f"+{n}", n), (f"0x{n:X}", n)])
+)
+NUMBER_SLOTS = ["out: {}", "kernel: {}", "stride: {}"]
+
+
+@settings(FUZZ, max_examples=EXPLORE or 60)
+@given(form=YAML11_FORMS, slot=st.sampled_from(NUMBER_SLOTS + ["input"]))
+def test_yaml_1_1_number_forms_are_located_errors(
+    form: str, slot: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Class 6: a YAML 1.1-only number is an error at its line, never a silently different number."""
+    tmp_path = tmp_path_factory.mktemp("yaml11")
+    if slot == "input":
+        text = TINY.replace("input: [3, 16, 16]", f"input: [3, {form}, 16]")
+        line = 3
+    else:
+        text = HEAD + "    - {op: conv2d, out: 8, kernel: 3, " + slot.format(form) + "}\n"
+        text = text.replace("out: 8, kernel: 3, out:", "kernel: 3, out:").replace(
+            "kernel: 3, kernel:", "kernel:"
+        )
+        line = 6
+    spec = write(tmp_path / "spec.yaml", text)
+    assert check(runner.invoke(app, ["validate", str(spec)])) == ("E106", line)
+
+
+@settings(FUZZ, max_examples=EXPLORE or 30)
+@given(form=YAML12_FORMS)
+def test_yaml_1_2_number_forms_mean_their_number(
+    form: tuple[str, int], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Class 6: 0o20, 0x10 and +16 are the integer 16, as YAML 1.2 says (0o20 is text in YAML 1.1)."""
+    tmp_path = tmp_path_factory.mktemp("yaml12")
+    written, value = form
+    results = []
+    for out in (written, str(value)):
+        spec = write(tmp_path / "spec.yaml", HEAD + f"    - {{op: conv2d, out: {out}, kernel: 3}}\n")
+        result = runner.invoke(app, ["validate", str(spec)])
+        assert check(result) is None, result.stderr
+        results.append(result.stdout)
+    assert results[0] == results[1] and f"[{value}, 32, 32]" in results[0]

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from costmodel.commands.common import HwOpt, console, run
+from costmodel.commands.common import ForceOpt, HwOpt, console, run, write_output
 from costmodel.hw import load_profile
 
 MeasurementsArg = Annotated[
@@ -49,6 +49,7 @@ def calibrate_command(
             "(default: --hw itself).",
         ),
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Fit a profile to measured latencies.
 
@@ -71,8 +72,7 @@ def calibrate_command(
                 profile, report.params, str(measurements), report.fitted, report.loo
             )
             data["name"] = output.stem
-            output.write_text(yaml.safe_dump(data, sort_keys=False, width=100), encoding="utf-8")
+            write_output(output, yaml.safe_dump(data, sort_keys=False, width=100), force)
             load_profile(str(output))  # what we wrote must load
-            print(f"wrote {output}")
 
     run(body)

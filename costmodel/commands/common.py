@@ -6,6 +6,7 @@ No `from __future__ import annotations` in the command modules: Typer reads ever
 signature at each start, and string annotations made it evaluate each `Annotated[...]` again.
 """
 
+import errno
 import os
 import sys
 from collections.abc import Callable
@@ -15,7 +16,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from costmodel.errors import CostModelError, ErrorCode
+from costmodel.commands.streams import stream_failure
+from costmodel.errors import CostModelError, ErrorCode, excerpt
+from costmodel.spec.files import exists, is_directory, was_read
 
 if TYPE_CHECKING:
     from costmodel.present.fit import TableFit
@@ -35,11 +38,22 @@ def console(stderr: bool = False, wide: bool = False) -> Console:
     `wide` (--wide) lets a table be as wide as its columns need (for `less -S`)."""
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() or os.environ.get("COLUMNS") else 200
-    return Console(file=stream, width=WIDE if wide else width, stderr=stderr)
+    # markup and emoji codes off: titles, names and labels come from files, and '[/bold]' or
+    # '[link=...]' in one must be shown as written (issue 16); views style with Text, not markup
+    return _Console(file=stream, width=WIDE if wide else width, stderr=stderr, markup=False, emoji=False)
+
+
+class _Console(Console):
+    """rich's Console, except that a reader that went away is our exit code (141), not rich's
+    exit 1: the BrokenPipeError goes to `run` like any other failed write."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
 
 def run(action: Callable[[], T]) -> T:
-    """Run a command body; user errors become one line and exit 2, bugs one line and exit 70."""
+    """Run a command body; user errors become one line and exit 2, output that cannot be written
+    (costmodel/commands/streams.py) exit 74 or 141, bugs one line and exit 70."""
     try:
         return action()
     except CostModelError as exc:
@@ -49,6 +63,8 @@ def run(action: Callable[[], T]) -> T:
         raise typer.Exit(EXIT_USER_ERROR) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
+    except OSError as exc:  # file errors are CostModelErrors already: this is stdout or stderr
+        raise typer.Exit(stream_failure(exc)) from None
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         if os.environ.get("COSTMODEL_DEBUG"):
             raise
@@ -62,25 +78,40 @@ def run(action: Callable[[], T]) -> T:
         raise typer.Exit(EXIT_INTERNAL_ERROR) from None
 
 
-def write_output(path: Path, data: str | bytes) -> None:
-    """Write a result file and say so on stderr (stdout stays clean for pipes)."""
+def write_output(path: Path, data: str | bytes, force: bool = False) -> None:
+    """Write a result file and say so on stderr (stdout stays clean for pipes). Never over a file
+    this run read (`report spec.yaml -o spec.yaml`), and over another existing file only with
+    --force (`force`)."""
+    check_output_target(path, force)
     try:
         if isinstance(data, bytes):
             path.write_bytes(data)
         else:
             path.write_text(data, encoding="utf-8")
     except OSError as exc:
-        raise CostModelError(ErrorCode.FILE, f"cannot write {path}: {exc.strerror or exc}") from None
+        raise CostModelError(
+            ErrorCode.FILE, f"cannot write {excerpt(str(path))}: {excerpt(exc.strerror or str(exc))}"
+        ) from None
     sys.stdout.flush()
     print(f"wrote {path}", file=sys.stderr)
 
 
-def emit(text: str, output: Path | None) -> None:
+def emit(text: str, output: Path | None, force: bool = False) -> None:
     """Text to stdout, or to `output` when given."""
     if output is None:
         sys.stdout.write(text)
     else:
-        write_output(output, text)
+        write_output(output, text, force)
+
+
+def check_output_target(path: Path, force: bool) -> None:
+    """Refuse to write over an input of this run, or over an existing file unless forced."""
+    if was_read(path):
+        raise CostModelError(
+            ErrorCode.FILE, f"refusing to write over {excerpt(str(path))}: this run read it as input"
+        )
+    if exists(path) and not is_directory(path) and not force:
+        raise CostModelError(ErrorCode.FILE, f"{excerpt(str(path))} exists; --force writes over it")
 
 
 SpecArg = Annotated[
@@ -95,6 +126,9 @@ HwOpt = Annotated[
 OutputOpt = Annotated[
     Path | None,
     typer.Option("-o", "--output", help="Write to this file instead of standard output."),
+]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Write over an existing output file (never over an input).")
 ]
 PlotOpt = Annotated[
     Path | None,

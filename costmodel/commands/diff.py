@@ -7,6 +7,7 @@ import typer
 
 from costmodel.commands.common import (
     ColumnsOpt,
+    ForceOpt,
     HwOpt,
     PlotOpt,
     WideOpt,
@@ -46,6 +47,7 @@ def diff_command(
         bool, typer.Option("--changed-only", help="Leave out rows that are the same in A and B.")
     ] = False,
     plot: PlotOpt = None,
+    force: ForceOpt = False,
     columns: ColumnsOpt = None,
     wide: WideOpt = False,
     options: AnalysisOptions = AnalysisOptions(),
@@ -84,6 +86,6 @@ def diff_command(
         if plot is not None:
             from costmodel.present.plots import diff_latency_plot, plot_format
 
-            write_output(plot, diff_latency_plot(result, plot_format(plot)))
+            write_output(plot, diff_latency_plot(result, plot_format(plot)), force)
 
     run(body)

@@ -5,13 +5,14 @@ from typing import Annotated
 
 import typer
 
-from costmodel.commands.common import OutputOpt, emit, run
+from costmodel.commands.common import ForceOpt, OutputOpt, emit, run
 from costmodel.errors import CostModelError, ErrorCode
 
 
 def import_command(
     model: Annotated[Path, typer.Argument(help="The ONNX file (.onnx).", show_default=False)],
     output: OutputOpt = None,
+    force: ForceOpt = False,
     name: Annotated[
         str | None,
         typer.Option("--name", help="The spec's name; default: the file's stem.", show_default=False),
@@ -42,6 +43,6 @@ def import_command(
             raise CostModelError(
                 ErrorCode.FILE, f"{model}: the written spec does not reproduce the model's graph"
             )
-        emit(text, output)
+        emit(text, output, force)
 
     run(body)

@@ -5,13 +5,14 @@ from typing import Annotated
 
 import typer
 
-from costmodel.commands.common import HwOpt, OutputOpt, emit, run
+from costmodel.commands.common import ForceOpt, HwOpt, OutputOpt, emit, run
 
 
 def lut_command(
     space: Annotated[str, typer.Argument(help="A search-space file, or a bundled space (mnasnet_mbv2).")],
     hw: HwOpt = "snapdragon855",
     output: OutputOpt = None,
+    force: ForceOpt = False,
     output_format: Annotated[
         str | None, typer.Option("--format", help="csv or json (default: from the -o suffix, else csv).")
     ] = None,
@@ -32,7 +33,7 @@ def lut_command(
         loaded, profile = load_space(space), load_profile(hw)
         text = render("lut", fmt, LutTable(loaded, profile, build_lut(loaded, profile)))
         assert isinstance(text, str)
-        emit(text, output)
+        emit(text, output, force)
 
     run(body)
 

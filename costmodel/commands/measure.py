@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import math
 from enum import Enum
 from typing import Annotated
 
@@ -41,7 +42,10 @@ def measure_command(
     Exports the graph to ONNX with random weights (fixed seed) and times it with onnxruntime (one
     intra-op thread by default). Needs: pip install 'costmodel\\[measure]'.
     """
+    from rich.text import Text
+
     from costmodel.graph import build_graph
+    from costmodel.measure.resources import available_memory_bytes, check_fits, memory_needed_bytes
     from costmodel.measure.runner import measure_latency
     from costmodel.present.units import human_seconds
 
@@ -49,9 +53,14 @@ def measure_command(
         loaded = load_spec(resolve_spec_path(spec))
         profile = load_profile(hw)
         fp32 = dataclasses.replace(options, precision="fp32")  # onnxruntime runs the fp32 export
-        predicted = analyze(loaded, profile, fp32).total.latency_s
+        analysed = analyze(loaded, profile, fp32)
+        predicted = analysed.total.latency_s
         graph = build_graph(loaded, options.build)
         batch = options.batch
+        needed = memory_needed_bytes(
+            analysed.total.params, analysed.peak_activation_bytes, batch * math.prod(graph.input_shape)
+        )
+        check_fits(needed, available_memory_bytes(), batch)
         measured = measure_latency(graph, batch=batch, threads=threads, warmup=warmup, runs=runs)
         error = (predicted - measured.median_s) / measured.median_s
         if output_format is MeasureFormat.json:
@@ -64,12 +73,14 @@ def measure_command(
             }
             print(json.dumps(document, indent=2))
             return
+        heading = Text(loaded.title or loaded.name, style="bold")  # from the file: never markup
         console().print(
-            f"[bold]{loaded.title or loaded.name}[/] batch {batch}, width {options.width:g}, "
+            heading,
+            f"batch {batch}, width {options.width:g}, "
             f"onnxruntime {measured.onnxruntime_version}, {threads} thread(s), {runs} runs\n"
             f"measured  median {human_seconds(measured.median_s)} "
             f"(p10 {human_seconds(measured.p10_s)}, p90 {human_seconds(measured.p90_s)})\n"
-            f"predicted {human_seconds(predicted)} on {profile.name} ({error:+.0%})"
+            f"predicted {human_seconds(predicted)} on {profile.name} ({error:+.0%})",
         )
 
     run(body)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from costmodel.commands.common import HwOpt, SpecsArg, run, write_output
+from costmodel.commands.common import ForceOpt, HwOpt, SpecsArg, run, write_output
 from costmodel.commands.options import analysis_options
 from costmodel.cost.analysis import analyze
 from costmodel.cost.options import AnalysisOptions
@@ -26,6 +26,7 @@ def plot_command(
         typer.Option("--group-by", help="One point per layer (a fused conv+bn+act), block, node, ..."),
     ] = GroupBy.LAYER,
     options: AnalysisOptions = AnalysisOptions(),
+    force: ForceOpt = False,
 ) -> None:
     """Roofline plot of every row of the specs on a profile (PNG or SVG).
 
@@ -38,6 +39,6 @@ def plot_command(
         fmt = plot_format(output)
         profile = load_profile(hw)
         results = [analyze(load_spec(resolve_spec_path(spec)), profile, options) for spec in specs]
-        write_output(output, roofline_plot(results, profile, fmt, group_by.value))
+        write_output(output, roofline_plot(results, profile, fmt, group_by.value), force)
 
     run(body)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from costmodel.commands.common import OutputOpt, SpecsArg, emit, format_option, run
+from costmodel.commands.common import ForceOpt, OutputOpt, SpecsArg, emit, format_option, run
 from costmodel.commands.options import analysis_options
 from costmodel.cost.analysis import analyze
 from costmodel.cost.options import AnalysisOptions
@@ -41,6 +41,7 @@ def report_command(
         ),
     ] = None,
     output: OutputOpt = None,
+    force: ForceOpt = False,
     option_sets: list[AnalysisOptions] | None = None,
 ) -> None:
     """A table for a paper: one row per (spec, hardware profile, options), in that order.
@@ -63,6 +64,6 @@ def report_command(
         ]
         rendered = render("report", output_format, build_report(results, keys))
         assert isinstance(rendered, str)  # every report format is text
-        emit(rendered, output)
+        emit(rendered, output, force)
 
     run(body)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from costmodel.commands.common import OutputOpt, console, emit, format_option, run, write_output
+from costmodel.commands.common import ForceOpt, OutputOpt, console, emit, format_option, run, write_output
 
 Repeat = list[str] | None
 
@@ -58,6 +58,7 @@ def search_command(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Pareto plot (.png or .svg) with the zoo.")
     ] = None,
+    force: ForceOpt = False,
 ) -> None:
     """Search a space for designs: costs from the model, accuracy from a named source, the Pareto set.
 
@@ -74,7 +75,7 @@ def search_command(
             objectives=tuple(objective or ()), constraints=tuple(constraint or ()), target_ms=target_ms, w=w,
             accuracy=accuracy, jobs=jobs,
         )  # fmt: skip
-        _search(settings, out, resume, batch, storage, study, save, output_format, output, plot)
+        _search(settings, out, resume, batch, storage, study, save, output_format, output, plot, force=force)
 
     run(body)
 
@@ -90,6 +91,7 @@ def _search(
     output_format: str,
     output: Path | None,
     plot: Path | None,
+    force: bool = False,
 ) -> None:
     from costmodel.design import session
     from costmodel.design.engines import make_engine
@@ -127,7 +129,7 @@ def _search(
     elapsed = time.perf_counter() - start
     new = len(records) - len(previous)
     err.print(f"{new} trials in {elapsed:.2f} s ({new / max(elapsed, 1e-9):,.0f}/s), {len(records)} in all")
-    _report(problem, settings, records, save, output_format, output, plot)
+    _report(problem, settings, records, save, output_format, output, plot, force)
 
 
 def _with_progress(problem: Any, trials: Any, total: int, err: Any) -> list[dict[str, Any]]:
@@ -168,6 +170,7 @@ def _report(
     output_format: str,
     output: Path | None,
     plot: Path | None,
+    force: bool = False,
 ) -> None:
     from costmodel.design import session
     from costmodel.present.formats import render, render_text
@@ -177,15 +180,17 @@ def _report(
     if save is not None:
         save.mkdir(parents=True, exist_ok=True)
         for record in front:
-            write_output(save / f"{record['name']}.yaml", problem.space.yaml(tuple(record["candidate"])))
+            # the save folder is this search's Pareto set, rewritten as it grows (--resume)
+            spec_text = problem.space.yaml(tuple(record["candidate"]))
+            write_output(save / f"{record['name']}.yaml", spec_text, force=True)
         console(stderr=True).print(f"wrote {len(front)} Pareto-set specs to {save}")
     if plot is not None:
         from costmodel.design.report import pareto_plot
 
-        write_output(plot, pareto_plot(problem, records, front, plot.suffix.lstrip(".")))
+        write_output(plot, pareto_plot(problem, records, front, plot.suffix.lstrip(".")), force)
     if output is not None:  # a file: a table as plain text
         text = render_text("search", output_format, outcome)
-        emit(text if isinstance(text, str) else text.decode(), output)
+        emit(text if isinstance(text, str) else text.decode(), output, force)
         return
     rendered = render("search", output_format, outcome)
     if isinstance(rendered, str):

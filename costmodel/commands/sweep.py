@@ -10,6 +10,7 @@ import typer
 
 from costmodel.commands.common import (
     ColumnsOpt,
+    ForceOpt,
     HwOpt,
     OutputOpt,
     SpecArg,
@@ -68,6 +69,7 @@ def sweep_command(
         str, format_option("sweep", "table for people; csv or json: exact numbers for machines.")
     ] = "table",
     output: OutputOpt = None,
+    force: ForceOpt = False,
     plot: Annotated[
         Path | None,
         typer.Option("--plot", help="Also write latency against MACs, one line per width (.png or .svg)."),
@@ -125,13 +127,13 @@ def sweep_command(
             "options": resolved.to_dict() | dict.fromkeys(("width", "resolution", "batch", "precision")),
         }
         fit = table_fit("sweep", columns, wide, console(wide=wide))
-        _show(points, title, meta, output_format, output, fit, wide)
+        _show(points, title, meta, output_format, (output, force), fit, wide)
         if output_format == "table" and output is None:
             print(f"{len(points)} variants in {elapsed:.2f} s", file=sys.stderr)
         if plot is not None:
             from costmodel.present.plots import plot_format, sweep_plot
 
-            write_output(plot, sweep_plot(points, title, plot_format(plot)))
+            write_output(plot, sweep_plot(points, title, plot_format(plot)), force)
 
     run(body)
 
@@ -141,16 +143,17 @@ def _show(
     title: str,
     meta: dict[str, Any],
     fmt: str,
-    output: Path | None,
+    target: tuple[Path | None, bool],  # -o and --force
     fit: "TableFit",
     wide: bool,
 ) -> None:
     from costmodel.present.formats import render, render_text
 
+    output, force = target
     if output is not None:  # a file: a table as plain text
         text = render_text("sweep", fmt, points, title=title, meta=meta)
         assert isinstance(text, str)
-        emit(text, output)
+        emit(text, output, force)
         return
     rendered = render("sweep", fmt, points, title=title, meta=meta, fit=fit)
     if isinstance(rendered, str):

@@ -10,6 +10,7 @@ from costmodel.commands.common import EXIT_USER_ERROR, run
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.graph import Graph, build_graph
 from costmodel.spec import load_spec, resolve_spec_path
+from costmodel.spec.files import is_directory
 
 
 def spec_sources(items: list[str]) -> list[str]:
@@ -18,7 +19,7 @@ def spec_sources(items: list[str]) -> list[str]:
     out: list[str] = []
     for item in items:
         path = Path(item)
-        if not path.is_dir():
+        if not is_directory(path):
             out.append(item)
             continue
         found = sorted(str(p) for p in (*path.glob("*.yaml"), *path.glob("*.yml")) if p.is_file())
@@ -48,6 +49,7 @@ def validate_command(
                 raise
             failures += 1
             continue
-        print(f"ok  {spec}: {len(graph.nodes) - 1} nodes, output {list(graph.node(graph.output).shape)}")
+        line = f"ok  {spec}: {len(graph.nodes) - 1} nodes, output {list(graph.node(graph.output).shape)}"
+        run(functools.partial(print, line))
     if failures:
         raise typer.Exit(EXIT_USER_ERROR)

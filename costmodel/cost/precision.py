@@ -8,8 +8,11 @@ the MACs and activations run in int8 (as in weight-only quantized inference kern
 
 from __future__ import annotations
 
+import fnmatch
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
+from functools import cached_property
 
 from costmodel.errors import CostModelError, ErrorCode
 
@@ -51,10 +54,15 @@ class PrecisionPlan:
             check_precision(precision, f"precision for '{pattern}'")
 
     def of(self, node_name: str) -> str:
-        for pattern, precision in self.rules:
-            if fnmatchcase(node_name, pattern):
-                return precision
-        return self.default
+        """The precision of the first rule whose glob matches the name, else the default."""
+        if not self.rules:
+            return self.default
+        index = self._index.first_match(node_name)
+        return self.default if index is None else self.rules[index][1]
+
+    @cached_property
+    def _index(self) -> GlobIndex:
+        return GlobIndex(tuple(pattern for pattern, _ in self.rules))
 
     def describe(self) -> str:
         text = self.default
@@ -65,6 +73,51 @@ class PrecisionPlan:
         if self.kv:
             text += f", KV cache {self.kv}"
         return text
+
+
+_WILDCARDS = re.compile(r"[*?\[\]]")
+
+
+class GlobIndex:
+    """The first of many globs that matches a name, without trying every glob on every name:
+    20,000 globs over 24,000 nodes were 480 million fnmatch calls. Each glob is compiled once
+    (to fnmatch's own regex, so matching is exactly `fnmatchcase`) and filed under its literal
+    prefix (the text before its first wildcard), or its literal suffix when the prefix is empty;
+    a name is tried only against the globs filed under one of its own prefixes or suffixes, and
+    the ones with neither, in the globs' order."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.match: list[Callable[[str], object]] = [re.compile(fnmatch.translate(p)).match for p in patterns]
+        self.by_prefix: dict[str, list[int]] = {}
+        self.by_suffix: dict[str, list[int]] = {}
+        self.anywhere: list[int] = []
+        for index, pattern in enumerate(patterns):
+            first = _WILDCARDS.search(pattern)
+            prefix = pattern if first is None else pattern[: first.start()]
+            tail = _WILDCARDS.split(pattern)[-1] if "[" not in pattern and "]" not in pattern else ""
+            if prefix:
+                self.by_prefix.setdefault(prefix, []).append(index)
+            elif tail:
+                self.by_suffix.setdefault(tail, []).append(index)
+            else:
+                self.anywhere.append(index)
+        self.prefix_lengths = sorted({len(p) for p in self.by_prefix})
+        self.suffix_lengths = sorted({len(s) for s in self.by_suffix})
+
+    def first_match(self, name: str) -> int | None:
+        candidates = list(self.anywhere)
+        for length in self.prefix_lengths:
+            if length > len(name):
+                break
+            candidates += self.by_prefix.get(name[:length], ())
+        for length in self.suffix_lengths:
+            if length > len(name):
+                break
+            candidates += self.by_suffix.get(name[len(name) - length :], ())
+        for index in sorted(candidates):
+            if self.match[index](name):
+                return index
+        return None
 
 
 def parse_rule(text: str) -> tuple[str, str]:

@@ -164,7 +164,7 @@ def lookup(entries: list[LutEntry], space: Space, candidate: Candidate) -> list[
         )
     channels, height, width = (int(v) for v in space.base.input)
     side = options.resolution
-    shape: tuple[int, ...] = (channels, side, side) if side is not None else (channels, height, width)
+    shape: tuple[Any, ...] = (channels, side, side) if side is not None else (channels, height, width)
     chosen: list[LutEntry] = []
     for stage in space.base.stages:
         own = _own_choices(space, candidate, stage)

@@ -19,7 +19,6 @@ bandwidth to at most the profile's peak. scipy.optimize.least_squares does the f
 
 from __future__ import annotations
 
-import csv
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -28,23 +27,16 @@ from pathlib import Path
 from typing import Any
 
 from costmodel.cost.analysis import plan
-from costmodel.cost.options import AnalysisOptions
-from costmodel.errors import CostModelError, ErrorCode, SourcePos
+from costmodel.errors import CostModelError, ErrorCode, excerpt
+from costmodel.hw.measurements import Measurement as Measurement
+from costmodel.hw.measurements import load_measurements as load_measurements
 from costmodel.hw.profile import HardwareProfile
 from costmodel.ops.registry import OP_CLASSES
 from costmodel.spec.model import load_spec, resolve_spec_path
 
 MEASUREMENT_SD = 0.1  # log-latency noise of one published figure (runtime versions, thermal state)
+MIN_FIT_OVERHEAD_S = 1e-8  # the fit's lower bound; a profile's 0 starts there (log 0 is undefined)
 PRIOR_SD = 1.0  # the prior allows a factor of e either way before it costs as much as a 10% miss
-
-
-@dataclass(frozen=True)
-class Measurement:
-    spec: str
-    options: AnalysisOptions
-    latency_s: float
-    label: str
-    pos: SourcePos
 
 
 @dataclass(frozen=True)
@@ -85,54 +77,6 @@ def _need_scipy() -> Any:
     return scipy
 
 
-def load_measurements(path: Path) -> list[Measurement]:
-    """CSV with columns spec, latency_ms and optionally width, resolution, precision, batch, label.
-    Lines starting with '#' are comments (sources)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise CostModelError(ErrorCode.FILE, f"cannot read {path}: {exc}") from None
-    numbered = [
-        (i + 1, line) for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")
-    ]
-    if not numbered:
-        raise CostModelError(ErrorCode.BAD_VALUE, "no measurements", pos=SourcePos(str(path), 1, 1))
-    reader = csv.DictReader([line for _, line in numbered])
-    header_line = numbered[0][0]
-    for column in ("spec", "latency_ms"):
-        if column not in (reader.fieldnames or []):
-            raise CostModelError(
-                ErrorCode.MISSING_KEY,
-                f"missing column '{column}' (columns: "
-                "spec, latency_ms, width, resolution, precision, batch, label)",
-                pos=SourcePos(str(path), header_line, 1),
-            )
-    measurements = []
-    for (line_no, _), row in zip(numbered[1:], reader, strict=True):
-        pos = SourcePos(str(path), line_no, 1)
-        try:
-            latency = float(row["latency_ms"]) / 1e3
-            width = float(row.get("width") or 1.0)
-            resolution = int(row["resolution"]) if row.get("resolution") else None
-            batch = int(row.get("batch") or 1)
-        except (TypeError, ValueError) as exc:
-            raise CostModelError(ErrorCode.BAD_VALUE, f"bad number: {exc}", pos=pos) from None
-        if not (latency > 0 and math.isfinite(latency)):
-            raise CostModelError(
-                ErrorCode.BAD_VALUE, f"latency must be positive, got {row['latency_ms']}", pos=pos
-            )
-        options = AnalysisOptions(
-            batch=batch,
-            precision=(row.get("precision") or "").strip() or None,  # None: the profile's default
-            width=width,
-            resolution=resolution,
-        )
-        measurements.append(
-            Measurement(row["spec"].strip(), options, latency, (row.get("label") or row["spec"]).strip(), pos)
-        )
-    return measurements
-
-
 def features(measurement: Measurement, hw: HardwareProfile) -> Features:
     """W and B of the docstring for one measured configuration, at the profile's peaks."""
     try:
@@ -151,6 +95,13 @@ def features(measurement: Measurement, hw: HardwareProfile) -> Features:
         key = (count.op_class, precision)
         kernel[key] = kernel.get(key, 0.0) + (count.macs + count.ops) / peak
         dram[moved.kernel] = dram.get(moved.kernel, 0) + moved.dram_bytes
+    if not work:
+        raise CostModelError(
+            ErrorCode.BAD_VALUE,
+            f"spec '{excerpt(measurement.spec)}' has no layer that computes anything (only views): "
+            "nothing to time",
+            pos=measurement.pos,
+        )
     return Features(tuple(work.values()), tuple(dram[k] for k in work), len(work))
 
 
@@ -186,9 +137,9 @@ def fit(data: Sequence[tuple[Features, float]], prior: Parameters) -> Parameters
     precisions = [p for p, _ in Counter(p for _, p in keys).most_common()][1:]
     theta0 = [math.log(prior.efficiency[c]) for c in classes]
     theta0 += [math.log(prior.precision_scale.get(p, 1.0)) for p in precisions]
-    theta0 += [math.log(prior.overhead_s), 0.0]  # overhead, log of bandwidth scale
+    theta0 += [math.log(max(prior.overhead_s, MIN_FIT_OVERHEAD_S)), 0.0]  # overhead, log of bandwidth scale
     n_eff = len(classes) + len(precisions)
-    lower = [math.log(1e-3)] * n_eff + [math.log(1e-8), math.log(1e-2)]
+    lower = [math.log(1e-3)] * n_eff + [math.log(MIN_FIT_OVERHEAD_S), math.log(1e-2)]
     upper = [0.0] * n_eff + [math.log(1e-2), 0.0]
     theta0 = [min(max(t, lo + 1e-9), hi - 1e-9) for t, lo, hi in zip(theta0, lower, upper, strict=True)]
 
@@ -215,7 +166,10 @@ def scores(predicted: Sequence[float], measured: Sequence[float]) -> Scores:
     scipy = _need_scipy()
     errors = [abs(p - m) / m for p, m in zip(predicted, measured, strict=True)]
     n = len(errors)
-    spearman = float(scipy.stats.spearmanr(predicted, measured).statistic) if n > 2 else float("nan")
+    # Rank correlation needs at least 3 points and two distinct values on each side; otherwise it
+    # is undefined, reported as nan (shown "n/a") rather than scipy's warning and nan.
+    defined = n > 2 and len(set(predicted)) > 1 and len(set(measured)) > 1
+    spearman = float(scipy.stats.spearmanr(predicted, measured).statistic) if defined else float("nan")
     tolerance = 1e-9  # 1.1 vs 1.0 is within 10%, floating point notwithstanding
     return Scores(
         n,

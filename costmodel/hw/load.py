@@ -7,11 +7,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from costmodel.errors import CostModelError, ErrorCode, did_you_mean
+from costmodel.errors import CostModelError, ErrorCode, did_you_mean, excerpt
 from costmodel.hw.host import detect_host_profile
 from costmodel.hw.profile import HardwareProfile
 from costmodel.ops.registry import OP_CLASSES
-from costmodel.spec.files import bundled_dir, parse_yaml_mapping, read_text
+from costmodel.spec.files import bundled_dir, is_regular_file, parse_yaml_mapping, read_text
 from costmodel.spec.yamlsrc import LocDict, position_of
 
 HOST = "host"  # detected at run time (costmodel/hw/host.py), not a file
@@ -22,16 +22,20 @@ def list_profiles() -> list[Path]:
 
 
 def resolve_profile_path(name_or_path: str) -> Path:
+    """A profile file: a path that is a regular file, a YAML path (read errors name it), or a
+    bundled name. A folder that happens to be called like a profile does not hide the bundled one."""
     path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
+    if is_regular_file(path) or path.suffix in (".yaml", ".yml"):
         return path
     bundled = bundled_dir("hardware") / f"{name_or_path}.yaml"
-    if bundled.exists():
+    if path.parent == Path(".") and is_regular_file(bundled):
         return bundled
+    if path.parent != Path("."):
+        return path  # a path: "no such file" or "a directory" when it is read
     names = [p.stem for p in list_profiles()] + [HOST]
     raise CostModelError(
         ErrorCode.HARDWARE,
-        f"unknown hardware profile '{name_or_path}'"
+        f"unknown hardware profile '{excerpt(name_or_path)}'"
         f"{did_you_mean(name_or_path, names)} (bundled: {', '.join(names)})",
     )
 
@@ -57,9 +61,6 @@ def _check_efficiency_keys(data: LocDict) -> None:
                 f"efficiency has no entry for op class '{op_class}'",
                 pos=efficiency.pos,
             )
-
-
-HOST = "host"  # detected at run time (costmodel/host.py), not a file
 
 
 def load_profile(name_or_path: str) -> HardwareProfile:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from costmodel import limits
-from costmodel.errors import CostModelError, ErrorCode
+from costmodel.cost.precision import PRECISIONS
+from costmodel.errors import CostModelError, ErrorCode, did_you_mean, excerpt
 
 
 class _Strict(BaseModel):
@@ -53,8 +54,11 @@ class MemorySpec(_Strict):
     onchip: list[OnChipLevel] = []
 
 
+SUPPORTED_VERSION = 1  # of the profile format
+
+
 class HardwareProfile(_Strict):
-    version: int = 1
+    version: int = SUPPORTED_VERSION
     name: str
     title: str
     unit: str  # which compute unit of the chip the profile models
@@ -67,6 +71,31 @@ class HardwareProfile(_Strict):
     sources: dict[str, str]
     notes: str = ""
     file: str = ""
+
+    @field_validator("version")
+    @classmethod
+    def _supported_version(cls, version: int) -> int:
+        if version != SUPPORTED_VERSION:
+            raise ValueError(f"unsupported profile version (this costmodel reads {SUPPORTED_VERSION})")
+        return version
+
+    @field_validator("sources")
+    @classmethod
+    def _has_sources(cls, sources: dict[str, str]) -> dict[str, str]:
+        if not sources:  # every number comes from somewhere: a profile that cites nothing is a guess
+            raise ValueError("a profile needs sources: where each of its numbers comes from")
+        return sources
+
+    @field_validator("precisions")
+    @classmethod
+    def _known_precisions(cls, precisions: dict[str, PrecisionSpec]) -> dict[str, PrecisionSpec]:
+        for name in precisions:
+            if name not in PRECISIONS:
+                raise ValueError(
+                    f"unknown precision '{excerpt(name)}'{did_you_mean(name, PRECISIONS)} "
+                    f"(expected some of: {', '.join(PRECISIONS)})"
+                )
+        return precisions
 
     @model_validator(mode="after")
     def _check(self) -> HardwareProfile:

@@ -57,7 +57,13 @@ INSTALL_HINT = "pip install 'costmodel[measure]' (or: pip install onnx onnxrunti
 def require(module: str) -> Any:
     """Import an optional dependency of measuring, or say how to install it."""
     import importlib
+    import os
 
+    if module == "onnxruntime":
+        # onnxruntime's telemetry writes a device id and a database under ~/.cache/Microsoft and a
+        # session file in $TMPDIR when it is imported; nobody asked for either. The variable must
+        # be set before the import; a user who set it keeps their choice.
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     try:
         return importlib.import_module(module)
     except ImportError:

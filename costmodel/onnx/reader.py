@@ -23,6 +23,7 @@ from typing import Any
 from costmodel.errors import CostModelError, ErrorCode, SourcePos
 from costmodel.measure.onnx_export import require
 from costmodel.onnx.wire import model_bytes_without_weights
+from costmodel.spec.files import refuse_special_file
 
 Dims = tuple[int, ...]
 # Initializers up to this many elements are kept for shape inference (Reshape targets, pads);
@@ -199,6 +200,7 @@ def read_model(path: Path | str) -> OnnxModel:
     """The model's nodes and shapes; raises CostModelError for a file that is not ONNX, has more than
     one input or a symbolic input size, or fails onnx's shape inference."""
     path = Path(path)
+    refuse_special_file(path)
     model = _load(path)
     data = _data_input(model, path)
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)

@@ -69,6 +69,13 @@ def _float(key: str, spec: AttrSpec, raw: Any, evaluate: Evaluate) -> float:
     return float(value)
 
 
+def _fraction(key: str, spec: AttrSpec, raw: Any, evaluate: Evaluate) -> float:
+    value = _float(key, spec, raw, evaluate)
+    if not 0 <= value < 1:  # dropout's p: 1 would drop everything, PyTorch refuses p > 1 and p < 0
+        raise _bad(key, "a number from 0 up to (not including) 1", value)
+    return value
+
+
 def _one_padding(key: str, raw: Any, evaluate: Evaluate) -> int | str:
     value = raw if raw in PADDING_MODES else evaluate(raw)
     if value in PADDING_MODES:
@@ -106,6 +113,7 @@ _PARSERS: dict[str, Callable[[str, AttrSpec, Any, Evaluate], Any]] = {
     "pair": _pair,
     "bool": _bool,
     "float": _float,
+    "fraction": _fraction,
     "padding": _padding,
     "ints": _ints,
     "choice": _text,

@@ -17,6 +17,7 @@ from costmodel.ops.registry import (
     OpCost,
     OpType,
     Shape,
+    ShapeError,
     fixed_class,
     register,
     require_rank,
@@ -28,6 +29,11 @@ from costmodel.ops.shapes import spatial_out
 def _pool_shape(inputs: list[Shape], attrs: Attrs) -> Shape:
     (shape,) = inputs
     require_rank(shape, 3, "pooling")
+    for pad, kernel in zip(attrs["padding"], attrs["kernel"], strict=True):
+        # PyTorch refuses it ("pad should be at most half of effective kernel size"): a window
+        # would cover nothing but padding
+        if isinstance(pad, int) and 2 * pad > kernel:
+            raise ShapeError(f"pooling padding {pad} is more than half the kernel {kernel}")
     return (shape[0], *spatial_out(shape, attrs, ceil_mode=attrs["ceil_mode"]))
 
 

@@ -67,6 +67,7 @@ class AttrSpec:
     """One attribute of an op: its kind drives parsing and validation of spec values.
 
     kinds: int (positive unless `minimum` says otherwise), pair (int or [h, w]), bool, float,
+    fraction (a number in [0, 1): a probability such as dropout's p),
     padding (int, [h, w], 'auto', 'same' or 'valid'), choice (one of `choices`), ints (a list of
     ints, e.g. a shape or a permutation; `minimum` applies to each).
     """

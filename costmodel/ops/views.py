@@ -42,7 +42,7 @@ register(
         same_shape,
         no_cost,
         fixed_class(OpClass.DATA),
-        {"p": AttrSpec("float", 0.5)},
+        {"p": AttrSpec("fraction", 0.5)},
         is_view=True,
         onnx=simple("Identity"),
     )

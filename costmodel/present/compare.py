@@ -269,10 +269,7 @@ def _align_gap(sa: list[_Sig], sb: list[_Sig], score: _Scorer) -> list[Step]:
     if n == 0 or m == 0:
         return [(i, None) for i in range(n)] + [(None, j) for j in range(m)]
     if n * m > limits.MAX_DP_CELLS:
-        matcher = difflib.SequenceMatcher(
-            None, [s.coarse for s in sa], [s.coarse for s in sb], autojunk=False
-        )
-        matches = [(blk.a + k, blk.b + k) for blk in matcher.get_matching_blocks() for k in range(blk.size)]
+        matches = _kind_matches([s.coarse for s in sa], [s.coarse for s in sb])
     else:
         best = [[0.0] * (m + 1) for _ in range(n + 1)]
         for i in range(1, n + 1):
@@ -293,6 +290,24 @@ def _align_gap(sa: list[_Sig], sb: list[_Sig], score: _Scorer) -> list[Step]:
                 j -= 1
         matches.reverse()
     return _merge(matches, n, m)
+
+
+def _kind_matches(a: list[tuple[str, ...]], b: list[tuple[str, ...]]) -> list[tuple[int, int]]:
+    """Order-keeping matches of two long lists of row kinds: the common head and tail matched in
+    one pass, difflib on what lies between. (difflib alone is quadratic on repetitive lists: two
+    renamed 9,600-node chains of one op took 10 s; their head is the whole chain.)"""
+    n, m = len(a), len(b)
+    head = 0
+    while head < min(n, m) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(n, m) - head and a[n - 1 - tail] == b[m - 1 - tail]:
+        tail += 1
+    matcher = difflib.SequenceMatcher(None, a[head : n - tail], b[head : m - tail], autojunk=False)
+    middle = [
+        (head + blk.a + k, head + blk.b + k) for blk in matcher.get_matching_blocks() for k in range(blk.size)
+    ]
+    return [(k, k) for k in range(head)] + middle + [(n - tail + k, m - tail + k) for k in range(tail)]
 
 
 def _merge(matches: list[tuple[int, int]], n: int, m: int) -> list[Step]:

@@ -19,6 +19,7 @@ from costmodel.errors import CostModelError, ErrorCode
 from costmodel.present.report import ReportTable
 from costmodel.present.units import column_scale, human, three_digits
 from costmodel.present.versioned import versioned
+from costmodel.safe_text import markdown_cell, spreadsheet_cell
 
 
 def _people_table(table: ReportTable) -> tuple[list[tuple[str, str]], list[list[str]], list[bool]]:
@@ -52,7 +53,7 @@ def _header(label: str, unit: str) -> str:
 
 
 def _md_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|")
+    return markdown_cell(text)
 
 
 def report_markdown(table: ReportTable) -> str:
@@ -177,7 +178,7 @@ def report_csv(table: ReportTable) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c.key for c in table.columns])
     for row in table.rows:
-        writer.writerow([repr(v) if isinstance(v, float) else v for v in row])
+        writer.writerow([repr(v) if isinstance(v, float) else spreadsheet_cell(v) for v in row])
     return out.getvalue()
 
 

@@ -15,6 +15,7 @@ from costmodel.cost.sweep import SweepPoint
 from costmodel.present.fit import NO_LIMIT, Col, TableFit, fitted_table
 from costmodel.present.units import human_bytes, human_count, human_joules, human_seconds
 from costmodel.present.versioned import versioned
+from costmodel.safe_text import spreadsheet_cell
 
 
 def varied(points: Sequence[SweepPoint], field: str) -> bool:
@@ -84,7 +85,8 @@ def sweep_csv(points: Sequence[SweepPoint]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(SweepPoint._fields)
-    writer.writerows(points)  # a float's str is its shortest exact repr
+    # a float's str is its shortest exact repr; text cells cannot start a formula
+    writer.writerows([spreadsheet_cell(v) for v in point] for point in points)
     return out.getvalue()
 
 

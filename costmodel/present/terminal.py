@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -279,7 +280,7 @@ def latency_report_view(report: LatencyReport) -> RenderableType:
             lines.append(f"{name}: ", style="bold")
             lines.append(
                 f"MAPE {value.mape:.1f}% · within ±10% {value.within_10:.0f}% · "
-                f"within ±25% {value.within_25:.0f}% · Spearman {value.spearman:.3f} "
+                f"within ±25% {value.within_25:.0f}% · Spearman {_rank_text(value.spearman)} "
                 f"(n={value.n})\n"
             )
     if report.params:
@@ -292,3 +293,8 @@ def latency_report_view(report: LatencyReport) -> RenderableType:
             + "".join(f"; {name} x{scale:.3f}" for name, scale in p.precision_scale.items() if scale != 1.0)
         )
     return Group(table, lines)
+
+
+def _rank_text(spearman: float) -> str:
+    """Spearman's rho, or n/a when it is undefined (under 3 points, or all values equal)."""
+    return f"{spearman:.3f}" if math.isfinite(spearman) else "n/a"

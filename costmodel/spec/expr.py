@@ -132,9 +132,8 @@ def _compile(node: ast.AST) -> Compiled:  # noqa: C901 - one case per syntax for
             return lambda scope: not operand(scope)
     if isinstance(node, ast.BoolOp):
         parts = [_compile(v) for v in node.values]
-        if isinstance(node.op, ast.And):
-            return lambda scope: all(p(scope) for p in parts)
-        return lambda scope: any(p(scope) for p in parts)
+        # Python's meaning: the first operand that decides, not a bool (`0 or 16` is 16)
+        return _and(parts) if isinstance(node.op, ast.And) else _or(parts)
     if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
         first = _compile(node.left)
         rest = [(_COMPARE[type(op)], _compile(c)) for op, c in zip(node.ops, node.comparators, strict=False)]
@@ -199,3 +198,27 @@ def evaluate(text: str, scope: Scope) -> Any:
         raise ExpressionError(f"division by zero in '{text}'") from None
     except (TypeError, ValueError, OverflowError, RecursionError) as exc:
         raise ExpressionError(f"cannot evaluate '{text}': {exc}") from None
+
+
+def _and(parts: list[Callable[[Scope], Any]]) -> Callable[[Scope], Any]:
+    def evaluate(scope: Scope) -> Any:
+        value: Any = True
+        for part in parts:
+            value = part(scope)
+            if not value:
+                return value
+        return value
+
+    return evaluate
+
+
+def _or(parts: list[Callable[[Scope], Any]]) -> Callable[[Scope], Any]:
+    def evaluate(scope: Scope) -> Any:
+        value: Any = False
+        for part in parts:
+            value = part(scope)
+            if value:
+                return value
+        return value
+
+    return evaluate

@@ -11,14 +11,16 @@ The models are re-exported here, so `costmodel.spec.model` offers every name it 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from costmodel.errors import CostModelError, ErrorCode, did_you_mean
+from costmodel.cost.precision import PRECISIONS
+from costmodel.errors import CostModelError, ErrorCode, did_you_mean, excerpt
 from costmodel.spec.checks import check_layer, check_spec
-from costmodel.spec.files import bundled_dir, parse_yaml_mapping, read_text
+from costmodel.spec.files import bundled_dir, exists, is_regular_file, parse_yaml_mapping, read_text
 from costmodel.spec.schema import (
     LAYER_KEYS,
     LIMIT_ERROR,
@@ -97,8 +99,12 @@ def _reject_reserved_keys(value: Any) -> None:
             _reject_reserved_keys(item)
 
 
-def _validation_error(exc: ValidationError, root: Any, model: type[BaseModel]) -> CostModelError:
-    """Turn pydantic's first error into ours, located in the file."""
+def _validation_error(
+    exc: ValidationError, root: Any, model: type[BaseModel], echo: bool = True
+) -> CostModelError:
+    """Turn pydantic's first error into ours, located in the file. Values are quoted only as a
+    short excerpt, and not at all from a file an `imports:` entry named (`echo` False): that file
+    may not be a block library at all, and its lines are not ours to print."""
     errors = exc.errors()
     # An unknown key usually explains a missing one (a misspelling): report it first.
     err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
@@ -112,7 +118,7 @@ def _validation_error(exc: ValidationError, root: Any, model: type[BaseModel]) -
         choices = [n for n in (parent.model_fields if parent else {}) if n not in ("pos", "file")]
         return CostModelError(
             ErrorCode.UNKNOWN_KEY,
-            f"unknown key '{key}'{did_you_mean(key, choices)}"
+            f"unknown key '{excerpt(key, 40)}'{did_you_mean(key, choices) if echo else ''}"
             + (f" (expected one of: {', '.join(choices)})" if choices else ""),
             pos=pos,
         )
@@ -125,7 +131,7 @@ def _validation_error(exc: ValidationError, root: Any, model: type[BaseModel]) -
     if kind == LIMIT_ERROR:
         return CostModelError(ErrorCode.LIMIT, f"{where}: {err['msg']}", pos=pos)
     got = err.get("input")
-    got_text = f", got {got!r}" if not isinstance(got, (dict, list)) else ""
+    got_text = f", got {excerpt(repr(got), 40)}" if echo and not isinstance(got, (dict, list)) else ""
     return CostModelError(ErrorCode.BAD_VALUE, f"{where}: {err['msg']}{got_text}", pos=pos)
 
 
@@ -161,11 +167,11 @@ def _parse_mapping(text: str, file: str, what: str) -> LocDict:
     return data
 
 
-def _validate(model: type[BaseModel], data: LocDict, **extra: Any) -> Any:
+def _validate(model: type[BaseModel], data: LocDict, echo: bool = True, **extra: Any) -> Any:
     try:
         return model.model_validate({**data, **extra})
     except ValidationError as exc:
-        raise _validation_error(exc, data, model) from None
+        raise _validation_error(exc, data, model, echo) from None
 
 
 def bundled_specs() -> list[Path]:
@@ -176,40 +182,53 @@ def bundled_specs() -> list[Path]:
 def resolve_spec_path(name_or_path: str) -> Path:
     """A path to a spec file, or the name of a bundled spec ('mbv3_small').
 
-    A bare name (no directory, no suffix) that is neither a file nor a bundled spec is an error
-    that suggests the closest bundled name; a missing path is reported when it is read.
+    Only a bare name (no directory part) can name a bundled spec, and only when no regular file of
+    that name exists here: `/elsewhere/mbv3_small` never silently means the bundled one, and a
+    folder called `mbv3_small` here does not hide it. A bare name that is neither is an error that
+    suggests the closest bundled name; a missing path is reported when it is read.
     """
     path = Path(name_or_path)
-    if path.exists() or path.suffix in (".yaml", ".yml") and path.parent != Path("."):
+    if is_regular_file(path):
         return path
-    bundled = bundled_dir("archspecs") / (path.name if path.suffix else f"{path.name}.yaml")
-    if bundled.exists():
-        return bundled
-    if not path.suffix and path.parent == Path("."):
-        names = [spec.stem for spec in bundled_specs()]
-        raise CostModelError(
-            ErrorCode.FILE,
-            f"no such file: {name_or_path}, and no bundled spec of that name"
-            f"{did_you_mean(name_or_path, names)}",
-        )
+    bare = path.parent == Path(".") and not name_or_path.endswith(("/", os.sep))
+    if bare:
+        bundled = bundled_dir("archspecs") / (path.name if path.suffix else f"{path.name}.yaml")
+        if is_regular_file(bundled):
+            return bundled
+        if not path.suffix and not exists(path):
+            names = [spec.stem for spec in bundled_specs()]
+            raise CostModelError(
+                ErrorCode.FILE,
+                f"no such file: {excerpt(name_or_path)}, and no bundled spec of that name"
+                f"{did_you_mean(name_or_path, names)}",
+            )
     return path
 
 
+LIBRARY_SUFFIXES = (".yaml", ".yml")
+
+
 def _resolve_import(name: str, spec_dir: Path) -> Path:
-    file = name if name.endswith((".yaml", ".yml")) else f"{name}.yaml"
+    """A block library named by `imports:`: a YAML file beside the spec, in its `blocks/` folder or
+    among the bundled blocks. Only YAML files are read, whatever the name says."""
+    file = name if name.endswith(LIBRARY_SUFFIXES) else f"{name}.yaml"
     for base in (spec_dir, spec_dir / "blocks", bundled_dir("archspecs") / "blocks"):
-        if (base / file).exists():
+        if exists(base / file):
             return base / file
     raise CostModelError(
         ErrorCode.FILE,
-        f"cannot find block library '{name}' "
-        f"(looked in {spec_dir}, {spec_dir / 'blocks'} and the bundled blocks)",
+        f"cannot find block library '{excerpt(name)}' "
+        f"(looked in {excerpt(str(spec_dir))}, its blocks/ folder and the bundled blocks)",
     )
 
 
 def load_blocks(path: Path) -> dict[str, BlockDef]:
     data = _parse_mapping(read_text(path), str(path), "block library")
-    library: BlockLibrary = _validate(BlockLibrary, data)
+    if not isinstance(data.get("blocks"), LocDict):
+        raise CostModelError(
+            ErrorCode.BAD_VALUE, "not a block library: it has no 'blocks:' mapping", pos=data.pos
+        )
+    library: BlockLibrary = _validate(BlockLibrary, data, echo=False)
     return library.blocks
 
 
@@ -224,17 +243,36 @@ def load_spec(path: Path | str) -> Spec:
     return parse_spec(read_text(path), str(path), base_dir=path.parent)
 
 
+def _check_precision_plan(data: LocDict) -> None:
+    """Each `precision:` glob names a known precision (checked here, where the file positions are)."""
+    plan = data.get("precision")
+    if not isinstance(plan, LocDict):
+        return
+    for glob, name in plan.items():
+        if name not in PRECISIONS:
+            raise CostModelError(
+                ErrorCode.BAD_VALUE,
+                f"precision: unknown precision '{excerpt(str(name), 40)}' for '{excerpt(glob, 40)}'"
+                f"{did_you_mean(str(name), PRECISIONS)} (expected one of: {', '.join(PRECISIONS)})",
+                pos=plan.key_pos[glob],
+            )
+
+
 def parse_spec(text: str, file: str = "<spec>", base_dir: Path | None = None) -> Spec:
     """Parse and check a spec's text; raises CostModelError pointing into the file."""
     data = _parse_mapping(text, file, "spec")
     spec: Spec = _validate(Spec, data, file=file)
+    _check_precision_plan(data)
     blocks: dict[str, BlockDef] = {}
+    loaded: dict[tuple[str, Path], dict[str, BlockDef]] = {}  # a library named again is read once
     for index, name in enumerate(spec.imports):
         try:
-            library = load_blocks(_resolve_import(name, base_dir or Path(".")))
+            key = (name, base_dir or Path("."))
+            if key not in loaded:
+                loaded[key] = load_blocks(_resolve_import(name, base_dir or Path(".")))
         except CostModelError as exc:
             raise exc.with_context(pos=data["imports"].item_pos[index]) from None
-        blocks.update(library)
+        blocks.update(loaded[key])  # the last import of a block name wins, as before
     blocks.update(spec.blocks)  # a spec's own blocks override imported ones
     spec = spec.model_copy(update={"blocks": blocks})
     check_spec(spec)

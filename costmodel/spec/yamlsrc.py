@@ -16,11 +16,25 @@ import yaml
 
 from costmodel import limits
 from costmodel.errors import CostModelError, ErrorCode, SourcePos
+from costmodel.safe_text import printable
 
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 # YAML 1.2 floats that PyYAML's YAML 1.1 resolver leaves as strings: an exponent without a dot or
 # without a sign (1e9, 9.75e12). Datasheet figures are written this way; read them as numbers.
 _YAML12_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+\Z")
+
+# The YAML 1.2 core schema's plain numbers and booleans (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
+# PyYAML resolves with YAML 1.1, which also reads 010 as octal 8, 1:00 as sexagesimal 60, 1_000 as
+# 1000, 0b10 as 2 and yes/no/on/off as booleans. costmodel follows YAML 1.2: a 1.1-only boolean
+# is text, and a 1.1-only number form is an error (E106) rather than a silent surprise.
+_YAML12_INT = re.compile(r"[-+]?[0-9]+\Z|0o[0-7]+\Z|0x[0-9a-fA-F]+\Z")
+_YAML12_FLOAT_CORE = re.compile(
+    r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z|[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z"
+)
+_YAML12_OCTAL = re.compile(r"0o[0-7]+\Z")
+_YAML12_BOOL = {"true", "True", "TRUE", "false", "False", "FALSE"}
+_RESOLVER = yaml.resolver.Resolver()
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9]+\Z")
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str",
@@ -67,7 +81,7 @@ class _Converter:
         if self.count > limits.MAX_VALUES:
             raise CostModelError(
                 ErrorCode.LIMIT,
-                f"document expands to more than {limits.MAX_VALUES} values (alias bomb?)",
+                f"document expands to more than {limits.MAX_VALUES} values (through aliases: an alias bomb?)",
                 pos=_pos(self.file, node),
             )
         if depth > limits.MAX_DEPTH:
@@ -98,6 +112,10 @@ class _Converter:
             and _YAML12_FLOAT.match(node.value)
         ):
             return float(node.value)  # plain (unquoted) only: "1e9" in quotes stays a string
+        if isinstance(node, yaml.ScalarNode) and not node.style:
+            plain = self._yaml12_plain(node)
+            if plain is not None:
+                return plain
         if node.tag in _NUMBER_TAGS and len(node.value) > limits.MAX_NUMBER_CHARS:
             # int('9' * 5000) raises and '1:2:3:...' (base 60) takes quadratic time: refuse early
             raise CostModelError(
@@ -106,13 +124,56 @@ class _Converter:
                 pos=_pos(self.file, node),
             )
         try:
-            return self.constructor.construct_object(node, deep=False)
+            value = self.constructor.construct_object(node, deep=False)
         except Exception:  # noqa: BLE001 - "!!int abc" (ValueError), "!!bool x" (KeyError), "!!int" (IndexError)
             raise CostModelError(
                 ErrorCode.BAD_VALUE,
                 f"invalid {node.tag.rsplit(':', 1)[-1]} value {node.value[:40]!r}",
                 pos=_pos(self.file, node),
             ) from None
+        # "\e[2J" in a quoted title would clear the screen it is shown on (issue 16)
+        return printable(value) if isinstance(value, str) else value
+
+    def _yaml12_plain(self, node: yaml.ScalarNode) -> Any:
+        """A plain scalar read as YAML 1.2 says where YAML 1.1 (PyYAML) differs; None when they
+        agree (the constructor reads it). Cheap tests first: most scalars are names."""
+        text, tag = node.value, node.tag
+        if len(text) > limits.MAX_NUMBER_CHARS or not text:
+            return None  # a long number literal is E301 below; long text is text
+        if tag == "tag:yaml.org,2002:str":
+            if (
+                not text[0].isdigit()
+                and text[0] not in "+-"
+                or not (_YAML12_OCTAL.match(text) or _LEADING_ZERO.match(text))
+            ):
+                return None
+        elif tag == "tag:yaml.org,2002:bool":
+            if text in _YAML12_BOOL:
+                return None
+        elif tag == "tag:yaml.org,2002:int":
+            if _YAML12_INT.match(text) and not _LEADING_ZERO.match(text):
+                return None
+        elif tag != "tag:yaml.org,2002:float" or _YAML12_FLOAT_CORE.match(text):
+            return None
+        if _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != tag:  # type: ignore[no-untyped-call]
+            return None  # an explicit tag (!!bool maybe): the constructor judges it
+        return self._yaml11_difference(text, tag, _pos(self.file, node))
+
+    @staticmethod
+    def _yaml11_difference(text: str, tag: str, pos: SourcePos) -> Any:
+        """The YAML 1.2 reading of a plain scalar that YAML 1.1 reads differently, or the error."""
+        if tag == "tag:yaml.org,2002:bool":
+            return text  # yes, no, on, off, y, n: text in YAML 1.2
+        if _LEADING_ZERO.match(text):  # 010 (octal 8 in 1.1) or 018 (text in 1.1): 10 or 18 in 1.2
+            raise CostModelError(
+                ErrorCode.BAD_VALUE,
+                f"ambiguous number {text}: YAML 1.1 reads it as octal or text, YAML 1.2 (which "
+                "costmodel follows) as decimal; write it without the leading zero (or 0o... for octal)",
+                pos=pos,
+            )
+        if tag == "tag:yaml.org,2002:str":
+            return int(text[2:], 8)  # 0o17: an integer in YAML 1.2, text in 1.1
+        raise _yaml11_only(text, pos)
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> LocDict:
         out = LocDict()
@@ -144,6 +205,40 @@ class _Converter:
         return out
 
 
+def _yaml11_only(text: str, pos: SourcePos) -> CostModelError:
+    return CostModelError(
+        ErrorCode.BAD_VALUE,
+        f"'{text[:40]}' is a number only in YAML 1.1 (like 1:00, 1_000, 0b101, -0x1); costmodel "
+        "follows YAML 1.2: write the number plainly, or quote it for text",
+        pos=pos,
+    )
+
+
+_VALUE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+
+
+def _count_values_first(text: str, file: str) -> None:
+    """Refuse a document of more than limits.MAX_VALUES values before composing it: composing
+    2M scalars took 8.6 s and 678 MB only to be refused after. Without aliases every value takes
+    at least two characters, so only a text longer than twice the limit needs counting; the
+    event stream is counted and left at the first value past the limit (about 0.1 s)."""
+    if len(text) <= 2 * limits.MAX_VALUES:
+        return
+    count = 0
+    try:
+        for event in yaml.parse(text, Loader=_LOADER):
+            if isinstance(event, _VALUE_EVENTS):
+                count += 1
+                if count > limits.MAX_VALUES:
+                    mark = event.start_mark
+                    where = SourcePos(file, mark.line + 1, mark.column + 1) if mark else SourcePos(file, 1, 1)
+                    raise CostModelError(
+                        ErrorCode.LIMIT, f"document has more than {limits.MAX_VALUES} values", pos=where
+                    )
+    except yaml.YAMLError:
+        return  # composing reports it, located
+
+
 def load_yaml_text(text: str, file: str) -> Any:
     """Parse YAML text into LocDict/LocList/scalars; every problem is a CostModelError."""
     if len(text) > limits.MAX_FILE_BYTES:
@@ -152,6 +247,7 @@ def load_yaml_text(text: str, file: str) -> Any:
             f"file is {len(text)} bytes, more than the {limits.MAX_FILE_BYTES} allowed",
             pos=SourcePos(file, 1, 1),
         )
+    _count_values_first(text, file)
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:

@@ -9,6 +9,7 @@ leaves the least memory live) for larger ones.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from functools import cache
 from typing import NamedTuple
@@ -86,17 +87,37 @@ def _dependencies(graph: _KernelGraph) -> dict[int, set[int]]:
     return {k: {graph.producer[t] for t in ts if t in graph.producer} for k, ts in graph.reads.items()}
 
 
-def _greedy_schedule(graph: _KernelGraph) -> list[int]:
+def _waiting_and_successors(graph: _KernelGraph) -> tuple[dict[int, int], dict[int, list[int]]]:
+    """How many producers each kernel waits for, and the kernels each one unblocks."""
     deps = _dependencies(graph)
-    waiting = {k: len(d) for k, d in deps.items()}
     successors: dict[int, list[int]] = {k: [] for k in graph.order}
     for k, d in deps.items():
         for producer in d:
             successors[producer].append(k)
-    remaining_readers: dict[int, int] = {}
-    for ts in graph.reads.values():
+    return {k: len(d) for k, d in deps.items()}, successors
+
+
+def _readers(graph: _KernelGraph) -> tuple[dict[int, int], dict[int, list[int]]]:
+    """Per tensor: how many reads are still to come (a kernel reading it twice counts twice),
+    and which kernels read it."""
+    remaining: dict[int, int] = {}
+    readers: dict[int, list[int]] = {}
+    for k, ts in graph.reads.items():
         for t in ts:
-            remaining_readers[t] = remaining_readers.get(t, 0) + 1
+            remaining[t] = remaining.get(t, 0) + 1
+            readers.setdefault(t, []).append(k)
+    return remaining, readers
+
+
+def _greedy_schedule(graph: _KernelGraph) -> list[int]:
+    """Run, of the ready kernels, the one that leaves the least memory live (ties: the spec's
+    order). A heap of (net change, position) keeps each choice O(log n): a ready kernel's net
+    change moves only when a tensor it reads drops to one remaining reader (then it, the last
+    reader, would free it), and that kernel is pushed again with its new key; stale entries are
+    skipped when popped. (Taking the minimum over all ready kernels at every step was quadratic:
+    8,000 parallel ReLUs took 20 s.)"""
+    waiting, successors = _waiting_and_successors(graph)
+    remaining_readers, readers = _readers(graph)
     position = {k: i for i, k in enumerate(graph.order)}
 
     def net_change(k: int) -> tuple[int, int]:
@@ -108,18 +129,33 @@ def _greedy_schedule(graph: _KernelGraph) -> list[int]:
         )
         return allocated - freed, position[k]
 
-    ready = [k for k in graph.order if not waiting[k]]
+    key: dict[int, tuple[int, int]] = {}  # the current key of each ready kernel
+    heap: list[tuple[int, int, int]] = []
+
+    def make_ready(k: int) -> None:
+        key[k] = net_change(k)
+        heapq.heappush(heap, (*key[k], k))
+
+    for k in graph.order:
+        if not waiting[k]:
+            make_ready(k)
     schedule: list[int] = []
-    while ready:
-        chosen = min(ready, key=net_change)
-        ready.remove(chosen)
+    while heap:
+        change, pos, chosen = heapq.heappop(heap)
+        if key.get(chosen) != (change, pos):
+            continue  # scheduled already, or pushed again with a newer key
+        del key[chosen]
         schedule.append(chosen)
         for t in graph.reads[chosen]:
             remaining_readers[t] -= 1
+            if remaining_readers[t] == 1:  # its last reader would now free it: a new key
+                for reader in readers[t]:
+                    if reader in key:
+                        make_ready(reader)
         for k in successors[chosen]:
             waiting[k] -= 1
             if not waiting[k]:
-                ready.append(k)
+                make_ready(k)
     return schedule
 
 
