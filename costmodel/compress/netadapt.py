@@ -71,6 +71,7 @@ def adapt(
     groups = groups_of(trace, graph)
     kept = {g.name: g.channels for g in groups if g.prunable}
     cut = partial(apply_pruning, graph, trace, groups)  # the original's trace, traced once
+    _check_reachable(cut, hw, options, kept, target_s, divisor)
     trajectory = [
         AdaptStep(0, "", 0, 0, first.latency_s, first.macs, first.params, score(graph, first.macs), graph)
     ]
@@ -106,6 +107,26 @@ def adapt(
         kept[best[1].group] = best[1].channels_after
         trajectory.append(best[1])
     return trajectory
+
+
+def _check_reachable(
+    cut: Callable[[dict[str, int]], Graph],
+    hw: HardwareProfile,
+    options: AnalysisOptions,
+    kept: dict[str, int],
+    target_s: float,
+    divisor: int,
+) -> None:
+    """Refuse at once a target below the design with every group cut as far as NetAdapt may cut it
+    (one divisor of channels): one analysis instead of a whole trajectory that ends short."""
+    smallest = {name: c - max(0, (c - divisor) // divisor) * divisor for name, c in kept.items()}
+    floor_s = analyze_graph(cut(smallest), hw, options).total.latency_s
+    if target_s < floor_s:
+        raise CostModelError(
+            ErrorCode.OPTION,
+            f"the target {target_s:.6g} s is out of reach: with every prunable group cut to its "
+            f"smallest ({divisor}-channel steps) the latency is {floor_s:.6g} s",
+        )
 
 
 def _smallest_cut(
