@@ -25,6 +25,7 @@ from costmodel.cost.precision import PrecisionPlan
 from costmodel.cost.records import Row as Row  # re-exported: Row lived here
 from costmodel.cost.records import group_row
 from costmodel.cost.roofline import estimate
+from costmodel.cost.sparsity import apply_sparsity
 from costmodel.cost.training import TrainingCost, training_cost
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean
 from costmodel.graph.build import Graph, build_graph, with_resolution
@@ -223,6 +224,9 @@ def plan(
     else:
         graph = build_graph(spec, build)
     counts = count_nodes(graph, options.batch, precisions)
+    if options.sparsity:
+        speedups = {p: s.sparse_2to4_speedup for p, s in hw.precisions.items() if s.sparse_2to4_speedup}
+        counts = apply_sparsity(counts, options.sparsity, speedups)
     for precision in sorted({c.compute for c in counts}):
         hw.precision(precision)
     memory = plan_memory(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from costmodel import limits
 from costmodel.cost.memory import MemoryOptions
 from costmodel.cost.precision import PRECISIONS, check_precision, parse_rule
+from costmodel.cost.sparsity import check_pattern, parse_sparsity
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.graph.model import BuildOptions
 from costmodel.graph.variables import PHASES
@@ -158,6 +159,14 @@ class AnalysisOptions:
         "Also count one training step: forward + backward MACs (backward of conv/linear = 2 x "
         "forward), activations kept for the backward pass, weights + gradients + Adam state.",
     )
+    sparsity: tuple[tuple[str, str], ...] = _option(
+        (),
+        "GLOB=FRACTION (unstructured) or GLOB=N:M (e.g. 'stage4.*=2:4'): weights of matching conv/linear "
+        "layers stored compressed (docs/compress.md); MACs skipped only where the profile declares 2:4 "
+        "support (repeatable; first match wins).",
+        metavar="GLOB=SPARSITY",
+        parse=lambda text: parse_sparsity(text),
+    )
 
     def check(self) -> None:
         """Every value within its bounds; a precision a known name (before any work is done)."""
@@ -170,6 +179,8 @@ class AnalysisOptions:
             raise CostModelError(
                 ErrorCode.OPTION, f"context must be 1..{limits.MAX_SEQUENCE}, got {self.context}"
             )
+        for glob, value in self.sparsity:
+            check_pattern(glob, value)
         for _, precision in self.layer_precision:
             check_precision(precision, "--layer-precision")
         if not (limits.MIN_WIDTH < self.width <= limits.MAX_WIDTH) or not math.isfinite(self.width):
@@ -208,14 +219,16 @@ class AnalysisOptions:
         return self.precision or "fp32"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready, keys in field order (the JSON outputs' `options`). `allow_unsupported` only
-        when set: it concerns ONNX models alone, and a spec's JSON stays as it was."""
+        """JSON-ready, keys in field order (the JSON outputs' `options`). `allow_unsupported` and
+        `sparsity` only when set: a spec's JSON without them stays as it was."""
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if f.name == "allow_unsupported" and not value:
+            if f.name in ("allow_unsupported", "sparsity") and not value:
                 continue
-            out[f.name] = [list(rule) for rule in value] if f.name == "layer_precision" else value
+            out[f.name] = (
+                [list(rule) for rule in value] if f.name in ("layer_precision", "sparsity") else value
+            )
         return out
 
 
@@ -261,6 +274,7 @@ class OptionValues(TypedDict, total=False):
     kv_precision: str | None
     allow_unsupported: bool
     training: bool
+    sparsity: Sequence[str | tuple[str, str]]
 
 
 def option_fields() -> tuple[dataclasses.Field[Any], ...]:

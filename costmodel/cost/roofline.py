@@ -45,7 +45,7 @@ def _node_times(
             compute.append(0.0)
             memory.append(0.0)
             continue
-        c = (count.macs + count.ops) / rate[count.compute, count.op_class]
+        c = (count.macs / count.mac_speedup + count.ops) / rate[count.compute, count.op_class]
         m = moved.dram_bytes / bandwidth
         compute.append(c)
         memory.append(m)
@@ -75,7 +75,9 @@ def estimate(
             latency = (m if kernel_is_memory_bound else c) + overhead
             memory_bound = latency if kernel_is_memory_bound else 0.0
             prec = precisions[count.compute]
-            compute_energy = (count.macs * prec.energy_pj_per_mac + count.ops * prec.energy_pj_per_op) * PJ
+            compute_energy = (
+                count.macs / count.mac_speedup * prec.energy_pj_per_mac + count.ops * prec.energy_pj_per_op
+            ) * PJ
             data_energy = moved.dram_bytes * dram_j + moved.onchip_bytes * onchip_j
             static_energy = static_w * latency
         costs.append(

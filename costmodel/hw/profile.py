@@ -34,6 +34,9 @@ class PrecisionSpec(_Strict):
     # Kernels of this precision reach `efficiency_scale` x the op classes' efficiencies (e.g. int8
     # kernels of an older runtime that use far less of the int8 peak than fp32 kernels do of theirs).
     efficiency_scale: float | None = Field(default=None, ge=limits.MIN_EFFICIENCY, le=1)
+    # MACs of 2:4 sparse weights run this much faster (sparse tensor cores); None: no sparse support,
+    # a sparse layer only stores fewer bytes (costmodel/cost/sparsity.py).
+    sparse_2to4_speedup: float | None = Field(default=None, ge=1, le=4)
 
     @property
     def scale(self) -> float:
