@@ -83,6 +83,7 @@ def test_calibrate_and_measure_run(measurements: Path, tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime")
     data = json.loads(ok(["measure", "mbv3_small", "--runs", "1", "--warmup", "0", "--format", "json"]))
     assert data["measured"]["median_s"] > 0
+    assert list(data)[:2] == ["schema_version", "costmodel_version"]
 
 
 def _flags(command: str) -> set[str]:

@@ -14,6 +14,7 @@ from costmodel.commands.options import analysis_options
 from costmodel.cost.analysis import analyze
 from costmodel.cost.options import AnalysisOptions
 from costmodel.hw import load_profile
+from costmodel.present.versioned import versioned
 from costmodel.spec import load_spec, resolve_spec_path
 
 
@@ -71,7 +72,7 @@ def measure_command(
                 "measured": measured.to_dict(),
                 "error": error,
             }
-            print(json.dumps(document, indent=2))
+            print(json.dumps(versioned(document), indent=2))
             return
         heading = Text(loaded.title or loaded.name, style="bold")  # from the file: never markup
         console().print(

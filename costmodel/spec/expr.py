@@ -18,7 +18,6 @@ from typing import Any
 
 from costmodel import limits
 
-Value = int | float | bool | str
 Scope = Mapping[str, Any]
 Compiled = Callable[[Scope], Any]
 
