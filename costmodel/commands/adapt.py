@@ -48,9 +48,11 @@ def adapt_command(
     ] = None,
     options: AnalysisOptions = AnalysisOptions(),
 ) -> None:
-    """NetAdapt as MobileNetV3 used it: per step, shrink the channel group with the best
-    Delta accuracy / |Delta latency| among the smallest cuts saving Delta R each; accuracy is a
-    proxy (the share of MACs kept) and labelled so."""
+    """NetAdapt: shrink channel groups step by step down to a latency target.
+
+    As MobileNetV3 used it: per step, the channel group with the best Delta accuracy / |Delta
+    latency| among the smallest cuts saving Delta R each; accuracy is a proxy (the share of MACs
+    kept) and labelled so."""
     from costmodel.compress.design import spec_text
     from costmodel.compress.netadapt import adapt
     from costmodel.cost.analysis import analyze_graph

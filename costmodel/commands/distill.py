@@ -23,8 +23,10 @@ def distill_command(
     as_json: Annotated[bool, typer.Option("--json", help="JSON for machines.")] = False,
     options: AnalysisOptions = AnalysisOptions(),
 ) -> None:
-    """Per training step: the teacher's forward pass plus the student's forward and backward
-    passes; the student's inference speed-up and compression ratio against the teacher."""
+    """Distillation: the cost of a training step, and what the student saves.
+
+    Per training step: the teacher's forward pass plus the student's forward and backward passes;
+    the student's inference speed-up and compression ratio against the teacher."""
     from costmodel.compress.distill import distill_step
     from costmodel.cost.analysis import analyze
     from costmodel.hw import load_profile

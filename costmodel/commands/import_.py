@@ -24,9 +24,10 @@ def import_command(
         ),
     ] = True,
 ) -> None:
-    """Write an ONNX model as a spec: stages and layer names from the node names, repeated units
-    folded into `repeat`. The spec is read back and checked to give the model's graph before it is
-    written."""
+    """Write an ONNX model as a readable spec.
+
+    Stages and layer names come from the node names, repeated units are folded into `repeat`. The
+    spec is read back and checked to give the model's graph before it is written."""
 
     def body() -> None:
         from costmodel.graph import build_graph
