@@ -17,7 +17,9 @@ def lut_command(
         str | None, typer.Option("--format", help="csv or json (default: from the -o suffix, else csv).")
     ] = None,
 ) -> None:
-    """One entry per (stage, block choice, input shape): the stage analysed alone, as the latency
+    """A latency lookup table of a search space, one entry per stage choice.
+
+    One entry per (stage, block choice, input shape): the stage analysed alone, as the latency
     tables of FBNet, ProxylessNAS and Once-for-All hold them. The sum over a candidate's stages
     is not its analysis: tensors that stay on chip between stages are read and written through
     DRAM in the table (docs/search.md)."""
