@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from costmodel.hw import HardwareProfile, load_profile  # noqa: E402
-from costmodel.hw.calibrate import calibrate, calibrated_profile_dict, transfer  # noqa: E402
+from costmodel.hw.calibrate import transfer  # noqa: E402
+from costmodel.hw.calibration import calibrate, calibrated_profile_dict  # noqa: E402
 
 DATASETS = [  # (measurements, profile fitted on them, profiles that take the fit)
     ("pixel1_sd821.csv", "snapdragon821", []),

@@ -19,7 +19,7 @@ MeasurementsArg = Annotated[
 
 def validate_latency_command(measurements: MeasurementsArg, hw: HwOpt = "snapdragon855") -> None:
     """Predicted vs measured latency: MAPE, share within ±10% and ±25%, Spearman rank correlation."""
-    from costmodel.hw.calibrate import validate_latency
+    from costmodel.hw.calibration import validate_latency
     from costmodel.present import terminal
 
     run(
@@ -59,7 +59,7 @@ def calibrate_command(
     """
     import yaml
 
-    from costmodel.hw.calibrate import calibrate, calibrated_profile_dict
+    from costmodel.hw.calibration import calibrate, calibrated_profile_dict
     from costmodel.present import terminal
 
     def body() -> None:

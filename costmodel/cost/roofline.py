@@ -3,7 +3,8 @@
 Per kernel k, on one compute unit running kernels one after another (TFLite on one core):
 
     compute_s(k) = sum over its nodes of (macs + ops) /
-                   (peak_macs_per_s[precision] * efficiency[op class] * efficiency_scale[precision])
+                   (peak_macs_per_s[precision] * efficiency[op class] * efficiency_scale[precision]
+                    * utilisation(node))          (costmodel/cost/utilisation.py; 1 without a model)
     memory_s(k)  = DRAM bytes of its nodes / dram_bytes_per_s
     latency_s(k) = max(compute_s, memory_s) + overhead_s_per_kernel       (views cost nothing)
     energy_j     = macs * e_mac + ops * e_op + dram_bytes * e_dram + onchip_bytes * e_onchip
@@ -19,6 +20,7 @@ from __future__ import annotations
 from costmodel.cost.counting import NodeCount
 from costmodel.cost.memory import Traffic
 from costmodel.cost.records import Cost
+from costmodel.cost.utilisation import utilisation
 from costmodel.hw.profile import HardwareProfile
 
 PJ = 1e-12
@@ -36,6 +38,7 @@ def _node_times(
         for op_class, efficiency in hw.efficiency.items()
     }
     bandwidth = hw.memory.dram_bytes_per_s
+    work_model = hw.utilisation  # None: every kernel reaches its class's efficiency
     compute: list[float] = []
     memory: list[float] = []
     kernel_compute: dict[str, float] = {}
@@ -46,6 +49,8 @@ def _node_times(
             memory.append(0.0)
             continue
         c = (count.macs / count.mac_speedup + count.ops) / rate[count.compute, count.op_class]
+        if work_model is not None:
+            c /= utilisation(count, work_model)
         m = moved.dram_bytes / bandwidth
         compute.append(c)
         memory.append(m)

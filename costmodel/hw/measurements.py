@@ -31,6 +31,8 @@ class Measurement:
     latency_s: float
     label: str
     pos: SourcePos
+    spec_text: str = ""  # a spec given inline (a single timed layer) instead of by name
+    group: str = ""  # the model it belongs to when held out (default: the spec's name)
 
 
 def _fields(line: str, pos: SourcePos) -> list[str]:

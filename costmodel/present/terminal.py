@@ -21,7 +21,7 @@ from costmodel.present.units import human_bytes, human_count, human_joules, huma
 from costmodel.present.versioned import versioned
 
 if TYPE_CHECKING:  # calibration is imported only by the commands that use it
-    from costmodel.hw.calibrate import LatencyReport
+    from costmodel.hw.calibration import LatencyReport
 
 
 def options_line(result: AnalysisResult) -> str:
