@@ -135,7 +135,7 @@ def features(measurement: Measurement, hw: HardwareProfile, source: int = 0) -> 
             pos=measurement.pos,
         )
     columns = list(zip(*entries, strict=True))
-    return Features(*(tuple(c) for c in columns), tuple(dram), source)  # type: ignore[arg-type]
+    return Features(*(tuple(c) for c in columns), tuple(dram), source)  # type: ignore[arg-type,call-arg]
 
 
 class _Stacked:
