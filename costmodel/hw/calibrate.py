@@ -59,6 +59,7 @@ class Features:
     reduction: tuple[float, ...]
     dram_bytes: tuple[int, ...]  # per kernel
     source: int = 0  # which measurement file (campaign) it came from
+    resolution: int = 0  # the input's side (its last dimension) as analysed
 
     @property
     def kernels(self) -> int:
@@ -135,7 +136,8 @@ def features(measurement: Measurement, hw: HardwareProfile, source: int = 0) -> 
             pos=measurement.pos,
         )
     columns = list(zip(*entries, strict=True))
-    return Features(*(tuple(c) for c in columns), tuple(dram), source)  # type: ignore[arg-type,call-arg]
+    side = planned.graph.nodes[0].shape[-1] if planned.graph.nodes else 0
+    return Features(*(tuple(c) for c in columns), tuple(dram), source, side)  # type: ignore[arg-type,call-arg]
 
 
 class _Stacked:

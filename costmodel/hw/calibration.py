@@ -67,6 +67,8 @@ class LatencyReport:
     params: Parameters | None = None
     leave_out: str = "model"
     exponents: tuple[Exponent, ...] = ()
+    # held-out scores of the models measured at several resolutions only (width x resolution tables)
+    loo_tables: Scores | None = None
 
 
 def _prepare(
@@ -85,10 +87,10 @@ def _files(measurements: Path | Sequence[Path]) -> list[Path]:
     return [measurements] if isinstance(measurements, Path) else list(measurements)
 
 
-def group_of(m: Measurement, leave_out: str) -> str:
-    """The held-out group of a measurement: its model, or its input resolution."""
+def group_of(m: Measurement, f: Features, leave_out: str) -> str:
+    """The held-out group of a measurement: its model, or its input resolution as analysed."""
     if leave_out == "resolution":
-        return str(m.options.resolution or "default")
+        return str(f.resolution)
     return m.group or Path(m.spec).stem
 
 
@@ -111,6 +113,19 @@ def exponents(measurements: Sequence[Measurement], predicted: Sequence[float]) -
         label = f"{Path(str(key[0])).stem} x{key[1]:g}" + (f" {key[2]}" if key[2] else "")
         out.append(Exponent(label, len(rows), measured, model))
     return tuple(out)
+
+
+def _in_resolution_tables(measurements: Sequence[Measurement]) -> list[int]:
+    """Rows of the models (spec, width, precision, batch) measured at two or more resolutions."""
+    seen: dict[tuple[Any, ...], set[int | None]] = {}
+    for m in measurements:
+        key = (m.group or m.spec, m.options.width, m.options.precision, m.options.batch)
+        seen.setdefault(key, set()).add(m.options.resolution)
+    return [
+        i
+        for i, m in enumerate(measurements)
+        if len(seen[(m.group or m.spec, m.options.width, m.options.precision, m.options.batch)]) > 1
+    ]
 
 
 def validate_latency(measurements: Path | Sequence[Path], hw: HardwareProfile) -> LatencyReport:
@@ -151,11 +166,17 @@ def calibrate(
     feats = [f for f, _ in data]
     before = predict_many(feats, prior)
     after = predict_many(feats, params)
-    groups = [group_of(m, leave_out) for m in rows_in]
+    groups = [group_of(m, f, leave_out) for m, f in zip(rows_in, feats, strict=True)]
     loo = leave_one_out(data, prior, groups) if with_loo and len(set(groups)) > 2 else None
     rows = tuple(
         LatencyRow(m.label, m.latency_s, b, a, (loo[i] if loo else None))
         for i, (m, b, a) in enumerate(zip(rows_in, before, after, strict=True))
+    )
+    tables = _in_resolution_tables(rows_in)
+    loo_tables = (
+        scores([loo[i] for i in tables], [measured[i] for i in tables])
+        if loo and leave_out == "resolution" and tables
+        else None
     )
     return LatencyReport(
         hw.name,
@@ -167,6 +188,7 @@ def calibrate(
         params,
         leave_out,
         exponents(rows_in, loo or after),
+        loo_tables,
     )
 
 
@@ -195,6 +217,11 @@ def calibrated_profile_dict(
 ) -> dict[str, Any]:
     """The profile as a plain dict (for YAML), with the fitted values and their provenance."""
     data = hw.model_dump(exclude={"file"}, exclude_none=True)
+    if hw.utilisation is not None:  # only what the profile sets (a 0 default would need a source)
+        data["utilisation"] = {
+            "parallel_units": hw.utilisation.parallel_units,
+            **hw.utilisation.model_dump(exclude_defaults=True),
+        }
     fitted = _fitted_text(measurements_file, fit_scores, loo_scores, transferred_from)
     data["efficiency"] = {c: round(params.efficiency[c], 4) for c in OP_CLASSES}
     data["overhead_s_per_kernel"] = float(f"{params.overhead_s:.3g}")

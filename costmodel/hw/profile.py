@@ -154,8 +154,8 @@ class HardwareProfile(_Strict):
 def numeric_paths(value: Any, prefix: str = "") -> list[str]:
     """Dotted paths of every number in a profile (to check each one has a source)."""
     paths: list[str] = []
-    if isinstance(value, BaseModel):
-        value = {k: getattr(value, k) for k in type(value).model_fields}
+    if isinstance(value, BaseModel):  # the fields the file gave: a default left out has no source
+        value = {k: getattr(value, k) for k in type(value).model_fields if k in value.model_fields_set}
     if isinstance(value, dict):
         for key, item in value.items():
             if key in ("version", "sources"):

@@ -274,7 +274,8 @@ def latency_report_view(report: LatencyReport) -> RenderableType:
     for name, value in (
         ("profile as given", report.before),
         ("fitted (in sample)", report.fitted),
-        ("leave one model out", report.loo),
+        (f"leave one {report.leave_out} out", report.loo),
+        ("  of which models at several resolutions", report.loo_tables),
     ):
         if value is not None:
             lines.append(f"{name}: ", style="bold")
@@ -283,6 +284,12 @@ def latency_report_view(report: LatencyReport) -> RenderableType:
                 f"within ±25% {value.within_25:.0f}% · Spearman {_rank_text(value.spearman)} "
                 f"(n={value.n})\n"
             )
+    _fit_lines(report, lines)
+    return Group(table, lines)
+
+
+def _fit_lines(report: LatencyReport, lines: Text) -> None:
+    """The fitted values and the resolution exponents under a latency report."""
     if report.params:
         p = report.params
         lines.append("fitted: ", style="bold")
@@ -291,8 +298,17 @@ def latency_report_view(report: LatencyReport) -> RenderableType:
             + f"; overhead {human_seconds(p.overhead_s)}/kernel; "
             f"DRAM {human_bytes(p.dram_bytes_per_s)}/s"
             + "".join(f"; {name} x{scale:.3f}" for name, scale in p.precision_scale.items() if scale != 1.0)
+            + (f"; spatial halo {p.spatial_halo:.2f} px" if p.spatial_halo else "")
+            + (f"; reduction half-length {p.reduction_half:.3g}" if p.reduction_half else "")
+            + "".join(f"; file {i + 2} level x{level:.3f}" for i, level in enumerate(p.source_level))
+            + "\n"
         )
-    return Group(table, lines)
+    for e in report.exponents:
+        which = "held-out" if report.loo else ("fitted" if report.fitted else "predicted")
+        lines.append("resolution exponent ", style="bold")
+        lines.append(
+            f"{e.label}: measured {e.measured:.2f}, {which} {e.predicted:.2f} ({e.points} resolutions)\n"
+        )
 
 
 def _rank_text(spearman: float) -> str:
