@@ -75,6 +75,7 @@ class Parameters:
     spatial_halo: float = 0.0
     reduction_half: float = 0.0
     source_level: tuple[float, ...] = ()  # latency level of each file after the first, vs the first
+    launch: str = "serial"  # the profile's: how the overhead adds up (cost/roofline.py); not fitted
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,17 @@ class _Stacked:
         self.kernels = np.array([f.kernels for f in data], dtype=float)
         self.source = np.array([f.source for f in data])
 
+    def _async_wait(self, per_kernel: Any, overhead_s: float) -> Any:
+        """Per measurement, the device's total wait for the host under asynchronous launches:
+        with kernel j queued at j * d, the last one ends at sum(t) + max_j (j d - sum(t before j))."""
+        import numpy as np
+
+        starts = np.concatenate([[0], np.cumsum(self.kernels[:-1])]).astype(int)
+        before = np.cumsum(per_kernel) - per_kernel  # exclusive prefix sums, across measurements
+        local = np.arange(len(per_kernel)) - np.repeat(starts, self.kernels.astype(int)) + 1
+        value = local * overhead_s - (before - np.repeat(before[starts], self.kernels.astype(int)))
+        return np.maximum.reduceat(value, starts)
+
     def predict(self, p: Parameters, classes: Sequence[str], precisions: Sequence[str]) -> Any:
         import numpy as np
 
@@ -207,7 +219,10 @@ class _Stacked:
         compute = np.bincount(self.kernel, weights=self.seconds / rate, minlength=n_kernels)
         per_kernel = np.maximum(compute, self.dram / p.dram_bytes_per_s)
         total = np.bincount(self.owner, weights=per_kernel, minlength=len(self.kernels))
-        total = total + self.kernels * p.overhead_s
+        if p.launch == "async":
+            total = total + self._async_wait(per_kernel, p.overhead_s)
+        else:
+            total = total + self.kernels * p.overhead_s
         # a file the fit never saw (held out whole) keeps the first file's level
         levels = np.ones(max(int(self.source.max()) + 1, len(p.source_level) + 1))
         levels[1 : len(p.source_level) + 1] = p.source_level
@@ -239,6 +254,7 @@ def profile_parameters(hw: HardwareProfile) -> Parameters:
         {name: spec.scale for name, spec in hw.precisions.items()},
         work.spatial_halo if work else 0.0,
         work.reduction_half if work else 0.0,
+        launch=hw.launch,
     )
 
 
@@ -285,7 +301,7 @@ def _unpack(theta: Sequence[float], layout: _Layout, prior: Parameters) -> Param
     halo = next(values) if layout.halo else prior.spatial_halo
     reduction = next(values) if layout.reduction else prior.reduction_half
     levels = tuple(values)
-    return Parameters(efficiency, overhead, bandwidth, scale, halo, reduction, levels)
+    return Parameters(efficiency, overhead, bandwidth, scale, halo, reduction, levels, prior.launch)
 
 
 def fit(data: Sequence[tuple[Features, float]], prior: Parameters) -> Parameters:
@@ -366,4 +382,5 @@ def transfer(params: Parameters, source: HardwareProfile, target: HardwareProfil
         dict(params.precision_scale),
         params.spatial_halo,
         params.reduction_half,
+        launch=params.launch,
     )

@@ -9,7 +9,7 @@ path to where the number comes from; a test checks that none is missing.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -100,6 +100,10 @@ class HardwareProfile(_Strict):
     # fraction of peak reached per op class (ops.OP_CLASSES)
     efficiency: dict[str, Annotated[float, Field(ge=limits.MIN_EFFICIENCY, le=1)]]
     overhead_s_per_kernel: float = Field(ge=0, le=1)
+    # serial: every kernel's overhead adds to the latency (one core, or a runtime that waits on
+    # each kernel); async: a host thread queues kernels ahead of the device, so only the device's
+    # idle time adds (cost/roofline.py)
+    launch: Literal["serial", "async"] = "serial"
     static_power_w: float = Field(ge=0, le=1e6)
     utilisation: UtilisationSpec | None = None
     sources: dict[str, str]
