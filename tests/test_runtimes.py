@@ -276,3 +276,16 @@ def test_no_fusion_wins_and_a_runtime_never_turns_fusion_on(sd855) -> None:
     eager = analyze(SPEC, sd855, AnalysisOptions(fusion=True, runtime="torch-eager"))
     assert off.kernels == eager.kernels == 12  # every non-view node alone
     assert analyze(SPEC, sd855).kernels == 4  # conv + bn + relu fused, four times
+
+
+def test_hw_show_lists_the_runtime_and_a_pair_with_their_sources(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from costmodel.present.terminal import profile_view
+
+    override = {"ncnn": {"efficiency": {"conv": 0.7}, "sources": {"efficiency.conv": "[FIT] pair source"}}}
+    console = Console(width=300, record=True)
+    console.print(profile_view(load_profile(str(_with_pair(tmp_path, override)))))
+    text = console.export_text()
+    assert "runtimes.ncnn.efficiency.conv" in text and "[FIT] pair source" in text
+    assert "tflite" in text
