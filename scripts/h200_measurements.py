@@ -37,7 +37,8 @@ def main() -> None:
             for row in rows:
                 spec = SPEC_OF.get(row["model"], row["model"])
                 label = f"{row['model']} b{row['batch']}"
-                writer.writerow([spec, 1.0, row["resolution"], row["dtype"], row["batch"], row[column], label])
+                fields = [spec, 1.0, row["resolution"], row["dtype"], row["batch"], row[column], label]
+                writer.writerow(fields)
         print(f"wrote {out}")
 
 

@@ -64,8 +64,7 @@ def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPla
     elements: dict[str, int] = {}  # per node: output elements, batch included
     shapes = {node.name: node.shape for node in graph.nodes}
     uniform = plan.default if not plan.rules else None  # the common case: one precision
-    activation = plan.activation
-    compute_of = {p: activation or compute_precision(p) for p in BYTES_PER_ELEMENT}
+    compute_of = {p: plan.compute_of(p) for p in BYTES_PER_ELEMENT}
     kv_size = BYTES_PER_ELEMENT[plan.kv] if plan.kv else 0.0
     for node in graph.nodes:
         op = node.op

@@ -244,6 +244,8 @@ def calibrated_profile_dict(
         f"[FIT] achievable bandwidth {fitted}; peak: {hw.sources.get('memory.dram_bytes_per_s', '')}"
     )
     data["sources"] = sources
+    if not data.get("runtimes"):
+        data.pop("runtimes", None)
     data["notes"] = (hw.notes + " " if hw.notes else "") + f"Calibration: {fitted}."
     return data
 

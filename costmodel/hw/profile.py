@@ -106,6 +106,12 @@ class HardwareProfile(_Strict):
     launch: Literal["serial", "async"] = "serial"
     static_power_w: float = Field(ge=0, le=1e6)
     utilisation: UtilisationSpec | None = None
+    # The runtime (runtimes/NAME.yaml) the efficiencies above were calibrated or estimated with;
+    # None: unnamed (no runtime's mechanisms apply). Its source is sources['runtime'].
+    runtime: str | None = None
+    # Calibrated values of (this unit, another runtime): partial profiles deep-merged into this one
+    # when that runtime is chosen (costmodel/hw/pairing.py), each with its own `sources`.
+    runtimes: dict[str, dict[str, Any]] = {}
     sources: dict[str, str]
     notes: str = ""
     file: str = ""
@@ -162,7 +168,7 @@ def numeric_paths(value: Any, prefix: str = "") -> list[str]:
         value = {k: getattr(value, k) for k in type(value).model_fields if k in value.model_fields_set}
     if isinstance(value, dict):
         for key, item in value.items():
-            if key in ("version", "sources"):
+            if key in ("version", "sources", "runtimes"):  # an override's numbers: its own sources
                 continue
             paths += numeric_paths(item, f"{prefix}{key}.")
     elif isinstance(value, list):

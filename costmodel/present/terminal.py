@@ -42,6 +42,8 @@ def analysis_header(result: AnalysisResult) -> Text:
         text.append(f"source: {result.spec_source}\n", style="dim")
     text.append("hardware: ", style="bold")
     text.append(f"{result.hardware_title}  ({result.hardware_name}: {result.hardware_file})\n")
+    text.append("runtime: ", style="bold")
+    text.append(result.runtime.describe() + "\n")
     text.append("options: ", style="bold")
     text.append(options_line(result) + "\n")
     for line in CONVENTIONS + result.assumptions:
@@ -224,10 +226,18 @@ def profile_view(hw: HardwareProfile) -> RenderableType:
 
     for path in numeric_paths(hw):
         table.add_row(path, f"{_value_at(hw, path):g}", hw.sources.get(path, "MISSING"))
+    if hw.runtime is not None:
+        table.add_row("runtime", hw.runtime, hw.sources.get("runtime", "MISSING"))
+    for name, override in hw.runtimes.items():  # calibrated (hardware, runtime) pairs
+        sources = override.get("sources", {})
+        for path in numeric_paths({k: v for k, v in override.items() if k != "sources"}):
+            table.add_row(
+                f"runtimes.{name}.{path}", f"{_value_at(override, path):g}", sources.get(path, "MISSING")
+            )
     return Group(table, Text(hw.notes, style="dim")) if hw.notes else table
 
 
-def _value_at(hw: HardwareProfile, path: str) -> float:
+def _value_at(hw: HardwareProfile | dict[str, Any], path: str) -> float:
     value: Any = hw
     for part in path.split("."):
         if isinstance(value, dict):
