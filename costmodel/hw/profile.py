@@ -171,6 +171,8 @@ def numeric_paths(value: Any, prefix: str = "") -> list[str]:
             if key in ("version", "sources", "runtimes"):  # an override's numbers: its own sources
                 continue
             paths += numeric_paths(item, f"{prefix}{key}.")
+    elif isinstance(value, list) and value and all(isinstance(v, (int, float)) for v in value):
+        paths.append(prefix.rstrip("."))  # a tuple of numbers (a tile) is one number with one source
     elif isinstance(value, list):
         for item in value:
             name = getattr(item, "name", None)

@@ -225,19 +225,28 @@ def profile_view(hw: HardwareProfile) -> RenderableType:
     from costmodel.hw.profile import numeric_paths  # local: only this view needs it
 
     for path in numeric_paths(hw):
-        table.add_row(path, f"{_value_at(hw, path):g}", hw.sources.get(path, "MISSING"))
+        table.add_row(path, _number_text(_value_at(hw, path)), hw.sources.get(path, "MISSING"))
     if hw.runtime is not None:
         table.add_row("runtime", hw.runtime, hw.sources.get("runtime", "MISSING"))
     for name, override in hw.runtimes.items():  # calibrated (hardware, runtime) pairs
         sources = override.get("sources", {})
         for path in numeric_paths({k: v for k, v in override.items() if k != "sources"}):
             table.add_row(
-                f"runtimes.{name}.{path}", f"{_value_at(override, path):g}", sources.get(path, "MISSING")
+                f"runtimes.{name}.{path}",
+                _number_text(_value_at(override, path)),
+                sources.get(path, "MISSING"),
             )
     return Group(table, Text(hw.notes, style="dim")) if hw.notes else table
 
 
-def _value_at(hw: HardwareProfile | dict[str, Any], path: str) -> float:
+def _number_text(value: Any) -> str:
+    """A profile number, or a tuple of them (a tile: 128 x 128)."""
+    if isinstance(value, (list, tuple)):
+        return " x ".join(f"{float(v):g}" for v in value)
+    return f"{float(value):g}"
+
+
+def _value_at(hw: HardwareProfile | dict[str, Any], path: str) -> Any:
     value: Any = hw
     for part in path.split("."):
         if isinstance(value, dict):
@@ -246,7 +255,7 @@ def _value_at(hw: HardwareProfile | dict[str, Any], path: str) -> float:
             value = next(item for item in value if getattr(item, "name", None) == part)
         else:
             value = getattr(value, part)
-    return float(value)
+    return value
 
 
 def latency_report_view(report: LatencyReport) -> RenderableType:
