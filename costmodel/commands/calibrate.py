@@ -17,6 +17,14 @@ class LeaveOut(str, Enum):
     RESOLUTION = "resolution"
 
 
+class PerFile(str, Enum):
+    """What each measurement file after the first gets of its own (hw/calibrate.py PER_FILE)."""
+
+    LEVEL = "level"
+    OVERHEAD = "overhead"
+    NONE = "none"
+
+
 MeasurementsArg = Annotated[
     list[Path],
     typer.Argument(
@@ -60,6 +68,15 @@ def calibrate_command(
             "resolution (then the resolution exponents are held-out predictions too).",
         ),
     ] = LeaveOut.MODEL,
+    per_file: Annotated[
+        PerFile,
+        typer.Option(
+            "--per-file",
+            help="Several files: what each file after the first gets of its own: a latency level "
+            "(campaigns of different runtime releases or units), a per-kernel overhead (one campaign "
+            "timed two ways, e.g. single layers and whole models), or none.",
+        ),
+    ] = PerFile.LEVEL,
     prior: Annotated[
         str | None,
         typer.Option(
@@ -84,7 +101,12 @@ def calibrate_command(
     def body() -> None:
         profile = load_profile(hw)
         report = calibrate(
-            measurements, profile, loo, load_profile(prior) if prior else None, leave_out=leave_out.value
+            measurements,
+            profile,
+            loo,
+            load_profile(prior) if prior else None,
+            leave_out=leave_out.value,
+            per_file=per_file.value,
         )
         console().print(terminal.latency_report_view(report))
         if output is not None:

@@ -75,6 +75,7 @@ class Parameters:
     spatial_halo: float = 0.0
     reduction_half: float = 0.0
     source_level: tuple[float, ...] = ()  # latency level of each file after the first, vs the first
+    source_overhead: tuple[float, ...] = ()  # per-kernel overhead of each file after the first
     launch: str = "serial"  # the profile's: how the overhead adds up (cost/roofline.py); not fitted
 
 
@@ -192,7 +193,7 @@ class _Stacked:
         self.kernels = np.array([f.kernels for f in data], dtype=float)
         self.source = np.array([f.source for f in data])
 
-    def _async_wait(self, per_kernel: Any, overhead_s: float) -> Any:
+    def _async_wait(self, per_kernel: Any, overhead_s: Any) -> Any:
         """Per measurement, the device's total wait for the host under asynchronous launches:
         with kernel j queued at j * d, the last one ends at sum(t) + max_j (j d - sum(t before j))."""
         import numpy as np
@@ -200,7 +201,8 @@ class _Stacked:
         starts = np.concatenate([[0], np.cumsum(self.kernels[:-1])]).astype(int)
         before = np.cumsum(per_kernel) - per_kernel  # exclusive prefix sums, across measurements
         local = np.arange(len(per_kernel)) - np.repeat(starts, self.kernels.astype(int)) + 1
-        value = local * overhead_s - (before - np.repeat(before[starts], self.kernels.astype(int)))
+        dispatch = np.repeat(overhead_s, self.kernels.astype(int))  # each kernel: its measurement's
+        value = local * dispatch - (before - np.repeat(before[starts], self.kernels.astype(int)))
         return np.maximum.reduceat(value, starts)
 
     def predict(self, p: Parameters, classes: Sequence[str], precisions: Sequence[str]) -> Any:
@@ -219,10 +221,13 @@ class _Stacked:
         compute = np.bincount(self.kernel, weights=self.seconds / rate, minlength=n_kernels)
         per_kernel = np.maximum(compute, self.dram / p.dram_bytes_per_s)
         total = np.bincount(self.owner, weights=per_kernel, minlength=len(self.kernels))
+        overheads = np.full(int(self.source.max()) + 1 if len(self.source) else 1, p.overhead_s)
+        overheads[1 : len(p.source_overhead) + 1] = p.source_overhead[: len(overheads) - 1]
+        overhead = overheads[self.source]  # per measurement
         if p.launch == "async":
-            total = total + self._async_wait(per_kernel, p.overhead_s)
+            total = total + self._async_wait(per_kernel, overhead)
         else:
-            total = total + self.kernels * p.overhead_s
+            total = total + self.kernels * overhead
         # a file the fit never saw (held out whole) keeps the first file's level
         levels = np.ones(max(int(self.source.max()) + 1, len(p.source_level) + 1))
         levels[1 : len(p.source_level) + 1] = p.source_level
@@ -266,7 +271,8 @@ class _Layout:
     precisions: list[str]  # fitted precision scales: every precision but the most common
     halo: bool
     reduction: bool
-    sources: int  # files after the first, each with a level
+    sources: int  # files after the first, each with a level (per_file "level") or overhead ("overhead")
+    per_file: str = "level"
 
 
 def _theta0(layout: _Layout, prior: Parameters) -> tuple[list[float], list[float], list[float]]:
@@ -284,9 +290,14 @@ def _theta0(layout: _Layout, prior: Parameters) -> tuple[list[float], list[float
         theta.append(math.log(prior.reduction_half))
         lower.append(math.log(1e-2))
         upper.append(math.log(1e5))
-    theta += [0.0] * layout.sources  # each later file starts at the first file's level
-    lower += [math.log(0.1)] * layout.sources
-    upper += [math.log(10.0)] * layout.sources
+    if layout.per_file == "overhead":  # each later file starts at the first file's overhead
+        theta += [math.log(max(prior.overhead_s, MIN_FIT_OVERHEAD_S))] * layout.sources
+        lower += [math.log(MIN_FIT_OVERHEAD_S)] * layout.sources
+        upper += [math.log(1e-2)] * layout.sources
+    else:  # each later file starts at the first file's level
+        theta += [0.0] * layout.sources
+        lower += [math.log(0.1)] * layout.sources
+        upper += [math.log(10.0)] * layout.sources
     theta = [min(max(t, lo + 1e-9), hi - 1e-9) for t, lo, hi in zip(theta, lower, upper, strict=True)]
     return theta, lower, upper
 
@@ -300,17 +311,26 @@ def _unpack(theta: Sequence[float], layout: _Layout, prior: Parameters) -> Param
     overhead, bandwidth = next(values), prior.dram_bytes_per_s * next(values)
     halo = next(values) if layout.halo else prior.spatial_halo
     reduction = next(values) if layout.reduction else prior.reduction_half
-    levels = tuple(values)
-    return Parameters(efficiency, overhead, bandwidth, scale, halo, reduction, levels, prior.launch)
+    per_file = tuple(values)
+    levels, overheads = (per_file, ()) if layout.per_file == "level" else ((), per_file)
+    return Parameters(
+        efficiency, overhead, bandwidth, scale, halo, reduction, levels, overheads, prior.launch
+    )
 
 
-def fit(data: Sequence[tuple[Features, float]], prior: Parameters) -> Parameters:
+PER_FILE = ("level", "overhead", "none")  # what each measurement file after the first gets of its own
+
+
+def fit(data: Sequence[tuple[Features, float]], prior: Parameters, per_file: str = "level") -> Parameters:
     """Least squares on log latency with a log-normal prior around `prior` (module docstring).
 
     Fitted: the efficiency of every op class in the data, the per-kernel overhead, a bandwidth
     scale, an efficiency scale for every precision in the data other than the most common one
     (whose efficiencies the op-class values already are), the spatial halo and reduction half-length
-    when the prior has them, and a level for every measurement file after the first."""
+    when the prior has them, and for every measurement file after the first its own level
+    (`per_file="level"`: campaigns of different runtime releases), its own per-kernel overhead
+    ("overhead": one campaign timed two ways, e.g. single layers and whole models) or nothing
+    ("none")."""
     scipy = need_scipy()
     import numpy as np
 
@@ -321,16 +341,21 @@ def fit(data: Sequence[tuple[Features, float]], prior: Parameters) -> Parameters
         precisions[1:],
         prior.spatial_halo > 0,
         prior.reduction_half > 0,
-        max((f.source for f in feats), default=0),
+        max((f.source for f in feats), default=0) if per_file != "none" else 0,
+        per_file,
     )
     theta0, lower, upper = _theta0(layout, prior)
     stacked = _Stacked(feats, classes, precisions)
     log_measured = np.log(np.array([m for _, m in data], dtype=float))
+    # every file weighs the same in total, however many rows it has (342 single layers must not
+    # drown 45 whole models): row weight sqrt(rows / (files * rows of its file))
+    per_source = Counter(f.source for f in feats)
+    weight = np.sqrt(np.array([len(feats) / (len(per_source) * per_source[f.source]) for f in feats]))
     anchor = np.array(theta0)
 
     def residuals(theta: Any) -> Any:
         predicted = stacked.predict(_unpack(theta, layout, prior), classes, precisions)
-        misfit = (np.log(predicted) - log_measured) / MEASUREMENT_SD
+        misfit = weight * (np.log(predicted) - log_measured) / MEASUREMENT_SD
         return np.concatenate([misfit, (theta - anchor) / PRIOR_SD])
 
     solution = scipy.optimize.least_squares(residuals, theta0, bounds=(lower, upper))
@@ -356,14 +381,17 @@ def scores(predicted: Sequence[float], measured: Sequence[float]) -> Scores:
 
 
 def leave_one_out(
-    data: Sequence[tuple[Features, float]], prior: Parameters, groups: Sequence[str]
+    data: Sequence[tuple[Features, float]],
+    prior: Parameters,
+    groups: Sequence[str],
+    per_file: str = "level",
 ) -> list[float]:
     """Each measurement predicted by a fit on the measurements of the other groups: every row of
     the same group (a model, or a resolution) is left out together, so no variant of it helps
     predict it."""
     predicted = [0.0] * len(data)
     for group in dict.fromkeys(groups):
-        params = fit([d for d, g in zip(data, groups, strict=True) if g != group], prior)
+        params = fit([d for d, g in zip(data, groups, strict=True) if g != group], prior, per_file)
         held_out = [i for i, g in enumerate(groups) if g == group]
         for i, value in zip(held_out, predict_many([data[i][0] for i in held_out], params), strict=True):
             predicted[i] = value

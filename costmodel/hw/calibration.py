@@ -150,6 +150,7 @@ def calibrate(
     with_loo: bool = True,
     prior_hw: HardwareProfile | None = None,
     leave_out: str = "model",
+    per_file: str = "level",
 ) -> LatencyReport:
     """Fit the profile to the measurements; score before, after, and held out by `leave_out`
     (every measurement of one model, or of one resolution, predicted by a fit on the others).
@@ -157,17 +158,18 @@ def calibrate(
     The fit starts from, and is pulled toward, `prior_hw`'s values (default: `hw`'s own). A
     profile already calibrated on these measurements must not be its own prior when scoring
     held-out predictions: its values have seen the left-out rows. calibration/priors/ keeps the
-    estimates the bundled phone profiles were calibrated from."""
+    estimates the bundled phone profiles were calibrated from. `per_file`: what each file after
+    the first gets of its own (hw/calibrate.py PER_FILE)."""
     files = _files(measurements)
     rows_in, data = _prepare(files, hw)
     prior = profile_parameters(prior_hw or hw)
-    params = fit(data, prior)
+    params = fit(data, prior, per_file)
     measured = [m for _, m in data]
     feats = [f for f, _ in data]
     before = predict_many(feats, prior)
     after = predict_many(feats, params)
     groups = [group_of(m, f, leave_out) for m, f in zip(rows_in, feats, strict=True)]
-    loo = leave_one_out(data, prior, groups) if with_loo and len(set(groups)) > 2 else None
+    loo = leave_one_out(data, prior, groups, per_file) if with_loo and len(set(groups)) > 2 else None
     rows = tuple(
         LatencyRow(m.label, m.latency_s, b, a, (loo[i] if loo else None))
         for i, (m, b, a) in enumerate(zip(rows_in, before, after, strict=True))

@@ -320,6 +320,9 @@ def _fit_lines(report: LatencyReport, lines: Text) -> None:
             + (f"; spatial halo {p.spatial_halo:.2f} px" if p.spatial_halo else "")
             + (f"; reduction half-length {p.reduction_half:.3g}" if p.reduction_half else "")
             + "".join(f"; file {i + 2} level x{level:.3f}" for i, level in enumerate(p.source_level))
+            + "".join(
+                f"; file {i + 2} overhead {human_seconds(o)}/kernel" for i, o in enumerate(p.source_overhead)
+            )
             + "\n"
         )
     for e in report.exponents:
