@@ -47,7 +47,8 @@ TRANSFER_TO = ["a100", "h100"]
 
 
 def _line(name: str, s: Scores) -> str:
-    return f"{name:28s} n={s.n:3d}  MAPE {s.mape:5.1f}%  within 25% {s.within_25:5.1f}%  Spearman {s.spearman:.3f}"
+    within = f"within 25% {s.within_25:5.1f}%"
+    return f"{name:28s} n={s.n:3d}  MAPE {s.mape:5.1f}%  {within}  Spearman {s.spearman:.3f}"
 
 
 def _subsets(report: LatencyReport) -> None:
@@ -140,7 +141,8 @@ def main() -> None:
         target = load_profile(target_name)
         pairs = {}
         for runtime_name, p in params_of.items():
-            how = f"transferred from the h200 fit ({fitted[runtime_name]['sources']['overhead_s_per_kernel'][6:]})"
+            fit_text = fitted[runtime_name]["sources"]["overhead_s_per_kernel"].removeprefix("[FIT] ")
+            how = f"transferred from the h200 fit ({fit_text})"
             pairs[runtime_name] = pair_override(target, transfer(p, h200, target), how)
         write_pairs(ROOT / "hardware" / f"{target_name}.yaml", pairs)
         print(f"  wrote hardware/{target_name}.yaml")
