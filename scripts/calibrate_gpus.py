@@ -33,9 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from costmodel.hw import load_profile  # noqa: E402
 from costmodel.hw.calibrate import Parameters, Scores, scores, transfer  # noqa: E402
-from costmodel.hw.calibration import LatencyReport, calibrate  # noqa: E402
+from costmodel.hw.calibration import LatencyReport, calibrate, pair_override  # noqa: E402
 from costmodel.hw.pairing import with_runtime  # noqa: E402
-from costmodel.hw.profile import HardwareProfile  # noqa: E402
 from costmodel.hw.runtime import load_runtime  # noqa: E402
 
 DATA = ROOT / "calibration" / "h200"
@@ -73,29 +72,6 @@ def _subsets(report: LatencyReport) -> None:
             )
 
 
-def pair_override(hw: HardwareProfile, p: Parameters, how: str) -> dict[str, Any]:
-    """The fitted values as a `runtimes:` entry (a partial profile with its own sources)."""
-    override: dict[str, Any] = {
-        "efficiency": {c: round(v, 4) for c, v in p.efficiency.items()},
-        "overhead_s_per_kernel": float(f"{p.overhead_s:.3g}"),
-        "memory": {"dram_bytes_per_s": float(f"{p.dram_bytes_per_s:.4g}")},
-    }
-    sources = {f"efficiency.{c}": f"[FIT] {how}" for c in p.efficiency}
-    sources["overhead_s_per_kernel"] = f"[FIT] {how}"
-    sources["memory.dram_bytes_per_s"] = f"[FIT] achievable bandwidth {how}"
-    scales = {
-        q: round(v, 4) for q, v in p.precision_scale.items() if abs(v - 1.0) > 1e-9 and q in hw.precisions
-    }
-    if scales:
-        override["precisions"] = {q: {"efficiency_scale": v} for q, v in scales.items()}
-        sources.update({f"precisions.{q}.efficiency_scale": f"[FIT] {how}" for q in scales})
-    if p.reduction_half and hw.utilisation is not None:
-        override["utilisation"] = {"reduction_half": float(f"{p.reduction_half:.3g}")}
-        sources["utilisation.reduction_half"] = f"[FIT] {how}"
-    override["sources"] = sources
-    return override
-
-
 def write_pairs(path: Path, pairs: dict[str, dict[str, Any]]) -> None:
     """Put `runtimes:` before `sources:` in a hand-written profile, keeping its comments."""
     text = path.read_text(encoding="utf-8")
@@ -113,7 +89,9 @@ def write_pairs(path: Path, pairs: dict[str, dict[str, Any]]) -> None:
 
 def main() -> None:
     write = "--write" in sys.argv
-    h200 = load_profile("h200")
+    # the estimates, without the pairs a previous run wrote: a prior that has seen the data would
+    # make the held-out scores dishonest
+    h200 = load_profile("h200").model_copy(update={"runtimes": {}})
     fitted: dict[str, dict[str, Any]] = {}
     params_of: dict[str, Parameters] = {}
     for runtime_name, names in PAIRS:

@@ -1,5 +1,6 @@
 """`costmodel validate-latency` and `costmodel calibrate`: a profile against measured latencies."""
 
+import json
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -7,7 +8,7 @@ from typing import Annotated
 import typer
 
 from costmodel.commands.common import ForceOpt, HwOpt, console, run, write_output
-from costmodel.hw import load_profile
+from costmodel.hw import HardwareProfile, load_profile
 
 
 class LeaveOut(str, Enum):
@@ -36,14 +37,35 @@ MeasurementsArg = Annotated[
 ]
 
 
-def validate_latency_command(measurements: MeasurementsArg, hw: HwOpt = "snapdragon855") -> None:
+RuntimeOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--runtime",
+        help="Runtime the measurements were taken with (see `costmodel runtimes`); default: the "
+        "profile's own. calibrate -o then writes the fit as the profile's (hardware, runtime) pair.",
+    ),
+]
+
+
+def _profile(hw: str, runtime: str | None) -> tuple[HardwareProfile, HardwareProfile]:
+    """The profile as loaded, and as the roofline sees it under `runtime`."""
+    from costmodel.hw.pairing import with_runtime
+    from costmodel.hw.runtime import load_runtime
+
+    profile = load_profile(hw)
+    return profile, (with_runtime(profile, load_runtime(runtime)) if runtime else profile)
+
+
+def validate_latency_command(
+    measurements: MeasurementsArg, hw: HwOpt = "snapdragon855", runtime: RuntimeOpt = None
+) -> None:
     """Predicted vs measured latency: MAPE, share within ±10% and ±25%, Spearman rank correlation."""
     from costmodel.hw.calibration import validate_latency
     from costmodel.present import terminal
 
     run(
         lambda: console().print(
-            terminal.latency_report_view(validate_latency(measurements, load_profile(hw)))
+            terminal.latency_report_view(validate_latency(measurements, _profile(hw, runtime)[1]))
         )
     )
 
@@ -85,6 +107,7 @@ def calibrate_command(
             "(default: --hw itself).",
         ),
     ] = None,
+    runtime: RuntimeOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """Fit a profile to measured latencies.
@@ -95,11 +118,11 @@ def calibrate_command(
     """
     import yaml
 
-    from costmodel.hw.calibration import calibrate, calibrated_profile_dict
+    from costmodel.hw.calibration import calibrate, calibrated_profile_dict, fitted_text, pair_override
     from costmodel.present import terminal
 
     def body() -> None:
-        profile = load_profile(hw)
+        base, profile = _profile(hw, runtime)
         report = calibrate(
             measurements,
             profile,
@@ -111,9 +134,15 @@ def calibrate_command(
         console().print(terminal.latency_report_view(report))
         if output is not None:
             assert report.params is not None and report.fitted is not None
-            data = calibrated_profile_dict(
-                profile, report.params, report.measurements_file, report.fitted, report.loo
-            )
+            if runtime and runtime != base.runtime:  # a (hardware, runtime) pair of the profile
+                how = fitted_text(report.measurements_file, report.fitted, report.loo, None)
+                data = base.model_dump(exclude={"file"}, exclude_none=True)
+                pairs = json.loads(json.dumps(base.runtimes))  # plain dicts: YAML cannot write LocDicts
+                data["runtimes"] = {**pairs, runtime: pair_override(profile, report.params, how)}
+            else:
+                data = calibrated_profile_dict(
+                    profile, report.params, report.measurements_file, report.fitted, report.loo
+                )
             data["name"] = output.stem
             write_output(output, yaml.safe_dump(data, sort_keys=False, width=100), force)
             load_profile(str(output))  # what we wrote must load

@@ -194,7 +194,7 @@ def calibrate(
     )
 
 
-def _fitted_text(files: str, fit_scores: Scores, loo_scores: Scores | None, source: str | None) -> str:
+def fitted_text(files: str, fit_scores: Scores, loo_scores: Scores | None, source: str | None) -> str:
     names = " ".join(Path(f.strip()).name for f in files.split(","))
     return (
         f"fitted by `costmodel calibrate {names}"
@@ -224,7 +224,7 @@ def calibrated_profile_dict(
             "parallel_units": hw.utilisation.parallel_units,
             **hw.utilisation.model_dump(exclude_defaults=True),
         }
-    fitted = _fitted_text(measurements_file, fit_scores, loo_scores, transferred_from)
+    fitted = fitted_text(measurements_file, fit_scores, loo_scores, transferred_from)
     data["efficiency"] = {c: round(params.efficiency[c], 4) for c in OP_CLASSES}
     data["overhead_s_per_kernel"] = float(f"{params.overhead_s:.3g}")
     data["memory"]["dram_bytes_per_s"] = float(f"{params.dram_bytes_per_s:.4g}")
@@ -257,3 +257,32 @@ def mean_abs_exponent_error(report: LatencyReport) -> float:
     if not report.exponents:
         return math.nan
     return sum(abs(e.predicted - e.measured) for e in report.exponents) / len(report.exponents)
+
+
+def pair_override(hw: HardwareProfile, p: Parameters, how: str) -> dict[str, Any]:
+    """Fitted values as a profile's `runtimes: {NAME: ...}` entry: a partial profile (efficiencies,
+    overhead, bandwidth, fitted precision scales and work-model values) with its own sources."""
+    override: dict[str, Any] = {
+        "efficiency": {c: round(v, 4) for c, v in p.efficiency.items()},
+        "overhead_s_per_kernel": float(f"{p.overhead_s:.3g}"),
+        "memory": {"dram_bytes_per_s": float(f"{p.dram_bytes_per_s:.4g}")},
+    }
+    sources = {f"efficiency.{c}": f"[FIT] {how}" for c in p.efficiency}
+    sources["overhead_s_per_kernel"] = f"[FIT] {how}"
+    sources["memory.dram_bytes_per_s"] = f"[FIT] achievable bandwidth {how}"
+    scales = {
+        q: round(v, 4) for q, v in p.precision_scale.items() if abs(v - 1.0) > 1e-9 and q in hw.precisions
+    }
+    if scales:
+        override["precisions"] = {q: {"efficiency_scale": v} for q, v in scales.items()}
+        sources.update({f"precisions.{q}.efficiency_scale": f"[FIT] {how}" for q in scales})
+    work = {
+        key: float(f"{value:.3g}")
+        for key, value in (("spatial_halo", p.spatial_halo), ("reduction_half", p.reduction_half))
+        if value and hw.utilisation is not None
+    }
+    if work:
+        override["utilisation"] = work
+        sources.update({f"utilisation.{key}": f"[FIT] {how}" for key in work})
+    override["sources"] = sources
+    return override
