@@ -155,11 +155,14 @@ class OptunaEngine:
     ) -> None:
         optuna = import_optuna()
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        sampler = (
-            optuna.samplers.NSGAIISampler(seed=seed)
-            if kind == "nsga2"
-            else optuna.samplers.TPESampler(seed=seed, multivariate=True)
-        )
+        if kind == "nsga2":
+            from costmodel.design.nsga import nsga2_sampler
+
+            # In memory this process finishes every trial, so the sampler's per-ask scans of the
+            # study can be memoised (design/nsga.py); a shared storage has other workers telling.
+            sampler = nsga2_sampler(seed, memoised=storage is None)
+        else:
+            sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True)
         self.study = optuna.create_study(
             directions=directions if kind == "nsga2" else directions[:1],
             sampler=sampler,
@@ -174,7 +177,7 @@ class OptunaEngine:
         self.genes = list(space.stage_groups().items())
         self.radices = [[len(space.decisions[i].values) for i in indices] for _, indices in self.genes]
         self.distributions = {
-            name: optuna.distributions.CategoricalDistribution(list(range(math.prod(radix))))
+            name: gene_distribution(optuna, kind, math.prod(radix))
             for (name, _), radix in zip(self.genes, self.radices, strict=True)
         }
         self.width = len(space.decisions)
@@ -207,6 +210,20 @@ class OptunaEngine:
         trial = pending.pop(0)
         values = list(keys) if self.kind == "nsga2" else [keys[0]]
         self.study.tell(trial, values)
+
+
+def gene_distribution(optuna: Any, kind: str, count: int) -> Any:
+    """The distribution of a gene with `count` values (the index of the stage's combination).
+
+    TPE models a categorical and an integer differently (an integer as ordered), so its genes are
+    categorical. NSGA-II's uniform crossover hands each gene over whole from one parent and its
+    mutation draws a gene uniformly, so an integer 0..count-1 is sampled exactly as a categorical
+    of `count` choices would be; it is far cheaper to carry: Optuna compares a categorical's
+    choices one by one on every suggest and copies them with every trial (36 per gene here).
+    """
+    if kind == "nsga2":
+        return optuna.distributions.IntDistribution(0, count - 1)
+    return optuna.distributions.CategoricalDistribution(list(range(count)))
 
 
 def import_optuna() -> Any:
