@@ -23,7 +23,7 @@ import collections
 import multiprocessing
 import signal
 from collections.abc import Callable, Iterator
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from costmodel.design.engines import Divisible
@@ -40,7 +40,7 @@ def _work(
     problem: Problem,
     engine: Divisible,
     evaluator: Evaluator,
-    encode: Callable[[list[dict[str, Any]]], str],
+    encode: Callable[[list[dict[str, Any]]], str] | None,
 ) -> None:
     """A worker's loop: answer requests until told to stop (None) or the parent goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -65,7 +65,7 @@ def _work(
                 record["candidate"] = list(candidate)
                 records.append(record)
             told = [(scalar_fitness(problem, r), objective_keys(problem, r)) for r in records]
-            answer: Answer | BaseException = (records, told, encode(records))
+            answer: Answer | BaseException = (records, told, encode(records) if encode else "")
         except BaseException as exc:  # the parent raises it (from a user's accuracy callable, say)
             answer = exc
         connection.send(answer)
@@ -100,7 +100,7 @@ def run_parts(
     batch: int,
     jobs: int,
     conclude: Callable[[Answer], None],
-    encode: Callable[[list[dict[str, Any]]], str],
+    encode: Callable[[list[dict[str, Any]]], str] | None,
 ) -> Iterator[list[dict[str, Any]]]:
     """Run `trials` trials on `jobs` workers; yields each answer's records after `conclude`."""
     context = multiprocessing.get_context("fork")
@@ -130,6 +130,9 @@ def run_parts(
             requested += count
             waiting.append((index, count))
 
+    # Answers are read as soon as a worker sends them (a worker blocks on a full pipe until they
+    # are) and concluded in the order of the requests.
+    arrived: list[collections.deque[Answer]] = [collections.deque() for _ in range(jobs)]
     try:
         _warm_up(connections)
         for _ in range(IN_FLIGHT):
@@ -137,7 +140,11 @@ def run_parts(
                 request(index)
         while waiting:
             index, count = waiting.popleft()
-            answer = _receive(connections[index])
+            while not arrived[index]:
+                for ready in wait([connections[i] for i in {i for i, _ in waiting} | {index}]):
+                    sender = connections.index(ready)  # type: ignore[arg-type]
+                    arrived[sender].append(_receive(ready))  # type: ignore[arg-type]
+            answer = arrived[index].popleft()
             conclude(answer)
             if len(answer[0]) < count:  # this worker's part of the space is spent
                 spent.add(index)

@@ -180,7 +180,8 @@ def _run_divided(
             if store is not None and records:
                 store.append_lines(text)
 
-    for records in run_parts(problem, engine, evaluator, trials, batch, jobs, conclude, trial_lines):
+    encode = trial_lines if store is not None else None  # the workers write the file's lines
+    for records in run_parts(problem, engine, evaluator, trials, batch, jobs, conclude, encode):
         if on_batch is not None:
             on_batch(records)
         yield from records
