@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from costmodel.cost.algorithms import apply_conv_algorithms, arithmetic_of, runtime_notes
 from costmodel.cost.counting import NodeCount, count_nodes
 from costmodel.cost.footprint import Footprint, check_fits, footprint
 from costmodel.cost.memory import MemoryPlan, plan_memory
@@ -29,7 +30,9 @@ from costmodel.cost.sparsity import apply_sparsity
 from costmodel.cost.training import TrainingCost, training_cost
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean
 from costmodel.graph.build import Graph, build_graph, with_resolution
+from costmodel.hw.pairing import RuntimeUse, runtime_use, with_runtime
 from costmodel.hw.profile import HardwareProfile
+from costmodel.hw.runtime import load_runtime
 from costmodel.names import GROUP_BY, GroupBy
 from costmodel.spec.model import Spec
 
@@ -71,6 +74,8 @@ class AnalysisResult:
     # Weights + KV cache + peak activations (not in the JSON: its KV part is in `assumptions`).
     footprint: Footprint = Footprint(0, 0, 0)
     training: TrainingCost | None = None  # one training step, with --training
+    # Which runtime ran it and where the efficiencies come from (JSON `runtime`).
+    runtime: RuntimeUse = RuntimeUse(None, "", True, "the profile's own efficiencies")
     total: Row = field(init=False)
 
     def __post_init__(self) -> None:
@@ -117,6 +122,7 @@ class AnalysisResult:
                 "title": self.hardware_title,
                 "file": self.hardware_file,
             },
+            "runtime": self.runtime.to_dict(),
             "options": self.options.to_dict(),
             "precision_plan": self.precision_plan,
             "input_shape": list(self.input_shape),
@@ -184,6 +190,9 @@ class Plan:
     memory: MemoryPlan
     precision_plan: PrecisionPlan
     options: AnalysisOptions  # as resolved for the profile (the default precision settled)
+    hw: HardwareProfile  # the effective profile: the given one under the runtime (hw/pairing.py)
+    runtime: RuntimeUse  # which runtime, and whether the (hardware, runtime) pair is calibrated
+    runtime_notes: tuple[str, ...] = ()  # what the runtime changed, for the assumptions
 
 
 def plan(
@@ -203,11 +212,14 @@ def plan(
     `graph`: the graph to cost instead of expanding `spec` (a compressed design, costmodel/compress/).
     """
     options = resolve(options, hw)
+    runtime = load_runtime(options.runtime) if options.runtime is not None else None
+    given, hw = hw, with_runtime(hw, runtime)
     precisions = PrecisionPlan(
         options.compute_precision,
         options.layer_precision + tuple(spec.precision.items()),
         options.act_precision,
         options.kv_precision,
+        arithmetic_of(runtime, hw),
     )
     precisions.check()
     build = options.build
@@ -224,6 +236,9 @@ def plan(
     else:
         graph = build_graph(spec, build)
     counts = count_nodes(graph, options.batch, precisions)
+    winograd = 0
+    if runtime is not None:
+        counts, winograd = apply_conv_algorithms(counts, graph, runtime.conv, options.batch)
     if options.sparsity:
         speedups = {p: s.sparse_2to4_speedup for p, s in hw.precisions.items() if s.sparse_2to4_speedup}
         counts = apply_sparsity(counts, options.sparsity, speedups)
@@ -236,7 +251,8 @@ def plan(
         kernels=reuse.memory.kernel_plan if reuse is not None else None,
         search_schedule=search_schedule,
     )
-    return Plan(graph, counts, memory, precisions, options)
+    notes = runtime_notes(runtime, precisions, winograd)
+    return Plan(graph, counts, memory, precisions, options, hw, runtime_use(given, runtime), notes)
 
 
 def analyze_graph(
@@ -252,7 +268,7 @@ def _analyze(
     spec: Spec, hw: HardwareProfile, options: AnalysisOptions, graph: Graph | None = None
 ) -> AnalysisResult:
     planned = plan(spec, hw, options, graph=graph)
-    counts, memory = planned.counts, planned.memory
+    counts, memory, hw = planned.counts, planned.memory, planned.hw
     used = footprint(counts, memory.min_peak_bytes)
     check_fits(used, hw)
     costs = estimate(counts, memory.traffic, hw)
@@ -282,6 +298,7 @@ def _analyze(
         precision_plan=planned.precision_plan.describe(),
         footprint=used,
         training=training_cost(counts) if planned.options.training else None,
+        runtime=planned.runtime,
     )
 
 
@@ -312,5 +329,6 @@ def _assumptions(planned: Plan, hw: HardwareProfile) -> tuple[str, ...]:
         "(one unit, kernels in sequence)",
         "energy: MACs and ops x energy per op of the precision + DRAM and on-chip bytes x energy "
         "per byte + static power x latency",
+        *planned.runtime_notes,
         *planned.graph.notes,
     )

@@ -111,7 +111,7 @@ class Evaluator:
             for p, hw in enumerate(problem.profiles):
                 planned = plan(spec, hw, resolve(options, hw), reuse=reused, search_schedule=False)
                 reused = planned
-                costs = estimate(planned.counts, planned.memory.traffic, hw)
+                costs = estimate(planned.counts, planned.memory.traffic, planned.hw)
                 totals = total(costs)
                 values: dict[str, float | int] = {m: getattr(totals, m) for m in SUMMED}
                 values["peak_activation_bytes"] = planned.memory.peak_bytes
