@@ -16,7 +16,13 @@ from costmodel.cost.analysis import analyze
 from costmodel.cost.counting import NodeCount
 from costmodel.cost.options import AnalysisOptions
 from costmodel.cost.roofline import exposed_overheads
-from costmodel.cost.utilisation import reduction_factor, spatial_factor, utilisation, wave_factor
+from costmodel.cost.utilisation import (
+    align_factor,
+    reduction_factor,
+    spatial_factor,
+    utilisation,
+    wave_factor,
+)
 from costmodel.errors import CostModelError, SourcePos
 from costmodel.hw import load_profile
 from costmodel.hw.calibrate import Measurement, features, fit, predict, predict_many, profile_parameters
@@ -209,3 +215,12 @@ def test_held_out_by_resolution_groups_rows_of_one_resolution() -> None:
     report = calibrate(ROOT / "calibration" / "pixel3_sd845_cpu4.csv", hw, leave_out="resolution")
     assert report.loo is not None and report.loo_tables is not None
     assert report.loo_tables.n == 4  # mbv1 1.0 at 4 resolutions (the other widths: 224 only)
+
+
+def test_channel_alignment_by_hand() -> None:
+    spec = UtilisationSpec(channel_align={"fp16": 8})
+    node = replace(_node("conv", (20, 14, 14), 1), compute="fp16")
+    assert align_factor(node, spec) == pytest.approx(20 / 24)  # 20 channels padded to 24
+    assert align_factor(replace(node, compute="fp32"), spec) == 1.0  # no multiple for fp32
+    assert align_factor(replace(node, op_class=OpClass.DEPTHWISE), spec) == 1.0  # not a GEMM
+    assert align_factor(replace(node, shape=(1000,), op_class=OpClass.LINEAR), spec) == 1.0

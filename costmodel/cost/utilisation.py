@@ -10,8 +10,10 @@ factors, each 1 when the profile leaves it out (`utilisation:` in hardware/*.yam
              (GPU wave quantisation; on one CPU thread it is always 1)
     spatial  H W / ((H + halo) (W + halo))               per-row and per-column overhead
     reduce   K / (K + K_half)                            K = MACs per output element
+    align    C / (ceil(C / a) * a)                       output channels padded to the matrix
+             unit's multiple a for the node's precision (GEMM-like classes only)
 
-utilisation = waves * spatial * reduce; a node's compute time is divided by it. Pure functions
+utilisation = waves * spatial * reduce * align; a node's compute time is divided by it. Pure functions
 of the node's counts and the profile.
 """
 
@@ -64,12 +66,29 @@ def reduction_factor(count: NodeCount, half: float) -> float:
     return k / (k + half)
 
 
+GEMM_CLASSES = frozenset({"conv", "pointwise", "grouped", "linear"})
+
+
+def align_factor(count: NodeCount, spec: UtilisationSpec) -> float:
+    """C / (ceil(C / a) * a) for the output channels C of a GEMM-like node (1 otherwise)."""
+    multiple = spec.channel_align.get(count.compute)
+    if not multiple or count.op_class not in GEMM_CLASSES or not count.shape:
+        return 1.0
+    channels = count.shape[0] if len(count.shape) == 3 else count.shape[-1]
+    return channels / (math.ceil(channels / multiple) * multiple)
+
+
+def fixed_factor(count: NodeCount, spec: UtilisationSpec) -> float:
+    """The factors the profile fixes (waves and alignment); calibration fits the others."""
+    return wave_factor(count, spec) * align_factor(count, spec)
+
+
 def utilisation(count: NodeCount, spec: UtilisationSpec | None) -> float:
     """The product of the three factors (module docstring); 1 when the profile has none."""
     if spec is None or count.is_view:
         return 1.0
     return (
-        wave_factor(count, spec)
+        fixed_factor(count, spec)
         * spatial_factor(count, spec.spatial_halo)
         * reduction_factor(count, spec.reduction_half)
     )

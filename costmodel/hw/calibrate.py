@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from costmodel.cost.analysis import plan
-from costmodel.cost.utilisation import SPATIAL_CLASSES, wave_factor
+from costmodel.cost.utilisation import SPATIAL_CLASSES, fixed_factor
 from costmodel.errors import CostModelError, ErrorCode, excerpt
 from costmodel.hw.measurements import Measurement as Measurement
 from costmodel.hw.measurements import load_measurements as load_measurements
@@ -48,7 +48,7 @@ PRIOR_SD = 1.0  # the prior allows a factor of e either way before it costs as m
 class Features:
     """What the roofline needs of one measured configuration, independent of the fitted values:
     one entry per non-view node (its kernel's index, op class, compute precision, seconds at 100%
-    of peak over its wave factor, output height and width when spatial (else 0), MACs per output)."""
+    of peak over its fixed factors (waves, channel alignment), output height and width when spatial (else 0), MACs per output)."""
 
     kernel: tuple[int, ...]
     op_class: tuple[str, ...]
@@ -124,7 +124,7 @@ def features(measurement: Measurement, hw: HardwareProfile, source: int = 0) -> 
         k = kernel_index[moved.kernel]
         dram[k] += moved.dram_bytes
         peak = hw.precision(count.compute).peak_macs_per_s
-        wave = wave_factor(count, hw.utilisation) if hw.utilisation else 1.0
+        wave = fixed_factor(count, hw.utilisation) if hw.utilisation else 1.0
         seconds = (count.macs / count.mac_speedup + count.ops) / peak / wave
         spatial = len(count.shape) == 3 and count.op_class in SPATIAL_CLASSES
         height, width = (count.shape[1], count.shape[2]) if spatial else (0, 0)

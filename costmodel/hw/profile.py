@@ -74,6 +74,19 @@ class UtilisationSpec(_Strict):
     spatial_halo: float = Field(default=0.0, ge=0, le=1e4)
     # Reduction length (MACs per output) at which a dot product runs at half its rate.
     reduction_half: float = Field(default=0.0, ge=0, le=1e9)
+    # Per precision, the channel multiple its matrix units work in (tensor cores: 8 for fp16): a
+    # GEMM-like layer's output channels are padded up to it, the padding computed for nothing.
+    channel_align: dict[str, int] = {}
+
+    @field_validator("channel_align")
+    @classmethod
+    def _known_precisions(cls, align: dict[str, int]) -> dict[str, int]:
+        for name, multiple in align.items():
+            if name not in PRECISIONS:
+                raise ValueError(f"unknown precision '{excerpt(name)}'{did_you_mean(name, PRECISIONS)}")
+            if not 1 <= multiple <= 1024:
+                raise ValueError(f"channel multiple of '{name}' must be 1 to 1024, got {multiple}")
+        return align
 
     @field_validator("gemm_tile", "flat_tile")
     @classmethod
