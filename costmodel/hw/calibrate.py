@@ -48,7 +48,8 @@ PRIOR_SD = 1.0  # the prior allows a factor of e either way before it costs as m
 class Features:
     """What the roofline needs of one measured configuration, independent of the fitted values:
     one entry per non-view node (its kernel's index, op class, compute precision, seconds at 100%
-    of peak over its fixed factors (waves, channel alignment), output height and width when spatial (else 0), MACs per output)."""
+    of peak over its fixed factors (waves, channel alignment), output height and width when
+    spatial (else 0), MACs per output)."""
 
     kernel: tuple[int, ...]
     op_class: tuple[str, ...]
