@@ -1,5 +1,6 @@
 """`costmodel validate-latency` and `costmodel calibrate`: a profile against measured latencies."""
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -8,18 +9,28 @@ import typer
 from costmodel.commands.common import ForceOpt, HwOpt, console, run, write_output
 from costmodel.hw import load_profile
 
+
+class LeaveOut(str, Enum):
+    """What a held-out score leaves out (hw/calibration.py LEAVE_OUT)."""
+
+    MODEL = "model"
+    RESOLUTION = "resolution"
+
+
 MeasurementsArg = Annotated[
-    Path,
+    list[Path],
     typer.Argument(
-        help="CSV of measured latencies: columns spec, latency_ms, and optionally width, resolution, "
-        "precision, batch, label; '#' lines are comments."
+        help="CSV files of measured latencies: columns spec, latency_ms, and optionally width, "
+        "resolution, precision, batch, label; '#' lines are comments. Or per-layer timings (columns "
+        "model, batch, dtype, layer, type, in_shape, out_shape, kernel, stride, groups, ms). Several "
+        "files: each is one measurement campaign and gets its own fitted level."
     ),
 ]
 
 
 def validate_latency_command(measurements: MeasurementsArg, hw: HwOpt = "snapdragon855") -> None:
     """Predicted vs measured latency: MAPE, share within ±10% and ±25%, Spearman rank correlation."""
-    from costmodel.hw.calibrate import validate_latency
+    from costmodel.hw.calibration import validate_latency
     from costmodel.present import terminal
 
     run(
@@ -41,6 +52,14 @@ def calibrate_command(
             "--loo/--no-loo", help="Also score leave-one-model-out predictions (one fit per model)."
         ),
     ] = True,
+    leave_out: Annotated[
+        LeaveOut,
+        typer.Option(
+            "--leave-out",
+            help="Held-out scores leave out every measurement of one model, or of one input "
+            "resolution (then the resolution exponents are held-out predictions too).",
+        ),
+    ] = LeaveOut.MODEL,
     prior: Annotated[
         str | None,
         typer.Option(
@@ -59,17 +78,19 @@ def calibrate_command(
     """
     import yaml
 
-    from costmodel.hw.calibrate import calibrate, calibrated_profile_dict
+    from costmodel.hw.calibration import calibrate, calibrated_profile_dict
     from costmodel.present import terminal
 
     def body() -> None:
         profile = load_profile(hw)
-        report = calibrate(measurements, profile, loo, load_profile(prior) if prior else None)
+        report = calibrate(
+            measurements, profile, loo, load_profile(prior) if prior else None, leave_out=leave_out.value
+        )
         console().print(terminal.latency_report_view(report))
         if output is not None:
             assert report.params is not None and report.fitted is not None
             data = calibrated_profile_dict(
-                profile, report.params, str(measurements), report.fitted, report.loo
+                profile, report.params, report.measurements_file, report.fitted, report.loo
             )
             data["name"] = output.stem
             write_output(output, yaml.safe_dump(data, sort_keys=False, width=100), force)

@@ -130,6 +130,8 @@ def with_runtime(hw: HardwareProfile, runtime: Runtime | None) -> HardwareProfil
         data = deep_merge(data, hw.runtimes[runtime.name])
     elif runtime.name != hw.runtime:
         data = _generic(data, hw, runtime)
+    if runtime.launch is not None:  # a mechanism of the runtime, calibrated pair or not
+        data["launch"] = runtime.launch
     data["runtime"] = runtime.name
     effective = HardwareProfile.model_validate(data)
     if len(_EFFECTIVE) > 256:

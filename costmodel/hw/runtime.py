@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -96,6 +96,9 @@ class Runtime(_Strict):
     arithmetic: dict[str, str] = {}
     # Seconds per kernel dispatch or launch; None: the profile's own overhead_s_per_kernel.
     overhead_s_per_kernel: float | None = Field(default=None, ge=0, le=1)
+    # How launches add up (cost/roofline.py): async for a host thread that queues kernels ahead of
+    # the device (PyTorch eager); None: the profile's own.
+    launch: Literal["serial", "async"] | None = None
     relative_speed: RelativeSpeed | None = None
     sources: dict[str, str]
     notes: str = ""
