@@ -302,3 +302,19 @@ def test_hw_show_lists_the_runtime_and_a_pair_with_their_sources(tmp_path: Path)
     text = console.export_text()
     assert "runtimes.ncnn.efficiency.conv" in text and "[FIT] pair source" in text
     assert "tflite" in text
+
+
+def test_lut_and_search_take_a_runtime(tmp_path: Path) -> None:
+    import json
+
+    runner = CliRunner()
+    lut = runner.invoke(app, ["lut", "mnasnet_mbv2", "--runtime", "torch-eager", "--format", "json"])
+    assert lut.exit_code == 0, lut.output
+    assert json.loads(lut.output)["runtime"] == "torch-eager"
+    from costmodel.design.session import SearchSettings, build_problem
+
+    problem = build_problem(SearchSettings(space="mnasnet_mbv2", runtime="torch-eager"))
+    assert problem.options.runtime == "torch-eager"
+    assert "runtime" not in SearchSettings(space="mnasnet_mbv2").to_dict()  # run.json as before
+    bad = runner.invoke(app, ["search", "mnasnet_mbv2", "--trials", "2", "--runtime", "nccn"])
+    assert bad.exit_code == 2 and "did you mean 'ncnn'" in bad.output
