@@ -81,11 +81,13 @@ def test_winograd_f4x4_speedup_and_transform_ops_on_a_3x3_stride1_conv(sd855) ->
     transforms = tiles * (c_in * 156 + c_out * 100)  # Lavin & Gray 2016: 13(6+6) in, 10(4+6) out
     assert ncnn["s.c3"].macs == gemm["s.c3"].macs == direct  # the MAC count convention stays
     assert ncnn["s.c3"].ops - gemm["s.c3"].ops == transforms
-    # ncnn computes fp32 in fp16 on this ARMv8.2 core: fp16 peak, the profile's (TFLite) conv efficiency
-    fp16 = sd855.precisions["fp16"]
-    halo = sd855.utilisation.spatial_halo if sd855.utilisation else 0.0
+    # ncnn computes fp32 in fp16 on this ARMv8.2 core: fp16 peak, the conv efficiency and halo of
+    # the (snapdragon855, ncnn) pair (hardware/snapdragon855.yaml `runtimes: ncnn`)
+    pair = with_runtime(sd855, load_runtime("ncnn"))
+    fp16 = pair.precisions["fp16"]
+    halo = pair.utilisation.spatial_halo if pair.utilisation else 0.0
     spatial = h * w / ((h + halo) * (w + halo))  # the work model's halo on a 14x14 map
-    rate = fp16.peak_macs_per_s * sd855.efficiency["conv"] * fp16.scale * spatial
+    rate = fp16.peak_macs_per_s * pair.efficiency["conv"] * fp16.scale * spatial
     assert ncnn["s.c3"].compute_s == pytest.approx((multiplies + ncnn["s.c3"].ops) / rate)
     # stride 2, thin (8 < 16 channels) and depthwise convs keep the direct algorithm
     for name in ("s.c3s2", "s.thin", "s.dw"):
@@ -274,7 +276,9 @@ def test_runtime_flags_on_analyze_diff_and_the_runtimes_command() -> None:
     runner = CliRunner()
     shown = runner.invoke(app, ["analyze", "resnet18", "--runtime", "ncnn"])
     assert shown.exit_code == 0, shown.output
-    assert "runtime: ncnn (Tencent ncnn (ARM CPU)): not calibrated" in shown.output
+    assert "runtime: ncnn (Tencent ncnn (ARM CPU)): calibrated for (snapdragon855, ncnn)" in shown.output
+    elsewhere = runner.invoke(app, ["analyze", "resnet18", "--hw", "snapdragon845", "--runtime", "ncnn"])
+    assert "runtime: ncnn (Tencent ncnn (ARM CPU)): not calibrated" in elsewhere.output
     diff = runner.invoke(app, ["diff", "resnet18", "--runtime-b", "ncnn", "--format", "json"])
     assert diff.exit_code == 0, diff.output
     assert '"name": "ncnn"' in diff.output and '"name": "tflite"' in diff.output
