@@ -83,7 +83,12 @@ class PrecisionPlan:
         if self.kv:
             text += f", KV cache {self.kv}"
         if self.arithmetic and not self.activation:
-            text += "".join(f", {source} computed in {to} (runtime)" for source, to in self.arithmetic)
+            # only the runtime's rules this plan meets: an fp32 model under TFLite says nothing of
+            # TFLite's fp16 rule
+            used = {compute_precision(p) for p in (self.default, *(q for _, q in self.rules))}
+            text += "".join(
+                f", {source} computed in {to} (runtime)" for source, to in self.arithmetic if source in used
+            )
         return text
 
 

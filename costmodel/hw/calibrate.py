@@ -37,6 +37,9 @@ from costmodel.errors import CostModelError, ErrorCode, excerpt
 from costmodel.hw.measurements import Measurement as Measurement
 from costmodel.hw.measurements import load_measurements as load_measurements
 from costmodel.hw.profile import HardwareProfile
+from costmodel.hw.scores import Scores as Scores
+from costmodel.hw.scores import need_scipy as need_scipy
+from costmodel.hw.scores import scores as scores
 from costmodel.spec.model import load_spec, parse_spec, resolve_spec_path
 
 MEASUREMENT_SD = 0.1  # log-latency noise of one published figure (runtime versions, thermal state)
@@ -78,27 +81,6 @@ class Parameters:
     source_level: tuple[float, ...] = ()  # latency level of each file after the first, vs the first
     source_overhead: tuple[float, ...] = ()  # per-kernel overhead of each file after the first
     launch: str = "serial"  # the profile's: how the overhead adds up (cost/roofline.py); not fitted
-
-
-@dataclass(frozen=True)
-class Scores:
-    n: int
-    mape: float  # mean absolute percentage error, in percent
-    within_10: float  # share of predictions within +-10%, in percent
-    within_25: float
-    spearman: float
-
-
-def need_scipy() -> Any:
-    try:
-        import numpy  # noqa: F401 - scipy's dependency, imported here to fail in one place
-        import scipy.optimize
-        import scipy.stats
-    except ImportError:
-        raise CostModelError(
-            ErrorCode.OPTION, "calibration needs scipy: pip install 'costmodel[calibrate]'"
-        ) from None
-    return scipy
 
 
 def _spec_of(measurement: Measurement) -> Any:
@@ -361,24 +343,6 @@ def fit(data: Sequence[tuple[Features, float]], prior: Parameters, per_file: str
 
     solution = scipy.optimize.least_squares(residuals, theta0, bounds=(lower, upper))
     return _unpack(list(solution.x), layout, prior)
-
-
-def scores(predicted: Sequence[float], measured: Sequence[float]) -> Scores:
-    scipy = need_scipy()
-    errors = [abs(p - m) / m for p, m in zip(predicted, measured, strict=True)]
-    n = len(errors)
-    # Rank correlation needs at least 3 points and two distinct values on each side; otherwise it
-    # is undefined, reported as nan (shown "n/a") rather than scipy's warning and nan.
-    defined = n > 2 and len(set(predicted)) > 1 and len(set(measured)) > 1
-    spearman = float(scipy.stats.spearmanr(predicted, measured).statistic) if defined else float("nan")
-    tolerance = 1e-9  # 1.1 vs 1.0 is within 10%, floating point notwithstanding
-    return Scores(
-        n,
-        100 * sum(errors) / n,
-        100 * sum(e <= 0.10 + tolerance for e in errors) / n,
-        100 * sum(e <= 0.25 + tolerance for e in errors) / n,
-        spearman,
-    )
 
 
 def leave_one_out(
