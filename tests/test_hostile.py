@@ -269,7 +269,8 @@ def _profile_with(tmp_path: Path, old: str, new: str) -> Path:
     [
         ("version: 1", "version: 9", "unsupported profile version"),
         ("  fp32:", "  fp9:", "unknown precision 'fp9'"),
-        ("sources:", "sources: {}\nold_sources:", "a profile needs sources"),
+        # the top-level key (a `runtimes:` entry above it has sources of its own)
+        ("\nsources:", "\nsources: {}\nold_sources:", "a profile needs sources"),
     ],
 )
 def test_profile_checks(tmp_path: Path, old: str, new: str, says: str) -> None:
