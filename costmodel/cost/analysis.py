@@ -22,6 +22,7 @@ from costmodel.cost.footprint import Footprint, check_fits, footprint
 from costmodel.cost.memory import MemoryPlan, plan_memory
 from costmodel.cost.options import AnalysisOptions, resolve
 from costmodel.cost.precision import PrecisionPlan
+from costmodel.cost.quantize import quantize
 from costmodel.cost.records import Row as Row  # re-exported: Row lived here
 from costmodel.cost.records import group_row
 from costmodel.cost.roofline import estimate
@@ -169,10 +170,19 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions = AnalysisOptions()) -> AnalysisResult:
-    """Params, MACs, traffic, peak memory, latency and energy of `spec` on `hw` under `options`."""
+def analyze(
+    spec: Spec,
+    hw: HardwareProfile,
+    options: AnalysisOptions = AnalysisOptions(),
+    *,
+    model_ends: tuple[bool, bool] = (True, True),
+) -> AnalysisResult:
+    """Params, MACs, traffic, peak memory, latency and energy of `spec` on `hw` under `options`.
+    `model_ends`: whether the spec's input and output are the model's (an integer first layer
+    quantizes the fp32 input, an integer last layer's output is dequantized: cost/quantize.py);
+    False for a piece of a model analysed alone (a search lookup table's stage)."""
     with cyclic_gc_paused():
-        return _analyze(spec, hw, options)
+        return _analyze(spec, hw, options, model_ends=model_ends)
 
 
 @dataclass(frozen=True)
@@ -184,6 +194,7 @@ class Plan:
     memory: MemoryPlan
     precision_plan: PrecisionPlan
     options: AnalysisOptions  # as resolved for the profile (the default precision settled)
+    quantization: str = ""  # what cost/quantize.py added, in words ("" when nothing)
 
 
 def plan(
@@ -194,6 +205,7 @@ def plan(
     reuse: Plan | None = None,
     search_schedule: bool = True,
     graph: Graph | None = None,
+    model_ends: tuple[bool, bool] = (True, True),
 ) -> Plan:
     """Graph, per-node counts and memory plan of `spec` on `hw` under `options`.
 
@@ -201,6 +213,7 @@ def plan(
     precision); its graph is reused or re-shaped instead of expanded again and its fusion is kept
     (the results are the same, faster: what a sweep does). `search_schedule=False` skips the min-peak search.
     `graph`: the graph to cost instead of expanding `spec` (a compressed design, costmodel/compress/).
+    `model_ends`: see `analyze`.
     """
     options = resolve(options, hw)
     precisions = PrecisionPlan(
@@ -227,6 +240,10 @@ def plan(
     if options.sparsity:
         speedups = {p: s.sparse_2to4_speedup for p, s in hw.precisions.items() if s.sparse_2to4_speedup}
         counts = apply_sparsity(counts, options.sparsity, speedups)
+    quantized = quantize(
+        counts, graph.input_shape, model_ends
+    )  # after sparsity: scales join the stored weights
+    counts = quantized.counts
     for precision in sorted({c.compute for c in counts}):
         hw.precision(precision)
     memory = plan_memory(
@@ -236,7 +253,7 @@ def plan(
         kernels=reuse.memory.kernel_plan if reuse is not None else None,
         search_schedule=search_schedule,
     )
-    return Plan(graph, counts, memory, precisions, options)
+    return Plan(graph, counts, memory, precisions, options, quantized.describe())
 
 
 def analyze_graph(
@@ -249,9 +266,13 @@ def analyze_graph(
 
 
 def _analyze(
-    spec: Spec, hw: HardwareProfile, options: AnalysisOptions, graph: Graph | None = None
+    spec: Spec,
+    hw: HardwareProfile,
+    options: AnalysisOptions,
+    graph: Graph | None = None,
+    model_ends: tuple[bool, bool] = (True, True),
 ) -> AnalysisResult:
-    planned = plan(spec, hw, options, graph=graph)
+    planned = plan(spec, hw, options, graph=graph, model_ends=model_ends)
     counts, memory = planned.counts, planned.memory
     used = footprint(counts, memory.min_peak_bytes)
     check_fits(used, hw)
@@ -313,4 +334,5 @@ def _assumptions(planned: Plan, hw: HardwareProfile) -> tuple[str, ...]:
         "energy: MACs and ops x energy per op of the precision + DRAM and on-chip bytes x energy "
         "per byte + static power x latency",
         *planned.graph.notes,
+        *((planned.quantization,) if planned.quantization else ()),
     )
