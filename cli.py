@@ -22,6 +22,7 @@ from costmodel.commands.lut import lut_command
 from costmodel.commands.measure import measure_command
 from costmodel.commands.plot import plot_command
 from costmodel.commands.report import report_command
+from costmodel.commands.runtimes import runtimes_command
 from costmodel.commands.search import search_command
 from costmodel.commands.streams import EXIT_BROKEN_PIPE, EXIT_IO_ERROR, prepare_streams, stream_failure
 from costmodel.commands.sweep import sweep_command
@@ -72,6 +73,7 @@ app.command("adapt")(adapt_command)
 app.command("distill")(distill_command)
 app.command("search")(search_command)
 app.command("lut")(lut_command)
+app.command("runtimes")(runtimes_command)
 app.add_typer(hw_app, name="hw")
 
 

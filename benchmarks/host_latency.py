@@ -25,7 +25,7 @@ from rich.console import Console  # noqa: E402
 
 from costmodel.graph.build import build_graph  # noqa: E402
 from costmodel.hw import load_profile  # noqa: E402
-from costmodel.hw.calibrate import calibrate, calibrated_profile_dict  # noqa: E402
+from costmodel.hw.calibration import calibrate, calibrated_profile_dict  # noqa: E402
 from costmodel.measure.runner import measure_latency  # noqa: E402
 from costmodel.present.terminal import latency_report_view  # noqa: E402
 from costmodel.spec.model import bundled_specs, load_spec  # noqa: E402

@@ -77,7 +77,9 @@ def test_roofline_formula_on_one_node_without_fusion_or_cache(sd855) -> None:
     act_bytes = (3 * 224 * 224 + 16 * 112 * 112) * 4
     assert node.dram_bytes == node.naive_dram_bytes == weight_bytes + act_bytes
     fp32, mem = sd855.precisions["fp32"], sd855.memory
-    compute = node.macs / (fp32.peak_macs_per_s * sd855.efficiency["conv"] * fp32.scale)
+    halo = sd855.utilisation.spatial_halo if sd855.utilisation else 0.0
+    spatial = 112 * 112 / ((112 + halo) * (112 + halo))  # a 112x112 map: costmodel/cost/utilisation.py
+    compute = node.macs / (fp32.peak_macs_per_s * sd855.efficiency["conv"] * fp32.scale * spatial)
     memory = (weight_bytes + act_bytes) / mem.dram_bytes_per_s
     assert node.latency_s == pytest.approx(max(compute, memory) + sd855.overhead_s_per_kernel)
     energy = (
@@ -102,8 +104,10 @@ def test_fused_stem_kernel_by_hand(sd855) -> None:
     input_bytes = 3 * 224 * 224 * 4  # from DRAM: the image comes from outside
     assert sum(r.dram_bytes for r in stem.values()) == weights + input_bytes
     peak, eff = sd855.precisions["fp32"].peak_macs_per_s, sd855.efficiency
-    compute = (16 * 112 * 112 * 27) / (peak * eff["conv"]) + (2 + 4) * 16 * 112 * 112 / (
-        peak * eff["elementwise"]
+    halo = sd855.utilisation.spatial_halo if sd855.utilisation else 0.0
+    spatial = 112 * 112 / ((112 + halo) * (112 + halo))  # every node's map is 112x112
+    compute = (16 * 112 * 112 * 27) / (peak * eff["conv"] * spatial) + (2 + 4) * 16 * 112 * 112 / (
+        peak * eff["elementwise"] * spatial
     )  # bn 2 + hardswish 4 ops/element
     memory = (weights + input_bytes) / sd855.memory.dram_bytes_per_s
     kernel_latency = sum(r.latency_s for r in stem.values())

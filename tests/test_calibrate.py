@@ -48,9 +48,13 @@ def _measurement(spec: str, width: float, resolution: int | None, latency: float
 
 
 def test_fit_recovers_the_parameters_that_generated_the_data() -> None:
-    hw = load_profile("snapdragon855")
+    # the plain roofline (no work model): the halo trades off against depthwise efficiency when
+    # few resolutions are measured; the next test fits it where a table pins it down
+    hw = load_profile("snapdragon855").model_copy(update={"utilisation": None})
     truth = Parameters(
-        {**hw.efficiency, "conv": 0.45, "pointwise": 0.8, "depthwise": 0.1, "elementwise": 0.3}, 8e-6, 20e9
+        {**hw.efficiency, "conv": 0.45, "pointwise": 0.8, "depthwise": 0.1, "elementwise": 0.3},
+        8e-6,
+        20e9,
     )
     feats = [features(_measurement(*c), hw) for c in CONFIGS]
     data = [(f, predict(f, truth)) for f in feats]
@@ -64,6 +68,17 @@ def test_fit_recovers_the_parameters_that_generated_the_data() -> None:
     # the classes the data pins down come back close to the truth
     assert fitted.efficiency["pointwise"] == pytest.approx(0.8, rel=0.1)
     assert fitted.efficiency["depthwise"] == pytest.approx(0.1, rel=0.15)
+
+
+def test_fit_recovers_the_spatial_halo_from_several_resolutions() -> None:
+    """Latencies made with a halo of 5 pixels (the profile's prior is about 2): a width x
+    resolution table pins it down, as the Pixel 1's MobileNetV2 table does."""
+    hw = load_profile("snapdragon855")
+    truth = replace(profile_parameters(hw), spatial_halo=5.0)
+    configs = [(m, w, r) for m in ("mbv1", "mbv2") for w in (0.5, 1.0) for r in (96, 128, 160, 192, 224)]
+    data = [(f, predict(f, truth)) for f in (features(_measurement(*c), hw) for c in configs)]
+    fitted = fit(data, profile_parameters(hw))
+    assert fitted.spatial_halo == pytest.approx(5.0, rel=0.1)
 
 
 def test_scores_by_hand() -> None:

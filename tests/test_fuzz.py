@@ -681,7 +681,8 @@ HW_NUMBERS = [
     for p, v in _paths(HW)
     if isinstance(v, (int, float)) and not isinstance(v, bool) and p[0] not in ("version", "sources")
 ]
-HW_REQUIRED = [p for p in HW_NUMBERS if p[-1] != "efficiency_scale"]
+# Optional numbers: leaving one out means its documented default (scale 1, no work-model effect).
+HW_REQUIRED = [p for p in HW_NUMBERS if p[-1] != "efficiency_scale" and p[0] != "utilisation"]
 # Always wrong for any number of a profile (zero and negative are fine for some: energies, overhead).
 BAD_NUMBERS = st.sampled_from(
     [math.nan, math.inf, -math.inf, -1, -1e-9, "abc", "", None, [1], {"a": 1}, 10**400, 1e308, "1e999"]

@@ -17,7 +17,8 @@ def test_every_number_has_a_source(path: Path) -> None:
     numbers = set(numeric_paths(profile))
     assert numbers, "a profile has numbers"
     assert numbers - set(profile.sources) == set(), "numbers without a source"
-    assert set(profile.sources) - numbers == set(), "sources for fields that do not exist"
+    assert set(profile.sources) - numbers == {"runtime"}, "sources for fields that do not exist"
+    assert profile.runtime is not None and profile.sources["runtime"], "a bundled profile names its runtime"
     assert profile.name == path.stem
 
 

@@ -375,7 +375,7 @@ def test_zero_overhead_profile_calibrates(tmp_path: Path) -> None:
     """log(0) of a zero per-kernel overhead: the fit starts at its lower bound instead."""
     pytest.importorskip("scipy")
     from costmodel.hw import load_profile
-    from costmodel.hw.calibrate import calibrate
+    from costmodel.hw.calibration import calibrate
 
     hw = _profile_with(tmp_path, "overhead_s_per_kernel: ", "overhead_s_per_kernel: 0\nold_overhead: ")
     text = hw.read_text(encoding="utf-8").replace("\nold_overhead: ", "\n# ")

@@ -6,7 +6,7 @@ import pytest
 from conftest import ROOT, run
 
 from costmodel.hw import load_profile
-from costmodel.hw.calibrate import calibrate
+from costmodel.hw.calibration import calibrate
 
 
 def test_efficient_last_stage_saves_5_to_20_percent_on_snapdragon855(sd855) -> None:

@@ -71,13 +71,17 @@ def test_fp32_int8_fp32_counts_a_quantize_and_a_dequantize(sd855) -> None:
 
 def test_a_conversion_is_costed_by_the_roofline(sd855) -> None:
     """Plain roofline (every node its own kernel, every tensor through DRAM): the quantize's
-    latency from its own ops and bytes, at int8 with the elementwise efficiency."""
+    latency from its own ops and bytes, at int8 with the elementwise efficiency and the profile's
+    spatial utilisation of its 8x8 map."""
     row = _rows(_analyze(sd855, "s.b: int8", fusion=False, cache=False))["s.a.quantize"]
     elements = 4 * HW
     dram = elements * 4 + elements
     assert row.dram_bytes == dram
     int8 = sd855.precisions["int8"]
-    compute = 4 * elements / (int8.peak_macs_per_s * sd855.efficiency["elementwise"] * int8.scale)
+    halo = sd855.utilisation.spatial_halo if sd855.utilisation else 0.0
+    spatial = 8 * 8 / ((8 + halo) * (8 + halo))  # an 8x8 map: costmodel/cost/utilisation.py
+    rate = int8.peak_macs_per_s * sd855.efficiency["elementwise"] * int8.scale * spatial
+    compute = 4 * elements / rate
     memory = dram / sd855.memory.dram_bytes_per_s
     assert row.latency_s == pytest.approx(max(compute, memory) + sd855.overhead_s_per_kernel)
 

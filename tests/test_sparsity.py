@@ -3,6 +3,8 @@ on units that declare 2:4 support. Expected values are worked out here from the 
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from conftest import run
 from typer.testing import CliRunner
@@ -38,10 +40,16 @@ def test_2to4_halves_compute_time_on_h100() -> None:
     h100 = load_profile("h100")
     dense = run("alexnet", h100, precision="fp16")
     sparse = run("alexnet", h100, precision="fp16", sparsity=(("head.fc*", "2:4"),))
-    for name in ("head.fc6", "head.fc7"):
+    work = h100.utilisation
+    assert work is not None
+    for name, k in (("head.fc6", 256 * 6 * 6), ("head.fc7", 4096)):
         before, after = _row(dense, name), _row(sparse, name)
+        # the work model at batch 1: 4096 outputs = 1 x 64 tiles of 64 x 64 on the SMs; K MACs per output
+        tiles = math.ceil(4096 / work.gemm_tile["linear"][1])
+        units = work.parallel_units
+        utilisation = tiles / (math.ceil(tiles / units) * units) * k / (k + work.reduction_half)
         # h100.yaml: fp16 tensor-core peak 494.5e12 MAC/s, linear efficiency 0.3; a bias add's ops stay dense
-        rate = 494.5e12 * 0.3
+        rate = 494.5e12 * 0.3 * utilisation
         assert before.compute_s == pytest.approx((before.macs + before.ops) / rate)
         assert after.compute_s == pytest.approx((before.macs / 2 + before.ops) / rate)
     assert _row(sparse, "s2.conv3").compute_s == _row(dense, "s2.conv3").compute_s

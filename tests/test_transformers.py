@@ -154,7 +154,9 @@ def test_decode_on_h100_is_memory_bound_and_never_below_the_bytes_it_must_move()
         assert result.total.latency_s >= (weights + kv) / bandwidth
         assert result.total.dram_bytes >= weights + kv
         if batch == 1:
-            assert result.total.memory_bound_s / result.total.latency_s > 0.99
+            # weight streaming dominates; the rest is small elementwise kernels that cannot fill
+            # the 132 SMs at batch 1 (the work model: cost/utilisation.py)
+            assert result.total.memory_bound_s / result.total.latency_s > 0.9
         assert result.footprint.kv_cache_bytes == kv  # per sequence: scales with the batch
 
 

@@ -16,6 +16,10 @@ def lut_command(
     output_format: Annotated[
         str | None, typer.Option("--format", help="csv or json (default: from the -o suffix, else csv).")
     ] = None,
+    runtime: Annotated[
+        str | None,
+        typer.Option("--runtime", help="Runtime (docs/runtimes.md); default: the profile's own."),
+    ] = None,
 ) -> None:
     """A latency lookup table of a search space, one entry per stage choice.
 
@@ -25,6 +29,7 @@ def lut_command(
     DRAM in the table (docs/search.md)."""
 
     def body() -> None:
+        from costmodel.cost.options import AnalysisOptions, resolve
         from costmodel.design.lut import LutTable, build_lut
         from costmodel.design.space import load_space
         from costmodel.hw.load import load_profile
@@ -33,7 +38,9 @@ def lut_command(
         fmt = output_format or _format_of(output)
         get_format("lut", fmt)  # an unknown name fails before any work
         loaded, profile = load_space(space), load_profile(hw)
-        text = render("lut", fmt, LutTable(loaded, profile, build_lut(loaded, profile)))
+        options = resolve(AnalysisOptions(runtime=runtime), profile)  # an unknown runtime fails here
+        entries = build_lut(loaded, profile, AnalysisOptions(runtime=runtime))
+        text = render("lut", fmt, LutTable(loaded, profile, entries, options.runtime))
         assert isinstance(text, str)
         emit(text, output, force)
 

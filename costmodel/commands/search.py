@@ -59,6 +59,12 @@ def search_command(
         Path | None, typer.Option("--plot", help="Pareto plot (.png or .svg) with the zoo.")
     ] = None,
     force: ForceOpt = False,
+    runtime: Annotated[
+        str | None,
+        typer.Option(
+            "--runtime", help="Runtime on every --hw (docs/runtimes.md); default: each profile's own."
+        ),
+    ] = None,
 ) -> None:
     """Search a space for designs: costs from the model, accuracy from a named source, the Pareto set.
 
@@ -73,7 +79,7 @@ def search_command(
         settings = SearchSettings(
             space=space, hardware=tuple(hw or ["snapdragon855"]), engine=engine, trials=trials, seed=seed,
             objectives=tuple(objective or ()), constraints=tuple(constraint or ()), target_ms=target_ms, w=w,
-            accuracy=accuracy, jobs=jobs,
+            accuracy=accuracy, jobs=jobs, runtime=runtime,
         )  # fmt: skip
         _search(settings, out, resume, batch, storage, study, save, output_format, output, plot, force=force)
 

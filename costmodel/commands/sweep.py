@@ -120,10 +120,12 @@ def sweep_command(
             )
         points = list(variants)
         elapsed = time.perf_counter() - start
-        title = f"{loaded.title or loaded.name} on {profile.name}: {len(points)} variants"
+        under = f" under {resolved.runtime}" if resolved.runtime else ""
+        title = f"{loaded.title or loaded.name} on {profile.name}{under}: {len(points)} variants"
         meta = {
             "spec": loaded.name,
             "hardware": profile.name,
+            "runtime": resolved.runtime,
             "options": resolved.to_dict() | dict.fromkeys(("width", "resolution", "batch", "precision")),
         }
         fit = table_fit("sweep", columns, wide, console(wide=wide))

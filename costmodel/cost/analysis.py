@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from costmodel.cost.algorithms import apply_conv_algorithms, arithmetic_of, runtime_notes
 from costmodel.cost.counting import NodeCount, count_nodes
 from costmodel.cost.footprint import Footprint, check_fits, footprint
 from costmodel.cost.memory import MemoryPlan, plan_memory
@@ -30,7 +31,9 @@ from costmodel.cost.sparsity import apply_sparsity
 from costmodel.cost.training import TrainingCost, training_cost
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean
 from costmodel.graph.build import Graph, build_graph, with_resolution
+from costmodel.hw.pairing import RuntimeUse, runtime_use, with_runtime
 from costmodel.hw.profile import HardwareProfile
+from costmodel.hw.runtime import load_runtime
 from costmodel.names import GROUP_BY, GroupBy
 from costmodel.spec.model import Spec
 
@@ -72,6 +75,8 @@ class AnalysisResult:
     # Weights + KV cache + peak activations (not in the JSON: its KV part is in `assumptions`).
     footprint: Footprint = Footprint(0, 0, 0)
     training: TrainingCost | None = None  # one training step, with --training
+    # Which runtime ran it and where the efficiencies come from (JSON `runtime`).
+    runtime: RuntimeUse = RuntimeUse(None, "", True, "the profile's own efficiencies")
     total: Row = field(init=False)
 
     def __post_init__(self) -> None:
@@ -118,6 +123,7 @@ class AnalysisResult:
                 "title": self.hardware_title,
                 "file": self.hardware_file,
             },
+            "runtime": self.runtime.to_dict(),
             "options": self.options.to_dict(),
             "precision_plan": self.precision_plan,
             "input_shape": list(self.input_shape),
@@ -194,6 +200,9 @@ class Plan:
     memory: MemoryPlan
     precision_plan: PrecisionPlan
     options: AnalysisOptions  # as resolved for the profile (the default precision settled)
+    hw: HardwareProfile  # the effective profile: the given one under the runtime (hw/pairing.py)
+    runtime: RuntimeUse  # which runtime, and whether the (hardware, runtime) pair is calibrated
+    runtime_notes: tuple[str, ...] = ()  # what the runtime changed, for the assumptions
     quantization: str = ""  # what cost/quantize.py added, in words ("" when nothing)
 
 
@@ -216,11 +225,14 @@ def plan(
     `model_ends`: see `analyze`.
     """
     options = resolve(options, hw)
+    runtime = load_runtime(options.runtime) if options.runtime is not None else None
+    given, hw = hw, with_runtime(hw, runtime)
     precisions = PrecisionPlan(
         options.compute_precision,
         options.layer_precision + tuple(spec.precision.items()),
         options.act_precision,
         options.kv_precision,
+        arithmetic_of(runtime, hw),
     )
     precisions.check()
     build = options.build
@@ -237,12 +249,14 @@ def plan(
     else:
         graph = build_graph(spec, build)
     counts = count_nodes(graph, options.batch, precisions)
+    winograd = 0
+    if runtime is not None:
+        counts, winograd = apply_conv_algorithms(counts, graph, runtime.conv, options.batch)
     if options.sparsity:
         speedups = {p: s.sparse_2to4_speedup for p, s in hw.precisions.items() if s.sparse_2to4_speedup}
         counts = apply_sparsity(counts, options.sparsity, speedups)
-    quantized = quantize(
-        counts, graph.input_shape, model_ends
-    )  # after sparsity: scales join the stored weights
+    # after sparsity: integer weights' scales join the (compressed) stored weights
+    quantized = quantize(counts, graph.input_shape, model_ends)
     counts = quantized.counts
     for precision in sorted({c.compute for c in counts}):
         hw.precision(precision)
@@ -253,7 +267,9 @@ def plan(
         kernels=reuse.memory.kernel_plan if reuse is not None else None,
         search_schedule=search_schedule,
     )
-    return Plan(graph, counts, memory, precisions, options, quantized.describe())
+    notes = runtime_notes(runtime, precisions, winograd)
+    use = runtime_use(given, runtime)
+    return Plan(graph, counts, memory, precisions, options, hw, use, notes, quantized.describe())
 
 
 def analyze_graph(
@@ -273,7 +289,7 @@ def _analyze(
     model_ends: tuple[bool, bool] = (True, True),
 ) -> AnalysisResult:
     planned = plan(spec, hw, options, graph=graph, model_ends=model_ends)
-    counts, memory = planned.counts, planned.memory
+    counts, memory, hw = planned.counts, planned.memory, planned.hw
     used = footprint(counts, memory.min_peak_bytes)
     check_fits(used, hw)
     costs = estimate(counts, memory.traffic, hw)
@@ -303,6 +319,7 @@ def _analyze(
         precision_plan=planned.precision_plan.describe(),
         footprint=used,
         training=training_cost(counts) if planned.options.training else None,
+        runtime=planned.runtime,
     )
 
 
@@ -333,6 +350,7 @@ def _assumptions(planned: Plan, hw: HardwareProfile) -> tuple[str, ...]:
         "(one unit, kernels in sequence)",
         "energy: MACs and ops x energy per op of the precision + DRAM and on-chip bytes x energy "
         "per byte + static power x latency",
+        *planned.runtime_notes,
         *planned.graph.notes,
         *((planned.quantization,) if planned.quantization else ()),
     )

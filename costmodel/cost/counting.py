@@ -45,6 +45,7 @@ class NodeCount:
     stored_weight_delta: int = 0
     # MACs run this much faster: 2:4 sparse weights on a unit that declares it (cost/sparsity.py)
     mac_speedup: float = 1.0
+    batch: int = 1  # the batch the counts include (the utilisation model needs work per sample)
 
 
 # Bytes per activation element for each precision a node's weights are stored in. Activations are
@@ -63,8 +64,7 @@ def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPla
     elements: dict[str, int] = {}  # per node: output elements, batch included
     shapes = {node.name: node.shape for node in graph.nodes}
     uniform = plan.default if not plan.rules else None  # the common case: one precision
-    activation = plan.activation
-    compute_of = {p: activation or compute_precision(p) for p in BYTES_PER_ELEMENT}
+    compute_of = {p: plan.compute_of(p) for p in BYTES_PER_ELEMENT}
     kv_size = BYTES_PER_ELEMENT[plan.kv] if plan.kv else 0.0
     for node in graph.nodes:
         op = node.op
@@ -106,6 +106,8 @@ def count_nodes(graph: Graph, batch: int = 1, plan: PrecisionPlan = PrecisionPla
             out_bytes,
             compute,
         )
+        if batch != 1:
+            record.batch = batch
         if extra is not None:
             record.stored_weight_delta = (
                 math.ceil(cost.params * BYTES_PER_ELEMENT[precision]) - record.weight_bytes

@@ -24,6 +24,7 @@ from costmodel.cost.sparsity import check_pattern, parse_sparsity
 from costmodel.errors import CostModelError, ErrorCode
 from costmodel.graph.model import BuildOptions
 from costmodel.graph.variables import PHASES
+from costmodel.hw.runtime import Fusion, load_runtime
 
 ACTIVATION_PRECISIONS = tuple(p for p in PRECISIONS if p != "int4")  # int4 is weight-only
 
@@ -167,6 +168,13 @@ class AnalysisOptions:
         metavar="GLOB=SPARSITY",
         parse=lambda text: parse_sparsity(text),
     )
+    runtime: str | None = _option(
+        None,
+        "Runtime that runs the model (runtimes/NAME.yaml or a YAML path: tflite, ncnn, torch-eager, "
+        "...; `costmodel runtimes` lists them): its fusion, conv algorithms, arithmetic precision and "
+        "per-kernel cost; default: the profile's own. --no-fusion always wins over its fusion.",
+        metavar="NAME",
+    )
 
     def check(self) -> None:
         """Every value within its bounds; a precision a known name (before any work is done)."""
@@ -220,11 +228,12 @@ class AnalysisOptions:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, keys in field order (the JSON outputs' `options`). `allow_unsupported` and
-        `sparsity` only when set: a spec's JSON without them stays as it was."""
+        `sparsity` only when set: a spec's JSON without them stays as it was. `runtime` never: the
+        JSON's own `runtime` key says which one ran and how its efficiencies were obtained."""
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if f.name in ("allow_unsupported", "sparsity") and not value:
+            if (f.name in ("allow_unsupported", "sparsity") and not value) or f.name == "runtime":
                 continue
             out[f.name] = (
                 [list(rule) for rule in value] if f.name in ("layer_precision", "sparsity") else value
@@ -275,6 +284,7 @@ class OptionValues(TypedDict, total=False):
     allow_unsupported: bool
     training: bool
     sparsity: Sequence[str | tuple[str, str]]
+    runtime: str | None
 
 
 def option_fields() -> tuple[dataclasses.Field[Any], ...]:
@@ -288,10 +298,18 @@ def default_precision(hw: HardwareProfile) -> str:
 
 
 def resolve(options: AnalysisOptions, hw: HardwareProfile) -> AnalysisOptions:
-    """`options` with every hardware-dependent default settled for `hw`, and checked."""
+    """`options` with every hardware-dependent default settled for `hw`, and checked: the
+    precision (fp32 or the unit's only one), the runtime (the profile's own), and fusion off when
+    the runtime fuses nothing (--no-fusion always wins; a runtime never turns fusion on)."""
     options.check()
     if options.precision is None:
         options = dataclasses.replace(options, precision=default_precision(hw))
+    runtime_name = options.runtime or hw.runtime
+    if runtime_name is not None:
+        runtime = load_runtime(runtime_name)  # an unknown name: one line with did-you-mean
+        fusion = options.fusion and runtime.fusion != Fusion.NONE
+        if runtime_name != options.runtime or fusion != options.fusion:
+            options = dataclasses.replace(options, runtime=runtime_name, fusion=fusion)
     return options
 
 

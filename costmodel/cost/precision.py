@@ -40,6 +40,16 @@ class PrecisionPlan:
     # with fp16 activations); None: compute_precision(the weights').
     activation: str | None = None
     kv: str | None = None  # of the KV cache; None: the activations'
+    # (from, to): activations and MACs of precision `from` run in `to` (a runtime's arithmetic,
+    # ncnn's fp32 models in fp16); applied where no activation precision is given.
+    arithmetic: tuple[tuple[str, str], ...] = ()
+
+    def compute_of(self, weights: str) -> str:
+        """The precision the MACs and activations of a node with `weights` run in."""
+        if self.activation:
+            return self.activation
+        compute = compute_precision(weights)
+        return next((to for source, to in self.arithmetic if source == compute), compute)
 
     def check(self) -> None:
         check_precision(self.default)
@@ -72,6 +82,13 @@ class PrecisionPlan:
             text += f", activations {self.activation}"
         if self.kv:
             text += f", KV cache {self.kv}"
+        if self.arithmetic and not self.activation:
+            # only the runtime's rules this plan meets: an fp32 model under TFLite says nothing of
+            # TFLite's fp16 rule
+            used = {compute_precision(p) for p in (self.default, *(q for _, q in self.rules))}
+            text += "".join(
+                f", {source} computed in {to} (runtime)" for source, to in self.arithmetic if source in used
+            )
         return text
 
 

@@ -195,7 +195,7 @@ class _Conversions:
         self.made += 1
         runs_at = target if _bytes(target) <= _bytes(precision) else precision
         read, written = elements * _bytes(precision), elements * _bytes(target)
-        return NodeCount(
+        node = NodeCount(
             name,
             op,
             OpClass.ELEMENTWISE,
@@ -217,6 +217,8 @@ class _Conversions:
             written,
             runs_at,
         )
+        node.batch = place.batch  # the work per sample (cost/utilisation.py) is per batch element
+        return node
 
 
 def _free_name(name: str, taken: set[str]) -> str:

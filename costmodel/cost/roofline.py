@@ -3,7 +3,8 @@
 Per kernel k, on one compute unit running kernels one after another (TFLite on one core):
 
     compute_s(k) = sum over its nodes of (macs + ops) /
-                   (peak_macs_per_s[precision] * efficiency[op class] * efficiency_scale[precision])
+                   (peak_macs_per_s[precision] * efficiency[op class] * efficiency_scale[precision]
+                    * utilisation(node))          (costmodel/cost/utilisation.py; 1 without a model)
     memory_s(k)  = DRAM bytes of its nodes / dram_bytes_per_s
     latency_s(k) = max(compute_s, memory_s) + overhead_s_per_kernel       (views cost nothing)
     energy_j     = macs * e_mac + ops * e_op + dram_bytes * e_dram + onchip_bytes * e_onchip
@@ -12,6 +13,11 @@ Per kernel k, on one compute unit running kernels one after another (TFLite on o
 An elementwise op occupies one MAC slot (a vector lane for one cycle). A kernel's latency is split
 over its nodes by their own compute time (compute-bound kernel) or DRAM time (memory-bound), and the
 overhead goes to the kernel's first node, so node rows always add up to the kernel and the total.
+
+With `launch: async` (PyTorch eager: a host thread queues kernels, the device runs them as they
+arrive) the overhead is the host's time per kernel and only the device's idle time shows: kernel j
+is queued at j * overhead and starts at max(end of kernel j-1, j * overhead), so a launch-bound
+model costs about n_kernels * overhead and a compute-bound one about the sum of its kernels.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 from costmodel.cost.counting import NodeCount
 from costmodel.cost.memory import Traffic
 from costmodel.cost.records import Cost
+from costmodel.cost.utilisation import utilisation
 from costmodel.hw.profile import HardwareProfile
 
 PJ = 1e-12
@@ -36,6 +43,7 @@ def _node_times(
         for op_class, efficiency in hw.efficiency.items()
     }
     bandwidth = hw.memory.dram_bytes_per_s
+    work_model = hw.utilisation  # None: every kernel reaches its class's efficiency
     compute: list[float] = []
     memory: list[float] = []
     kernel_compute: dict[str, float] = {}
@@ -46,6 +54,8 @@ def _node_times(
             memory.append(0.0)
             continue
         c = (count.macs / count.mac_speedup + count.ops) / rate[count.compute, count.op_class]
+        if work_model is not None:
+            c /= utilisation(count, work_model)
         m = moved.dram_bytes / bandwidth
         compute.append(c)
         memory.append(m)
@@ -56,6 +66,37 @@ def _node_times(
     return compute, memory, memory_bound
 
 
+def exposed_overheads(kernel_times: list[float], overhead_s: float, launch: str) -> list[float]:
+    """Per kernel, in order: the launch time that adds to the latency. Serial launches add all of
+    it; asynchronous ones only the device's wait for the host (module docstring)."""
+    if launch != "async":
+        return [overhead_s] * len(kernel_times)
+    exposed: list[float] = []
+    device_end = 0.0
+    for j, busy in enumerate(kernel_times, start=1):
+        wait = max(0.0, j * overhead_s - device_end)
+        exposed.append(wait)
+        device_end += wait + busy
+    return exposed
+
+
+def _kernel_overheads(
+    counts: list[NodeCount],
+    traffic: tuple[Traffic, ...] | list[Traffic],
+    compute: list[float],
+    memory: list[float],
+    hw: HardwareProfile,
+) -> dict[str, float]:
+    """Each kernel's exposed launch overhead, by kernel name (kernels in the order they run)."""
+    busy: dict[str, tuple[float, float]] = {}
+    for count, moved, c, m in zip(counts, traffic, compute, memory, strict=True):
+        if not count.is_view:
+            before = busy.get(moved.kernel, (0.0, 0.0))
+            busy[moved.kernel] = (before[0] + c, before[1] + m)
+    times = [max(c, m) for c, m in busy.values()]
+    return dict(zip(busy, exposed_overheads(times, hw.overhead_s_per_kernel, hw.launch), strict=True))
+
+
 def estimate(
     counts: list[NodeCount], traffic: tuple[Traffic, ...] | list[Traffic], hw: HardwareProfile
 ) -> list[Cost]:
@@ -64,14 +105,21 @@ def estimate(
     compute, memory, memory_bound_kernels = _node_times(counts, traffic, hw)
     precisions = {p: hw.precision(p) for p in {c.compute for c in counts}}
     dram_j, onchip_j = hw.memory.dram_pj_per_byte * PJ, hw.memory.onchip_pj_per_byte * PJ
-    overhead_per_kernel, static_w = hw.overhead_s_per_kernel, hw.static_power_w
+    static_w = hw.static_power_w
+    asynchronous = hw.launch == "async"
+    overheads = _kernel_overheads(counts, traffic, compute, memory, hw) if asynchronous else {}
+    serial_overhead = hw.overhead_s_per_kernel
     costs: list[Cost] = []
     for count, moved, c, m in zip(counts, traffic, compute, memory, strict=True):
         if count.is_view:  # an alias: it takes no time and moves nothing
             latency = overhead = compute_energy = data_energy = static_energy = memory_bound = 0.0
         else:
             kernel_is_memory_bound = moved.kernel in memory_bound_kernels
-            overhead = overhead_per_kernel if moved.kernel == count.name else 0.0
+            overhead = (
+                (overheads[moved.kernel] if asynchronous else serial_overhead)
+                if moved.kernel == count.name
+                else 0.0
+            )
             latency = (m if kernel_is_memory_bound else c) + overhead
             memory_bound = latency if kernel_is_memory_bound else 0.0
             prec = precisions[count.compute]

@@ -104,7 +104,7 @@ def apply_sparsity(
             dataclasses.replace(
                 count,
                 weight_bytes=sparse_weight_bytes(count.params, count.precision, value),
-                mac_speedup=speedup,
+                mac_speedup=count.mac_speedup * speedup,  # x a Winograd speed-up (cost/algorithms.py)
             )
         )
     unused = [glob for i, (glob, _) in enumerate(rules) if i not in used]

@@ -59,7 +59,7 @@ class SweepPoint(NamedTuple):
 
 
 def _point(planned: Plan, hw: HardwareProfile, options: AnalysisOptions) -> SweepPoint:
-    totals = total(estimate(planned.counts, planned.memory.traffic, hw))
+    totals = total(estimate(planned.counts, planned.memory.traffic, planned.hw))
     return SweepPoint(
         width=options.width,
         resolution=planned.graph.input_shape[1] if len(planned.graph.input_shape) == 3 else 0,

@@ -8,11 +8,18 @@ parallelise, store and resume any of them:
   adds the child and removes the *oldest* member;
 - nsga2, tpe: Optuna's samplers (Deb et al. 2002; Bergstra et al. 2011) through `study.ask/tell`,
   each decision a categorical parameter (the index of its value).
+
+Random search and evolution can also be divided among worker processes (`--jobs N`, see
+design/parallel.py): `shard(index, parts)` makes the engine a worker runs, with its own random
+stream derived from the seed and its own part of the space (the candidates whose `owner` is its
+index), so that workers never propose the same candidate; the parent tells every finished trial
+to its own engine and hands the workers what they need from it (`news`) with each request.
 """
 
 from __future__ import annotations
 
 import collections
+import copy
 import itertools
 import math
 import random
@@ -34,14 +41,36 @@ class Engine(Protocol):
         """A finished trial: its scalar fitness (maximised) and objective keys (minimised)."""
 
 
+class Divisible(Engine, Protocol):
+    """An engine whose sampling can be divided among worker processes (design/parallel.py)."""
+
+    def shard(self, index: int, parts: int) -> Divisible:
+        """The engine worker `index` of `parts` samples with (made before the workers start)."""
+
+    def news(self, count: int) -> Any:
+        """What a worker needs from this (the parent's) engine before it asks for `count` more."""
+
+    def update(self, news: Any) -> None:
+        """Take in the parent's `news` (in a worker's engine)."""
+
+
+def owner(candidate: Candidate, parts: int) -> int:
+    """Which of `parts` workers may propose `candidate`: the parts are disjoint and, by the hash's
+    mixing, spread evenly over the space and over any neighbourhood (a tuple of ints hashes the
+    same in every process and run: only str and bytes hashes are salted)."""
+    return hash(candidate) % parts
+
+
 class RandomEngine:
     """Distinct candidates drawn uniformly at random."""
 
     def __init__(self, space: Space, seed: int) -> None:
         self.sizes = [len(d.values) for d in space.decisions]
         self.size = space.size
+        self.seed = seed
         self.rng = random.Random(seed)
         self.seen: set[Candidate] = set()
+        self.part, self.parts = 0, 1
 
     def draw(self) -> Candidate:
         # One random integer below the space's size, split in mixed radix: uniform over the
@@ -56,16 +85,31 @@ class RandomEngine:
     def ask(self, count: int) -> list[Candidate]:
         out: list[Candidate] = []
         attempts = 0
-        while len(out) < count and len(self.seen) < self.size and attempts < 100 * count:
+        limit = 100 * count * self.parts
+        while len(out) < count and len(self.seen) < self.size and attempts < limit:
             attempts += 1
             candidate = self.draw()
-            if candidate not in self.seen:
+            if candidate not in self.seen and (self.parts == 1 or owner(candidate, self.parts) == self.part):
                 self.seen.add(candidate)
                 out.append(candidate)
         return out
 
     def tell(self, candidate: Candidate, fitness: float, keys: tuple[float, ...]) -> None:
         self.seen.add(candidate)
+
+    def shard(self, index: int, parts: int) -> RandomEngine:
+        part = copy.copy(self)
+        # A stream of its own per worker, the same for the same seed and number of workers.
+        part.rng = random.Random(f"{self.seed}/{index}/{parts}")
+        part.seen = set(self.seen)
+        part.part, part.parts = index, parts
+        return part
+
+    def news(self, count: int) -> Any:
+        return None  # the parts are disjoint: a worker needs nothing from the others
+
+    def update(self, news: Any) -> None:
+        pass
 
 
 class ExhaustiveEngine:
@@ -101,12 +145,15 @@ class EvolutionEngine:
 
     def __init__(self, space: Space, seed: int, population: int = 64, sample: int = 16) -> None:
         self.sizes = [len(d.values) for d in space.decisions]
+        self.seed = seed
         self.rng = random.Random(seed)
         self.random = RandomEngine(space, seed + 1)
         self.population_size, self.sample = population, sample
         self.population: collections.deque[tuple[Candidate, float]] = collections.deque()
         self.seen: set[Candidate] = set()
         self.pending = 0
+        self.part, self.parts = 0, 1
+        self.filling = 0  # in a worker: how many of the next ask fill the population at random
 
     def mutate(self, parent: Candidate) -> Candidate:
         child = list(parent)
@@ -116,20 +163,30 @@ class EvolutionEngine:
         return tuple(child)
 
     def ask(self, count: int) -> list[Candidate]:
+        if self.parts > 1:  # a worker's: children of the population the parent sent last
+            return self.breed(count, self.filling)
         filling = max(0, self.population_size - len(self.population) - self.pending)
+        out = self.breed(count, filling)
+        self.pending += len(out)
+        return out
+
+    def breed(self, count: int, filling: int) -> list[Candidate]:
+        """`count` candidates: `filling` of them drawn at random, the others children."""
         out = self.random.ask(min(count, filling)) if filling else []
-        while len(out) < count and self.population:
-            members = self.rng.sample(list(self.population), min(self.sample, len(self.population)))
+        self.seen.update(out)
+        population = list(self.population)
+        while len(out) < count and population:
+            members = self.rng.sample(population, min(self.sample, len(population)))
             child = self.mutate(max(members, key=lambda m: m[1])[0])
-            for _ in range(20):  # prefer an unseen child; a few retries keep the trials distinct
-                if child not in self.seen:
+            # Prefer an unseen child of this worker's part; a few retries keep the trials distinct.
+            for _ in range(20 * self.parts):
+                if child not in self.seen and (self.parts == 1 or owner(child, self.parts) == self.part):
                     break
                 child = self.mutate(child)
             self.seen.add(child)
             out.append(child)
-        if not out and not self.population:
+        if not out and not population:
             out = self.random.ask(count)
-        self.pending += len(out)
         return out
 
     def tell(self, candidate: Candidate, fitness: float, keys: tuple[float, ...]) -> None:
@@ -139,6 +196,27 @@ class EvolutionEngine:
         self.population.append((candidate, fitness))
         if len(self.population) > self.population_size:
             self.population.popleft()  # the oldest dies, not the worst: the "regularized" part
+
+    def shard(self, index: int, parts: int) -> EvolutionEngine:
+        part = copy.copy(self)
+        part.rng = random.Random(f"{self.seed}/{index}/{parts}")
+        part.random = self.random.shard(index, parts)
+        part.seen = set(self.seen)
+        part.population = collections.deque(self.population)
+        part.part, part.parts = index, parts
+        return part
+
+    def news(self, count: int) -> Any:
+        """The population as it stands and how many of `count` fill it at random (the requests
+        in flight count as pending, as asks do)."""
+        filling = max(0, self.population_size - len(self.population) - self.pending)
+        self.pending += count
+        return list(self.population), min(count, filling)
+
+    def update(self, news: Any) -> None:
+        population, self.filling = news
+        self.population = collections.deque(population)
+        self.seen.update(candidate for candidate, _ in population)
 
 
 class OptunaEngine:
@@ -155,11 +233,14 @@ class OptunaEngine:
     ) -> None:
         optuna = import_optuna()
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        sampler = (
-            optuna.samplers.NSGAIISampler(seed=seed)
-            if kind == "nsga2"
-            else optuna.samplers.TPESampler(seed=seed, multivariate=True)
-        )
+        if kind == "nsga2":
+            from costmodel.design.nsga import nsga2_sampler
+
+            # In memory this process finishes every trial, so the sampler's per-ask scans of the
+            # study can be memoised (design/nsga.py); a shared storage has other workers telling.
+            sampler = nsga2_sampler(seed, memoised=storage is None)
+        else:
+            sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True)
         self.study = optuna.create_study(
             directions=directions if kind == "nsga2" else directions[:1],
             sampler=sampler,
@@ -174,7 +255,7 @@ class OptunaEngine:
         self.genes = list(space.stage_groups().items())
         self.radices = [[len(space.decisions[i].values) for i in indices] for _, indices in self.genes]
         self.distributions = {
-            name: optuna.distributions.CategoricalDistribution(list(range(math.prod(radix))))
+            name: gene_distribution(optuna, kind, math.prod(radix))
             for (name, _), radix in zip(self.genes, self.radices, strict=True)
         }
         self.width = len(space.decisions)
@@ -207,6 +288,20 @@ class OptunaEngine:
         trial = pending.pop(0)
         values = list(keys) if self.kind == "nsga2" else [keys[0]]
         self.study.tell(trial, values)
+
+
+def gene_distribution(optuna: Any, kind: str, count: int) -> Any:
+    """The distribution of a gene with `count` values (the index of the stage's combination).
+
+    TPE models a categorical and an integer differently (an integer as ordered), so its genes are
+    categorical. NSGA-II's uniform crossover hands each gene over whole from one parent and its
+    mutation draws a gene uniformly, so an integer 0..count-1 is sampled exactly as a categorical
+    of `count` choices would be; it is far cheaper to carry: Optuna compares a categorical's
+    choices one by one on every suggest and copies them with every trial (36 per gene here).
+    """
+    if kind == "nsga2":
+        return optuna.distributions.IntDistribution(0, count - 1)
+    return optuna.distributions.CategoricalDistribution(list(range(count)))
 
 
 def import_optuna() -> Any:

@@ -62,7 +62,7 @@ def evaluate(problem: Problem, candidate: Candidate) -> dict[str, Any]:
         for hw in problem.profiles:
             planned = plan(spec, hw, resolve(options, hw), reuse=reused, search_schedule=False)
             reused = planned
-            totals = total(estimate(planned.counts, planned.memory.traffic, hw))
+            totals = total(estimate(planned.counts, planned.memory.traffic, planned.hw))
             per_profile.append(
                 {
                     "latency_s": totals.latency_s,

@@ -111,7 +111,7 @@ class Evaluator:
             for p, hw in enumerate(problem.profiles):
                 planned = plan(spec, hw, resolve(options, hw), reuse=reused, search_schedule=False)
                 reused = planned
-                costs = estimate(planned.counts, planned.memory.traffic, hw)
+                costs = estimate(planned.counts, planned.memory.traffic, planned.hw)
                 totals = total(costs)
                 values: dict[str, float | int] = {m: getattr(totals, m) for m in SUMMED}
                 values["peak_activation_bytes"] = planned.memory.peak_bytes
@@ -142,19 +142,35 @@ class Evaluator:
             self.results.setdefault((key, in_bytes, segment.out_handover), segment)
             shape = segment.out_shape
 
-    def warm_up(self) -> None:
+    def warm_up(self, part: int = 0, parts: int = 1) -> None:
         """Analyse a few candidates that between them hold every combination of each stage's
         choices (candidate k gives every stage its k-th combination, modulo their count), so that
-        worker processes forked afterwards start with every stage known."""
+        the search starts with every stage known; with `parts`, only the candidates k of this
+        `part` (k mod parts), the workers of a search sharing the rest (`known`, `learn`)."""
         if not self.enabled:
             return
         space = self.problem.space
         groups = list(space.stage_groups().values())
         radices = [[len(space.decisions[i].values) for i in group] for group in groups]
         chosen = [0] * len(space.decisions)
-        for k in range(max((math.prod(r) for r in radices), default=0)):
+        for k in range(part, max((math.prod(r) for r in radices), default=0), parts):
             for group, radix in zip(groups, radices, strict=True):
                 value = k % math.prod(radix)
                 for i, n in zip(reversed(group), reversed(radix), strict=True):
                     value, chosen[i] = divmod(value, n)
             self(tuple(chosen))
+
+    def known(self) -> tuple[dict[StageKey, Segment], dict[tuple[StageKey, int | None, int], Segment]]:
+        """The cached stages (to hand to another process's evaluator)."""
+        return self.structure, self.results
+
+    def learn(
+        self, known: tuple[dict[StageKey, Segment], dict[tuple[StageKey, int | None, int], Segment]]
+    ) -> None:
+        """Take in stages another evaluator of the same problem cached (`known`)."""
+        structure, results = known
+        for key, segment in structure.items():
+            self.structure.setdefault(key, segment)
+        for result_key, segment in results.items():
+            if len(self.results) < MAX_CACHED_STAGES:
+                self.results.setdefault(result_key, segment)

@@ -82,6 +82,7 @@ class LutTable:
     space: Space
     hw: HardwareProfile
     entries: list[LutEntry]
+    runtime: str | None = None  # the runtime the entries were costed under
 
 
 def _stage_alone(space: Space, candidate: Candidate, stage: str, shape: tuple[int, ...], first: bool) -> Any:
@@ -187,13 +188,14 @@ def lut_csv(entries: list[LutEntry]) -> str:
     return stream.getvalue()
 
 
-def lut_json(space: Space, hw: HardwareProfile, entries: list[LutEntry]) -> str:
+def lut_json(space: Space, hw: HardwareProfile, entries: list[LutEntry], runtime: str | None = None) -> str:
     from costmodel.present.versioned import versioned
 
     data = versioned(
         {
             "space": space.name,
             "hardware": hw.name,
+            "runtime": runtime or hw.runtime,
             "note": "each entry is its stage analysed alone (input read from DRAM, output written to "
             "DRAM); the sum over a candidate's stages overestimates its latency where tensors stay "
             "on chip between stages (docs/search.md)",

@@ -1,7 +1,9 @@
 """The search driver, fast path: candidates are asked from an engine in batches, evaluated in
 this process or in `jobs` worker processes, told back, and appended to a trials file batch by
-batch. An interrupted search (Ctrl-C) loses no finished trial: those of the batch in flight are
-stored before the interrupt goes on, and `resume` continues it: the finished trials are read back
+batch. With `jobs` > 1, random search and evolution are divided among the workers, which sample
+as well as evaluate (design/parallel.py); the other engines ask here and the workers evaluate.
+An interrupted search (Ctrl-C) loses no finished trial: those of the batch in flight are stored
+before the interrupt goes on, and `resume` continues it: the finished trials are read back
 and told to a fresh engine before it asks for more.
 """
 
@@ -19,13 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from costmodel.design.engines import Engine
+from costmodel.design.engines import Divisible, Engine, EvolutionEngine, RandomEngine
 from costmodel.design.evaluate import Problem, objective_keys, scalar_fitness
 from costmodel.design.fastpath import Evaluator
 from costmodel.design.space import Candidate
 from costmodel.errors import CostModelError, ErrorCode
 
 TRIALS_FILE = "trials.jsonl"
+WARM_UP_FROM = 1000  # trials from which a search warms the stage cache first (Evaluator.warm_up)
 RUN_FILE = "run.json"
 
 _WORKER_EVALUATOR: Evaluator | None = None  # set in each worker process (fork) by the pool initializer
@@ -97,10 +100,19 @@ class TrialStore:
         return records
 
     def append(self, records: list[dict[str, Any]]) -> None:
+        self.append_lines(trial_lines(records))
+
+    def append_lines(self, text: str) -> None:
+        """Append lines made by `trial_lines`, on disk before returning."""
         with self.trials_path.open("a") as stream:
-            stream.write("".join(json.dumps(_json_safe(r)) + "\n" for r in records))
+            stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
+
+
+def trial_lines(records: list[dict[str, Any]]) -> str:
+    """The lines of the trials file for `records` (NaN written as null)."""
+    return "".join(json.dumps(_json_safe(r)) + "\n" for r in records)
 
 
 def _json_safe(record: dict[str, Any]) -> dict[str, Any]:
@@ -147,6 +159,34 @@ def _conclude(
             store.append(records)
 
 
+def _run_divided(
+    problem: Problem,
+    engine: Divisible,
+    evaluator: Evaluator,
+    trials: int,
+    batch: int,
+    jobs: int,
+    store: TrialStore | None,
+    on_batch: Callable[[list[dict[str, Any]]], None] | None,
+) -> Iterator[dict[str, Any]]:
+    """`jobs` workers sampling and evaluating their own parts of the space (design/parallel.py)."""
+    from costmodel.design.parallel import Answer, run_parts
+
+    def conclude(answer: Answer) -> None:
+        records, told, text = answer
+        with _interrupt_deferred():  # told and stored together, or neither
+            for record, (fitness, keys) in zip(records, told, strict=True):
+                engine.tell(tuple(record["candidate"]), fitness, keys)
+            if store is not None and records:
+                store.append_lines(text)
+
+    encode = trial_lines if store is not None else None  # the workers write the file's lines
+    for records in run_parts(problem, engine, evaluator, trials, batch, jobs, conclude, encode):
+        if on_batch is not None:
+            on_batch(records)
+        yield from records
+
+
 @contextmanager
 def _interrupt_deferred() -> Iterator[None]:
     """SIGINT held back for the duration of the block, then raised as KeyboardInterrupt."""
@@ -178,11 +218,15 @@ def run_search(
     """Evaluate up to `trials` candidates in all (`done` of them already); yields each record.
     `cache=False` analyses every candidate in full (the reference the cache is checked against)."""
     evaluator = Evaluator(problem, enabled=cache)
+    if jobs > 1 and isinstance(engine, (RandomEngine, EvolutionEngine)):
+        yield from _run_divided(problem, engine, evaluator, trials - done, batch, jobs, store, on_batch)
+        return
     pool = None
-    if jobs > 1:
-        # Workers inherit the evaluator (fork: nothing pickled) with its stage cache warmed on a
-        # few candidates that cover every choice, so that they do not each analyse them in full.
+    if jobs > 1 or trials - done >= WARM_UP_FROM:
+        # The stage cache warmed on a few candidates that cover every choice (36 full analyses for
+        # mnasnet_mbv2, where a search meets about 90 misses on its own); workers inherit it.
         evaluator.warm_up()
+    if jobs > 1:
         context = multiprocessing.get_context("fork")
         pool = context.Pool(jobs, initializer=_init_worker, initargs=(evaluator,))
     try:

@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from costmodel.cost.options import AnalysisOptions, resolve
 from costmodel.design.accuracy import accuracy_source
 from costmodel.design.evaluate import Problem, objective_keys
 from costmodel.design.reward import (
@@ -42,9 +43,13 @@ class SearchSettings:
     accuracy: str = "proxy"
     jobs: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
+    runtime: str | None = None  # on every profile; None: each profile's own (docs/runtimes.md)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; `runtime` only when given (run.json of earlier searches has none)."""
         data = asdict(self)
+        if data["runtime"] is None:
+            del data["runtime"]
         return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
 
 
@@ -84,8 +89,17 @@ def build_problem(settings: SearchSettings, space: Space | None = None) -> Probl
         objectives = [Objective("reward", Sense.MAX), Objective(latency, Sense.MIN)]
     else:
         objectives = [Objective("accuracy", Sense.MAX), Objective(latency, Sense.MIN)]
+    options = AnalysisOptions(runtime=settings.runtime)
+    for hw in profiles:  # an unknown runtime fails before any trial
+        resolve(options, hw)
     return Problem(
-        space, profiles, accuracy_source(settings.accuracy), tuple(objectives), tuple(constraints), reward
+        space,
+        profiles,
+        accuracy_source(settings.accuracy),
+        tuple(objectives),
+        tuple(constraints),
+        reward,
+        options,
     )
 
 

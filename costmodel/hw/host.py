@@ -94,6 +94,7 @@ def _sources(peak_source: str, caches: list[tuple[str, int]]) -> dict[str, str]:
         "memory.onchip_pj_per_byte": "Horowitz, ISSCC 2014: 1 MB cache read 100 pJ per 64 bits",
         "overhead_s_per_kernel": "[EST] onnxruntime's per-node dispatch, a few microseconds",
         "static_power_w": "[EST] share of package power of one busy server core",
+        "runtime": "costmodel measure times onnxruntime; the priors are for its MLAS kernels",
     }
     for name, _ in caches:
         sources[f"memory.onchip.{name}.capacity_bytes"] = (
@@ -132,6 +133,7 @@ def detect_host_profile() -> HardwareProfile:
         efficiency=dict(EFFICIENCY_PRIORS),
         overhead_s_per_kernel=5e-6,
         static_power_w=5.0,
+        runtime="onnxruntime",
         sources=_sources(peak_source, caches),
         notes="Detected at run time from /proc/cpuinfo and /sys; peaks are derived, efficiencies "
         "are priors until calibrated on onnxruntime measurements of this machine.",

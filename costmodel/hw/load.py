@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean, excerpt
 from costmodel.hw.host import detect_host_profile
+from costmodel.hw.pairing import check_runtime_entries
 from costmodel.hw.profile import HardwareProfile
 from costmodel.ops.registry import OP_CLASSES
 from costmodel.spec.files import bundled_dir, is_regular_file, parse_yaml_mapping, read_text
@@ -70,7 +71,7 @@ def load_profile(name_or_path: str) -> HardwareProfile:
     data = parse_yaml_mapping(read_text(path), str(path), "hardware profile")
     _check_efficiency_keys(data)
     try:
-        return HardwareProfile.model_validate({**data, "file": str(path)})
+        profile = HardwareProfile.model_validate({**data, "file": str(path)})
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
@@ -82,3 +83,5 @@ def load_profile(name_or_path: str) -> HardwareProfile:
         raise CostModelError(
             code, f"{where}: {message}{got_text}" if where else message, pos=position_of(data, loc)
         ) from None
+    check_runtime_entries(data, profile)
+    return profile

@@ -17,6 +17,7 @@ from pathlib import Path
 from costmodel import limits
 from costmodel.cost.options import AnalysisOptions
 from costmodel.errors import CostModelError, ErrorCode, SourcePos, excerpt
+from costmodel.hw.layer_measurements import LAYER_COLUMNS, layer_row
 from costmodel.safe_text import one_line_name
 from costmodel.spec.files import read_text
 
@@ -31,6 +32,8 @@ class Measurement:
     latency_s: float
     label: str
     pos: SourcePos
+    spec_text: str = ""  # a spec given inline (a single timed layer) instead of by name
+    group: str = ""  # the model it belongs to when held out (default: the spec's name)
 
 
 def _fields(line: str, pos: SourcePos) -> list[str]:
@@ -49,22 +52,23 @@ def _header(fields: list[str], pos: SourcePos) -> list[str]:
     for index, name in enumerate(names):
         if name in names[:index]:
             raise CostModelError(ErrorCode.DUPLICATE_KEY, f"duplicate column '{excerpt(name)}'", pos=pos)
-    for column in REQUIRED:
+    required, columns = (LAYER_COLUMNS, LAYER_COLUMNS) if "in_shape" in names else (REQUIRED, COLUMNS)
+    for column in required:
         if column not in names:
             raise CostModelError(
                 ErrorCode.MISSING_KEY,
-                f"missing column '{column}' (columns: {', '.join(COLUMNS)})",
+                f"missing column '{column}' (columns: {', '.join(columns)})",
                 pos=pos,
             )
     return names
 
 
-def _latency_s(text: str, pos: SourcePos) -> float:
+def _latency_s(text: str, pos: SourcePos, column: str = "latency_ms") -> float:
     try:
         latency_ms = float(text)
     except ValueError:
         raise CostModelError(
-            ErrorCode.BAD_VALUE, f"bad number: latency_ms {excerpt(text)!r}", pos=pos
+            ErrorCode.BAD_VALUE, f"bad number: {column} {excerpt(text)!r}", pos=pos
         ) from None
     if not (math.isfinite(latency_ms) and limits.MIN_LATENCY_MS <= latency_ms <= limits.MAX_LATENCY_MS):
         raise CostModelError(
@@ -77,6 +81,9 @@ def _latency_s(text: str, pos: SourcePos) -> float:
 
 
 def _measurement(row: dict[str, str], pos: SourcePos) -> Measurement:
+    if "in_shape" in row:  # a per-layer timing (hw/layer_measurements.py)
+        text, layer_options, label, model = layer_row(row, pos)
+        return Measurement("layer", layer_options, _latency_s(row["ms"], pos, "ms"), label, pos, text, model)
     latency = _latency_s(row["latency_ms"], pos)
     try:
         width = float(row.get("width") or 1.0)

@@ -9,13 +9,14 @@ path to where the number comes from; a test checks that none is missing.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from costmodel import limits
 from costmodel.cost.precision import PRECISIONS
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean, excerpt
+from costmodel.names import OP_CLASSES
 
 
 class _Strict(BaseModel):
@@ -57,6 +58,48 @@ class MemorySpec(_Strict):
     onchip: list[OnChipLevel] = []
 
 
+class UtilisationSpec(_Strict):
+    """How much of its op class's efficiency a kernel reaches, as a function of its work
+    (costmodel/cost/utilisation.py). Absent from a profile: every kernel reaches all of it."""
+
+    # Cores (CPU threads) or SMs a kernel is spread over; tiles are dealt to them in waves.
+    parallel_units: int = Field(default=1, ge=1, le=1_000_000)
+    # Per op class, the output tile one unit computes: [rows, channels] of the output viewed as a
+    # (batch x positions) x channels matrix, as implicit-GEMM convolutions tile it.
+    gemm_tile: dict[str, list[int]] = {}
+    # Per op class, output elements per tile for kernels that tile the flat output (elementwise).
+    flat_tile: dict[str, int] = {}
+    # Per-row and per-column overhead of spatial kernels in output pixels (loop edges, halos,
+    # vector remainders): an HxW map runs at HW / ((H + halo)(W + halo)) of the class's rate.
+    spatial_halo: float = Field(default=0.0, ge=0, le=1e4)
+    # Reduction length (MACs per output) at which a dot product runs at half its rate.
+    reduction_half: float = Field(default=0.0, ge=0, le=1e9)
+    # Per precision, the channel multiple its matrix units work in (tensor cores: 8 for fp16): a
+    # GEMM-like layer's output channels are padded up to it, the padding computed for nothing.
+    channel_align: dict[str, int] = {}
+
+    @field_validator("channel_align")
+    @classmethod
+    def _known_precisions(cls, align: dict[str, int]) -> dict[str, int]:
+        for name, multiple in align.items():
+            if name not in PRECISIONS:
+                raise ValueError(f"unknown precision '{excerpt(name)}'{did_you_mean(name, PRECISIONS)}")
+            if not 1 <= multiple <= 1024:
+                raise ValueError(f"channel multiple of '{name}' must be 1 to 1024, got {multiple}")
+        return align
+
+    @field_validator("gemm_tile", "flat_tile")
+    @classmethod
+    def _known_classes(cls, tiles: dict[str, Any]) -> dict[str, Any]:
+        for name, tile in tiles.items():
+            if name not in OP_CLASSES:
+                raise ValueError(f"unknown op class '{excerpt(name)}'{did_you_mean(name, OP_CLASSES)}")
+            sizes = tile if isinstance(tile, list) else [tile]
+            if len(sizes) not in (1, 2) or min(sizes) < 1:
+                raise ValueError(f"tile of '{name}' must be [rows, channels] of at least 1, got {tile}")
+        return tiles
+
+
 SUPPORTED_VERSION = 1  # of the profile format
 
 
@@ -70,7 +113,18 @@ class HardwareProfile(_Strict):
     # fraction of peak reached per op class (ops.OP_CLASSES)
     efficiency: dict[str, Annotated[float, Field(ge=limits.MIN_EFFICIENCY, le=1)]]
     overhead_s_per_kernel: float = Field(ge=0, le=1)
+    # serial: every kernel's overhead adds to the latency (one core, or a runtime that waits on
+    # each kernel); async: a host thread queues kernels ahead of the device, so only the device's
+    # idle time adds (cost/roofline.py)
+    launch: Literal["serial", "async"] = "serial"
     static_power_w: float = Field(ge=0, le=1e6)
+    utilisation: UtilisationSpec | None = None
+    # The runtime (runtimes/NAME.yaml) the efficiencies above were calibrated or estimated with;
+    # None: unnamed (no runtime's mechanisms apply). Its source is sources['runtime'].
+    runtime: str | None = None
+    # Calibrated values of (this unit, another runtime): partial profiles deep-merged into this one
+    # when that runtime is chosen (costmodel/hw/pairing.py), each with its own `sources`.
+    runtimes: dict[str, dict[str, Any]] = {}
     sources: dict[str, str]
     notes: str = ""
     file: str = ""
@@ -123,13 +177,15 @@ class HardwareProfile(_Strict):
 def numeric_paths(value: Any, prefix: str = "") -> list[str]:
     """Dotted paths of every number in a profile (to check each one has a source)."""
     paths: list[str] = []
-    if isinstance(value, BaseModel):
-        value = {k: getattr(value, k) for k in type(value).model_fields}
+    if isinstance(value, BaseModel):  # the fields the file gave: a default left out has no source
+        value = {k: getattr(value, k) for k in type(value).model_fields if k in value.model_fields_set}
     if isinstance(value, dict):
         for key, item in value.items():
-            if key in ("version", "sources"):
+            if key in ("version", "sources", "runtimes"):  # an override's numbers: its own sources
                 continue
             paths += numeric_paths(item, f"{prefix}{key}.")
+    elif isinstance(value, list) and value and all(isinstance(v, (int, float)) for v in value):
+        paths.append(prefix.rstrip("."))  # a tuple of numbers (a tile) is one number with one source
     elif isinstance(value, list):
         for item in value:
             name = getattr(item, "name", None)

@@ -163,6 +163,7 @@ class DiffResult:
                 "label": label,
                 "spec": {"name": r.spec_name, "title": r.spec_title, "file": r.spec_file},
                 "hardware": {"name": r.hardware_name, "title": r.hardware_title},
+                "runtime": r.runtime.to_dict(),
                 "options": r.options.to_dict(),
                 "precision_plan": r.precision_plan,
             }

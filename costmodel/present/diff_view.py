@@ -36,6 +36,7 @@ def _side_header(tag: str, label: str, result: AnalysisResult) -> Text:
     text.append(f"{result.spec_title or result.spec_name}  ({result.spec_file})\n")
     text.append("   hardware: ")
     text.append(f"{result.hardware_title} ({result.hardware_name}) · {options_line(result)}\n")
+    text.append(f"   runtime: {result.runtime.describe()}\n")
     return text
 
 

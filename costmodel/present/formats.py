@@ -192,7 +192,7 @@ def _lut_csv(table: LutTable) -> str:
 def _lut_json(table: LutTable) -> str:
     from costmodel.design.lut import lut_json
 
-    return lut_json(table.space, table.hw, table.entries)
+    return lut_json(table.space, table.hw, table.entries, table.runtime)
 
 
 def _distill_table(step: DistillStep) -> RenderableType:

@@ -146,7 +146,13 @@ def describe_options(
     keys = (
         fields
         if fields is not None
-        else [f for f in _option_fields() if getattr(options, f) != getattr(against, f)]
+        else [
+            f
+            for f in _option_fields()
+            if getattr(options, f) != getattr(against, f)
+            # a profile's own runtime is no option of the user's: the runtime line says it
+            and not (f == "runtime" and against is _DEFAULT_OPTIONS)
+        ]
     )
     return ", ".join(_option_text(options, f) for f in keys)
 

@@ -113,7 +113,8 @@ def build_report(results: Sequence[AnalysisResult], columns: Sequence[str] | Non
     notes: list[str] = list(CONVENTIONS)
     seen: set[str] = set(notes)
     for r in results:
-        for line in (f"hardware {r.hardware_name}: {r.hardware_title}", *r.assumptions):
+        hardware = f"hardware {r.hardware_name}: {r.hardware_title}"
+        for line in (hardware, f"runtime on {r.hardware_name}: {r.runtime.describe()}", *r.assumptions):
             if line not in seen:
                 seen.add(line)
                 notes.append(line)

@@ -21,7 +21,7 @@ from costmodel.present.units import human_bytes, human_count, human_joules, huma
 from costmodel.present.versioned import versioned
 
 if TYPE_CHECKING:  # calibration is imported only by the commands that use it
-    from costmodel.hw.calibrate import LatencyReport
+    from costmodel.hw.calibration import LatencyReport
 
 
 def options_line(result: AnalysisResult) -> str:
@@ -42,6 +42,8 @@ def analysis_header(result: AnalysisResult) -> Text:
         text.append(f"source: {result.spec_source}\n", style="dim")
     text.append("hardware: ", style="bold")
     text.append(f"{result.hardware_title}  ({result.hardware_name}: {result.hardware_file})\n")
+    text.append("runtime: ", style="bold")
+    text.append(result.runtime.describe() + "\n")
     text.append("options: ", style="bold")
     text.append(options_line(result) + "\n")
     for line in CONVENTIONS + result.assumptions:
@@ -223,11 +225,28 @@ def profile_view(hw: HardwareProfile) -> RenderableType:
     from costmodel.hw.profile import numeric_paths  # local: only this view needs it
 
     for path in numeric_paths(hw):
-        table.add_row(path, f"{_value_at(hw, path):g}", hw.sources.get(path, "MISSING"))
+        table.add_row(path, _number_text(_value_at(hw, path)), hw.sources.get(path, "MISSING"))
+    if hw.runtime is not None:
+        table.add_row("runtime", hw.runtime, hw.sources.get("runtime", "MISSING"))
+    for name, override in hw.runtimes.items():  # calibrated (hardware, runtime) pairs
+        sources = override.get("sources", {})
+        for path in numeric_paths({k: v for k, v in override.items() if k != "sources"}):
+            table.add_row(
+                f"runtimes.{name}.{path}",
+                _number_text(_value_at(override, path)),
+                sources.get(path, "MISSING"),
+            )
     return Group(table, Text(hw.notes, style="dim")) if hw.notes else table
 
 
-def _value_at(hw: HardwareProfile, path: str) -> float:
+def _number_text(value: Any) -> str:
+    """A profile number, or a tuple of them (a tile: 128 x 128)."""
+    if isinstance(value, (list, tuple)):
+        return " x ".join(f"{float(v):g}" for v in value)
+    return f"{float(value):g}"
+
+
+def _value_at(hw: HardwareProfile | dict[str, Any], path: str) -> Any:
     value: Any = hw
     for part in path.split("."):
         if isinstance(value, dict):
@@ -236,7 +255,7 @@ def _value_at(hw: HardwareProfile, path: str) -> float:
             value = next(item for item in value if getattr(item, "name", None) == part)
         else:
             value = getattr(value, part)
-    return float(value)
+    return value
 
 
 def latency_report_view(report: LatencyReport) -> RenderableType:
@@ -274,7 +293,8 @@ def latency_report_view(report: LatencyReport) -> RenderableType:
     for name, value in (
         ("profile as given", report.before),
         ("fitted (in sample)", report.fitted),
-        ("leave one model out", report.loo),
+        (f"leave one {report.leave_out} out", report.loo),
+        ("  of which models at several resolutions", report.loo_tables),
     ):
         if value is not None:
             lines.append(f"{name}: ", style="bold")
@@ -283,6 +303,12 @@ def latency_report_view(report: LatencyReport) -> RenderableType:
                 f"within ±25% {value.within_25:.0f}% · Spearman {_rank_text(value.spearman)} "
                 f"(n={value.n})\n"
             )
+    _fit_lines(report, lines)
+    return Group(table, lines)
+
+
+def _fit_lines(report: LatencyReport, lines: Text) -> None:
+    """The fitted values and the resolution exponents under a latency report."""
     if report.params:
         p = report.params
         lines.append("fitted: ", style="bold")
@@ -291,8 +317,20 @@ def latency_report_view(report: LatencyReport) -> RenderableType:
             + f"; overhead {human_seconds(p.overhead_s)}/kernel; "
             f"DRAM {human_bytes(p.dram_bytes_per_s)}/s"
             + "".join(f"; {name} x{scale:.3f}" for name, scale in p.precision_scale.items() if scale != 1.0)
+            + (f"; spatial halo {p.spatial_halo:.2f} px" if p.spatial_halo else "")
+            + (f"; reduction half-length {p.reduction_half:.3g}" if p.reduction_half else "")
+            + "".join(f"; file {i + 2} level x{level:.3f}" for i, level in enumerate(p.source_level))
+            + "".join(
+                f"; file {i + 2} overhead {human_seconds(o)}/kernel" for i, o in enumerate(p.source_overhead)
+            )
+            + "\n"
         )
-    return Group(table, lines)
+    for e in report.exponents:
+        which = "held-out" if report.loo else ("fitted" if report.fitted else "predicted")
+        lines.append("resolution exponent ", style="bold")
+        lines.append(
+            f"{e.label}: measured {e.measured:.2f}, {which} {e.predicted:.2f} ({e.points} resolutions)\n"
+        )
 
 
 def _rank_text(spearman: float) -> str:
