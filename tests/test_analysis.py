@@ -59,7 +59,11 @@ def test_params_do_not_change_with_resolution(sd855) -> None:
 def test_precision_changes_bytes_not_counts(sd855) -> None:
     fp32, int8 = run("mbv3_small", sd855), run("mbv3_small", sd855, precision="int8")
     assert int8.total.macs == fp32.total.macs
-    assert int8.total.weight_bytes * 4 == fp32.total.weight_bytes
+    # one byte per param instead of four, plus one fp32 scale per output channel of conv/linear
+    channels = sum(
+        r.shape[0] if r.op == "conv2d" else r.shape[-1] for r in fp32.nodes if r.op in ("conv2d", "linear")
+    )
+    assert int8.total.weight_bytes == fp32.total.weight_bytes // 4 + 4 * channels
     assert int8.total.latency_s < fp32.total.latency_s
 
 
@@ -164,10 +168,16 @@ def test_mixed_precision_rules(sd855) -> None:
     rows = {r.name: r for r in result.nodes}
     assert rows["stem.conv"].precision == "fp32" and rows["s1.b1.dw"].precision == "int8"
     assert rows["stem.conv"].weight_bytes == 4 * rows["stem.conv"].params
-    assert rows["s1.b1.dw"].weight_bytes == rows["s1.b1.dw"].params
+    dw = rows["s1.b1.dw"]  # 16 channels: 16 x 3 x 3 int8 weights + 16 fp32 scales
+    assert dw.params == 16 * 9 and dw.weight_bytes == dw.params + 16 * 4
     all_int8 = analyze(spec, sd855, AnalysisOptions(precision="int8"))
-    # only the stem's weights change: 4 bytes instead of 1 for its 464 params
-    assert result.total.weight_bytes - all_int8.total.weight_bytes == 3 * 464
+    # only the stem's weights change: 4 bytes instead of 1 for its 464 params, and its conv's 16
+    # per-channel fp32 scales are gone (fp32 weights have none)
+    assert result.total.weight_bytes - all_int8.total.weight_bytes == 3 * 464 - 16 * 4
     int4 = analyze(spec, sd855, AnalysisOptions(precision="int4"))
-    assert int4.total.weight_bytes == sum((r.params + 1) // 2 for r in int4.nodes)
+    # two weights a byte, plus one fp32 scale per output channel of each conv and linear
+    scales = 4 * sum(
+        r.shape[0] if r.op == "conv2d" else r.shape[-1] for r in int4.nodes if r.op in ("conv2d", "linear")
+    )
+    assert int4.total.weight_bytes == sum((r.params + 1) // 2 for r in int4.nodes) + scales
     assert int4.total.act_out_bytes == all_int8.total.act_out_bytes  # int8 activations

@@ -58,7 +58,7 @@ def test_what_if_options_change_the_numbers() -> None:
     assert totals("--batch", "4")["macs"] == 4 * base["macs"]
     assert totals("--width", "0.75")["params"] == 3_377_576
     assert totals("--resolution", "160")["params"] == base["params"]
-    assert totals("--precision", "int8")["weight_bytes"] * 4 == base["weight_bytes"]
+    assert totals("--precision", "fp16")["weight_bytes"] * 2 == base["weight_bytes"]
 
 
 def test_bad_option_values_exit_2() -> None:

@@ -27,6 +27,7 @@ def test_every_kind_names_the_formats_the_cli_accepts() -> None:
     assert formats_for("report") == ("markdown", "csv", "latex", "html", "json")
     assert formats_for("sweep") == ("table", "csv", "json")
     assert formats_for("plot") == ("png", "svg")
+    assert formats_for("distill") == ("table", "json", "csv")
     assert set(FORMATS) == set(KINDS)
 
 

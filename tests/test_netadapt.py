@@ -55,3 +55,45 @@ def test_adapt_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "proxy" in result.stdout and list(tmp_path.glob("mbv2_step*.yaml"))
     assert runner.invoke(app, ["adapt", "mbv2", "--target", "2"]).exit_code == 2
+
+
+def _step1_names(design: str) -> list[str]:
+    """The names of every proposal of NetAdapt's first step on `design` (its prunable groups)."""
+    from costmodel.compress.groups import groups_of, trace_channels
+    from costmodel.compress.netadapt import proposal_name
+
+    graph = build_graph(spec_named(design))
+    return [proposal_name(design, 1, g.name) for g in groups_of(trace_channels(graph), graph) if g.prunable]
+
+
+def test_adapt_takes_measured_accuracies_from_a_csv(tmp_path: Path) -> None:
+    names = _step1_names("mbv2")
+    winner = names[len(names) // 2]  # the only proposal that gains accuracy: it must be taken
+    rows = ["name,accuracy", "mbv2,70"] + [f"{n},{90 if n == winner else 10}" for n in names]
+    table = tmp_path / "measured.csv"
+    table.write_text("\n".join(rows) + "\n")
+    runner = CliRunner()
+    args = ["adapt", "mbv2", "--target", "0.985", "--delta-r", "0.02", "--accuracy", str(table)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    group = winner.removeprefix("mbv2_step01_")
+    assert group in result.stdout and f"accuracy: csv {table}" in result.stdout.replace("\n", "")
+    assert "(proxy)" not in result.stdout
+    table.write_text("name,accuracy\nmbv2,70\n")  # no proposal measured: one line, exit 2
+    missing = runner.invoke(app, args)
+    assert missing.exit_code == 2 and "no accuracy for candidate 'mbv2_step01_" in missing.output
+
+
+def test_adapt_takes_a_callable_given_each_designs_spec(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "adapt_scorer.py").write_text(
+        "def top1(spec):\n    assert spec.name.startswith('mbv2')\n    return 50.0 + len(spec.name) % 7\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    args = ["adapt", "mbv2", "--target", "0.985", "--delta-r", "0.02", "--accuracy", "adapt_scorer:top1"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "callable adapt_scorer:top1" in result.stdout.replace("\n", "") and "(proxy)" not in result.stdout
+    bad = CliRunner().invoke(app, ["adapt", "mbv2", "--accuracy", "no_such_module:f"])
+    assert bad.exit_code == 2 and "cannot load it" in bad.output

@@ -72,3 +72,16 @@ def test_bad_sparsity_is_one_line_exit_2() -> None:
 def test_glob_matching_nothing_is_an_error(sd855) -> None:
     with pytest.raises(CostModelError, match="matches no conv or linear"):
         run("alexnet", sd855, sparsity=(("nothing.*", "0.5"),))
+
+
+def test_a_rule_shadowed_by_an_earlier_one_names_it(sd855) -> None:
+    # head.* takes fc6, fc7 and fc8 first: head.fc7 then has nothing left, which is not "no layer"
+    with pytest.raises(CostModelError) as err:
+        run("alexnet", sd855, sparsity=(("head.*", "0.5"), ("head.fc7", "2:4")))
+    message = str(err.value)
+    assert "'head.fc7'" in message and "taken by the earlier rule 'head.*'" in message
+    assert "matches no conv" not in message
+    result = CliRunner().invoke(
+        app, ["analyze", "alexnet", "--sparsity", "head.*=0.5", "--sparsity", "head.fc7=2:4"]
+    )
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output

@@ -50,3 +50,21 @@ def test_distill_command() -> None:
     assert runner.invoke(app, ["distill", "resnet50", "mbv2"]).exit_code == 0
     bad = runner.invoke(app, ["distill", "resnet50", "nope"])
     assert bad.exit_code == 2
+
+
+def test_distill_formats() -> None:
+    """--format json is what --json always printed; csv is one row of the same keys and values."""
+    import csv
+    import io
+
+    runner = CliRunner()
+    as_json = runner.invoke(app, ["distill", "resnet50", "mbv2", "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert as_json.stdout == runner.invoke(app, ["distill", "resnet50", "mbv2", "--json"]).stdout
+    as_csv = runner.invoke(app, ["distill", "resnet50", "mbv2", "--format", "csv"])
+    assert as_csv.exit_code == 0, as_csv.output
+    (row,) = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    step = json.loads(as_json.stdout)
+    assert int(row["student_params"]) == step["student_params"] == 3_504_872
+    assert float(row["step_s"]) == step["step_s"]
+    assert runner.invoke(app, ["distill", "resnet50", "mbv2", "--format", "xml"]).exit_code == 2

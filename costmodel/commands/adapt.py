@@ -46,13 +46,22 @@ def adapt_command(
     out_dir: Annotated[
         Path | None, typer.Option("--out-dir", help="Write every step's spec here (NAME_stepNN.yaml).")
     ] = None,
+    accuracy: Annotated[
+        str,
+        typer.Option(
+            "--accuracy",
+            help="proxy (% of the original MACs kept), FILE.csv (rows NAME and NAME_stepNN_GROUP) "
+            "or module:function (given each design's Spec), as search takes them.",
+        ),
+    ] = "proxy",
     options: AnalysisOptions = AnalysisOptions(),
 ) -> None:
     """NetAdapt: shrink channel groups step by step down to a latency target.
 
     As MobileNetV3 used it: per step, the channel group with the best Delta accuracy / |Delta
-    latency| among the smallest cuts saving Delta R each; accuracy is a proxy (the share of MACs
-    kept) and labelled so."""
+    latency| among the smallest cuts saving Delta R each; accuracy from --accuracy (by default a
+    proxy, the share of MACs kept, labelled so)."""
+    from costmodel.compress.adapt_accuracy import adapt_accuracy
     from costmodel.compress.design import spec_text
     from costmodel.compress.netadapt import adapt
     from costmodel.cost.analysis import analyze_graph
@@ -62,13 +71,14 @@ def adapt_command(
     from costmodel.spec import load_spec, resolve_spec_path
 
     def body() -> None:
+        source = adapt_accuracy(accuracy)
         design = load_spec(resolve_spec_path(spec))
         profile = load_profile(hw)
         graph = build_graph(design, options.build)
         goal = parse_target(target, analyze_graph(graph, profile, options).total.latency_s)
-        steps = adapt(graph, profile, options, goal, delta_r=delta_r, divisor=divisor)
+        steps = adapt(graph, profile, options, goal, delta_r=delta_r, divisor=divisor, accuracy=source.score)
         texts = [spec_text(step.graph, f"{design.name}_step{step.step:02d}") for step in steps[1:]]
-        console().print(adapt_table(steps, goal))
+        console().print(adapt_table(steps, goal, source.description, source.is_proxy))
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
             for step, text in zip(steps[1:], texts, strict=True):

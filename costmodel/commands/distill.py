@@ -1,12 +1,11 @@
 """`costmodel distill`: the cost of a distillation step, and what the student saves at inference."""
 
-import json
 import sys
 from typing import Annotated
 
 import typer
 
-from costmodel.commands.common import HwOpt, console, run
+from costmodel.commands.common import HwOpt, console, format_option, run
 from costmodel.commands.options import analysis_options
 from costmodel.cost.options import AnalysisOptions
 
@@ -20,7 +19,10 @@ def distill_command(
         str, typer.Argument(help="The student: spec file or bundled name.", show_default=False)
     ],
     hw: HwOpt = "snapdragon855",
-    as_json: Annotated[bool, typer.Option("--json", help="JSON for machines.")] = False,
+    output_format: Annotated[
+        str, format_option("distill", "table for people, json or csv (exact numbers) for machines.")
+    ] = "table",
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     options: AnalysisOptions = AnalysisOptions(),
 ) -> None:
     """Distillation: the cost of a training step, and what the student saves.
@@ -30,8 +32,7 @@ def distill_command(
     from costmodel.compress.distill import distill_step
     from costmodel.cost.analysis import analyze
     from costmodel.hw import load_profile
-    from costmodel.present.compress_view import distill_table
-    from costmodel.present.versioned import versioned
+    from costmodel.present.formats import render
     from costmodel.spec import load_spec, resolve_spec_path
 
     def body() -> None:
@@ -40,9 +41,10 @@ def distill_command(
             analyze(load_spec(resolve_spec_path(teacher)), profile, options),
             analyze(load_spec(resolve_spec_path(student)), profile, options),
         )
-        if as_json:
-            sys.stdout.write(json.dumps(versioned(step.to_dict()), indent=2) + "\n")
+        rendered = render("distill", "json" if as_json else output_format, step)
+        if isinstance(rendered, str):
+            sys.stdout.write(rendered)
         else:
-            console().print(distill_table(step))
+            console().print(rendered)
 
     run(body)

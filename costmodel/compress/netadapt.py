@@ -5,8 +5,11 @@ bottleneck shared by the blocks a residual ties together, which keeps every resi
 smallest reduction, in multiples of the divisor, that saves at least Delta R of latency (1% of the
 original by default). The proposal with the best Delta accuracy / |Delta latency| is taken
 (MobileNetV3's rule), until the latency is at or under the target. Accuracy comes from a pluggable
-callable `(graph, macs) -> top-1`; the default is a proxy, the fraction of the original MACs kept
-(in %), labelled "proxy" wherever it is shown: it knows nothing of what a fine-tuned network keeps.
+callable `(graph, name, macs) -> top-1`, where `name` is the design's (the original's spec name, or
+`proposal_name(...)` of a proposal: what a CSV of measured accuracies is keyed by; the search's
+sources plug in through compress/adapt_accuracy.py); the default is a proxy, the fraction of the
+original MACs kept (in %), labelled "proxy" wherever it is shown: it knows nothing of what a
+fine-tuned network keeps.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from costmodel.errors import CostModelError, ErrorCode
 from costmodel.graph.model import Graph
 from costmodel.hw.profile import HardwareProfile
 
-Accuracy = Callable[[Graph, int], float]
+Accuracy = Callable[[Graph, str, int], float]  # (design, its name, its MACs) -> top-1 %
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,12 @@ class AdaptStep:
 
 def macs_kept_proxy(original_macs: int) -> Accuracy:
     """The default accuracy source: the share of the original MACs kept, in % ("proxy")."""
-    return lambda graph, macs: 100.0 * macs / original_macs
+    return lambda graph, name, macs: 100.0 * macs / original_macs
+
+
+def proposal_name(design: str, step: int, group: str) -> str:
+    """The name of the proposal shrinking `group` at `step` (a CSV of accuracies is keyed by it)."""
+    return f"{design}_step{step:02d}_{group}"
 
 
 def adapt(
@@ -72,9 +80,8 @@ def adapt(
     kept = {g.name: g.channels for g in groups if g.prunable}
     cut = partial(apply_pruning, graph, trace, groups)  # the original's trace, traced once
     _check_reachable(cut, hw, options, kept, target_s, divisor)
-    trajectory = [
-        AdaptStep(0, "", 0, 0, first.latency_s, first.macs, first.params, score(graph, first.macs), graph)
-    ]
+    top1 = score(graph, graph.spec.name, first.macs)
+    trajectory = [AdaptStep(0, "", 0, 0, first.latency_s, first.macs, first.params, top1, graph)]
     while trajectory[-1].latency_s > target_s:
         current = trajectory[-1]
         best: tuple[float, AdaptStep] | None = None
@@ -92,7 +99,7 @@ def adapt(
                 total.latency_s,
                 total.macs,
                 total.params,
-                score(pruned, total.macs),
+                score(pruned, proposal_name(graph.spec.name, current.step + 1, name), total.macs),
                 pruned,
             )
             ratio = (proposal.accuracy - current.accuracy) / (current.latency_s - total.latency_s)

@@ -23,6 +23,7 @@ from costmodel.cost.footprint import Footprint, check_fits, footprint
 from costmodel.cost.memory import MemoryPlan, plan_memory
 from costmodel.cost.options import AnalysisOptions, resolve
 from costmodel.cost.precision import PrecisionPlan
+from costmodel.cost.quantize import quantize
 from costmodel.cost.records import Row as Row  # re-exported: Row lived here
 from costmodel.cost.records import group_row
 from costmodel.cost.roofline import estimate
@@ -175,10 +176,19 @@ def cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def analyze(spec: Spec, hw: HardwareProfile, options: AnalysisOptions = AnalysisOptions()) -> AnalysisResult:
-    """Params, MACs, traffic, peak memory, latency and energy of `spec` on `hw` under `options`."""
+def analyze(
+    spec: Spec,
+    hw: HardwareProfile,
+    options: AnalysisOptions = AnalysisOptions(),
+    *,
+    model_ends: tuple[bool, bool] = (True, True),
+) -> AnalysisResult:
+    """Params, MACs, traffic, peak memory, latency and energy of `spec` on `hw` under `options`.
+    `model_ends`: whether the spec's input and output are the model's (an integer first layer
+    quantizes the fp32 input, an integer last layer's output is dequantized: cost/quantize.py);
+    False for a piece of a model analysed alone (a search lookup table's stage)."""
     with cyclic_gc_paused():
-        return _analyze(spec, hw, options)
+        return _analyze(spec, hw, options, model_ends=model_ends)
 
 
 @dataclass(frozen=True)
@@ -193,6 +203,7 @@ class Plan:
     hw: HardwareProfile  # the effective profile: the given one under the runtime (hw/pairing.py)
     runtime: RuntimeUse  # which runtime, and whether the (hardware, runtime) pair is calibrated
     runtime_notes: tuple[str, ...] = ()  # what the runtime changed, for the assumptions
+    quantization: str = ""  # what cost/quantize.py added, in words ("" when nothing)
 
 
 def plan(
@@ -203,6 +214,7 @@ def plan(
     reuse: Plan | None = None,
     search_schedule: bool = True,
     graph: Graph | None = None,
+    model_ends: tuple[bool, bool] = (True, True),
 ) -> Plan:
     """Graph, per-node counts and memory plan of `spec` on `hw` under `options`.
 
@@ -210,6 +222,7 @@ def plan(
     precision); its graph is reused or re-shaped instead of expanded again and its fusion is kept
     (the results are the same, faster: what a sweep does). `search_schedule=False` skips the min-peak search.
     `graph`: the graph to cost instead of expanding `spec` (a compressed design, costmodel/compress/).
+    `model_ends`: see `analyze`.
     """
     options = resolve(options, hw)
     runtime = load_runtime(options.runtime) if options.runtime is not None else None
@@ -242,6 +255,9 @@ def plan(
     if options.sparsity:
         speedups = {p: s.sparse_2to4_speedup for p, s in hw.precisions.items() if s.sparse_2to4_speedup}
         counts = apply_sparsity(counts, options.sparsity, speedups)
+    # after sparsity: integer weights' scales join the (compressed) stored weights
+    quantized = quantize(counts, graph.input_shape, model_ends)
+    counts = quantized.counts
     for precision in sorted({c.compute for c in counts}):
         hw.precision(precision)
     memory = plan_memory(
@@ -252,7 +268,8 @@ def plan(
         search_schedule=search_schedule,
     )
     notes = runtime_notes(runtime, precisions, winograd)
-    return Plan(graph, counts, memory, precisions, options, hw, runtime_use(given, runtime), notes)
+    use = runtime_use(given, runtime)
+    return Plan(graph, counts, memory, precisions, options, hw, use, notes, quantized.describe())
 
 
 def analyze_graph(
@@ -265,9 +282,13 @@ def analyze_graph(
 
 
 def _analyze(
-    spec: Spec, hw: HardwareProfile, options: AnalysisOptions, graph: Graph | None = None
+    spec: Spec,
+    hw: HardwareProfile,
+    options: AnalysisOptions,
+    graph: Graph | None = None,
+    model_ends: tuple[bool, bool] = (True, True),
 ) -> AnalysisResult:
-    planned = plan(spec, hw, options, graph=graph)
+    planned = plan(spec, hw, options, graph=graph, model_ends=model_ends)
     counts, memory, hw = planned.counts, planned.memory, planned.hw
     used = footprint(counts, memory.min_peak_bytes)
     check_fits(used, hw)
@@ -331,4 +352,5 @@ def _assumptions(planned: Plan, hw: HardwareProfile) -> tuple[str, ...]:
         "per byte + static power x latency",
         *planned.runtime_notes,
         *planned.graph.notes,
+        *((planned.quantization,) if planned.quantization else ()),
     )

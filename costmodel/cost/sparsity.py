@@ -15,6 +15,7 @@ layers are sparsified (the layers sparse tensor cores accelerate).
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import math
 import re
 
@@ -84,6 +85,7 @@ def apply_sparsity(
         return counts
     index = GlobIndex(tuple(glob for glob, _ in rules))
     used: set[int] = set()
+    taken: dict[str, int] = {}  # eligible layer -> the rule that took it (for the error below)
     out: list[NodeCount] = []
     for count in counts:
         rule = (
@@ -95,6 +97,7 @@ def apply_sparsity(
             out.append(count)
             continue
         used.add(rule)
+        taken[count.name] = rule
         value = rules[rule][1]
         speedup = speedups.get(count.compute, 1.0) if value == "2:4" else 1.0
         out.append(
@@ -106,7 +109,20 @@ def apply_sparsity(
         )
     unused = [glob for i, (glob, _) in enumerate(rules) if i not in used]
     if unused:
-        raise CostModelError(
-            ErrorCode.OPTION, f"--sparsity '{unused[0]}' matches no conv or linear layer with weights"
-        )
+        raise CostModelError(ErrorCode.OPTION, _unused_rule_message(unused[0], rules, taken))
     return out
+
+
+def _unused_rule_message(glob: str, rules: tuple[tuple[str, str], ...], taken: dict[str, int]) -> str:
+    """Why `glob` sparsified nothing: it matches no eligible layer, or earlier rules took all of
+    the layers it matches (first match wins), named."""
+    shadowed = [name for name in taken if fnmatch.fnmatchcase(name, glob)]
+    if not shadowed:
+        return f"--sparsity '{glob}' matches no conv or linear layer with weights"
+    earlier = list(dict.fromkeys(rules[taken[name]][0] for name in shadowed))
+    by = " and ".join(f"'{g}'" for g in earlier)
+    rule_word = "rule" if len(earlier) == 1 else "rules"
+    return (
+        f"--sparsity '{glob}': the {len(shadowed)} layer(s) it matches (e.g. '{shadowed[0]}') were all "
+        f"taken by the earlier {rule_word} {by} (the first matching rule wins; put '{glob}' first)"
+    )

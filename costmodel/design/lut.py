@@ -116,7 +116,8 @@ def build_lut(
                     candidate = list(base)
                     for i, value in zip(indices, combo, strict=True):
                         candidate[i] = value
-                    entry = _entry(space, tuple(candidate), stage, shape, n == 0, hw, candidate_options)
+                    ends = (n == 0, n == len(space.base.stages) - 1)
+                    entry = _entry(space, tuple(candidate), stage, shape, ends, hw, candidate_options)
                     entries.append(entry)
                     next_shapes.add(entry.output_shape)
             shapes = next_shapes
@@ -128,13 +129,16 @@ def _entry(
     candidate: Candidate,
     stage: str,
     shape: tuple[int, ...],
-    first: bool,
+    ends: tuple[bool, bool],
     hw: HardwareProfile,
     options: AnalysisOptions,
 ) -> LutEntry:
+    """The entry of `stage` alone; `ends`: whether it is the model's first / last stage (only
+    those hold the fp32 input's quantize and the output's dequantize of an integer model)."""
+    first = ends[0]
     alone = _stage_alone(space, candidate, stage, shape, first)
     stage_options = options if first else replace(options, resolution=None)
-    result = analyze(alone, hw, stage_options)
+    result = analyze(alone, hw, stage_options, model_ends=ends)
     return LutEntry(
         stage,
         _own_choices(space, candidate, stage),

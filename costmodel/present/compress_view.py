@@ -79,8 +79,14 @@ def distill_table(step: DistillStep) -> Table:
     return table
 
 
-def adapt_table(steps: Sequence[AdaptStep], target_s: float) -> Table:
-    """The NetAdapt trajectory: per step the group shrunk, latency, MACs and the (proxy) accuracy."""
+def adapt_table(
+    steps: Sequence[AdaptStep],
+    target_s: float,
+    accuracy: str = "accuracy: proxy = % of the original MACs kept (not a measured top-1)",
+    is_proxy: bool = True,
+) -> Table:
+    """The NetAdapt trajectory: per step the group shrunk, latency, MACs and the accuracy, whose
+    source `accuracy` is the caption (the column says "(proxy)" when it is one)."""
     first = steps[0]
     table = Table(
         title=f"NetAdapt trajectory to {human_seconds(target_s)} ({100 * target_s / first.latency_s:.1f}%)"
@@ -93,7 +99,7 @@ def adapt_table(steps: Sequence[AdaptStep], target_s: float) -> Table:
         "% of original",
         "MACs",
         "params",
-        "accuracy (proxy)",
+        "accuracy (proxy)" if is_proxy else "accuracy",
     ):
         table.add_column(header, justify="left" if header == "group" else "right")
     for step in steps:
@@ -107,5 +113,25 @@ def adapt_table(steps: Sequence[AdaptStep], target_s: float) -> Table:
             f"{step.params:,}",
             f"{step.accuracy:.1f}",
         )
-    table.caption = "accuracy: proxy = % of the original MACs kept (not a measured top-1)"
+    table.caption = accuracy
     return table
+
+
+def distill_json(step: DistillStep) -> str:
+    """The step for machines: exact numbers under unit-suffixed keys, with `schema_version`."""
+    from costmodel.present.versioned import versioned
+
+    return json.dumps(versioned(step.to_dict()), indent=2) + "\n"
+
+
+def distill_csv(step: DistillStep) -> str:
+    """The step as one CSV row under a header of the JSON's keys (exact numbers)."""
+    import csv
+    import io
+
+    values = step.to_dict()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(values)
+    writer.writerow(values.values())
+    return out.getvalue()

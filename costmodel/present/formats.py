@@ -1,5 +1,5 @@
 """Every output format costmodel writes, in one registry: per kind of output (analysis, diff,
-report, sweep, plot, search, lut), its format names and the function that renders each.
+report, sweep, plot, search, lut, distill), its format names and the function that renders each.
 
 The CLI builds its `--format` choices from `formats_for(kind)` and renders with `render(kind, fmt,
 payload, **kw)`; nothing else lists format names. The renderers themselves stay in their modules
@@ -32,6 +32,7 @@ from costmodel.present.plots import PLOT_FORMATS
 from costmodel.present.report_formats import REPORT_RENDERERS
 
 if TYPE_CHECKING:
+    from costmodel.compress.distill import DistillStep
     from costmodel.cost.analysis import AnalysisResult
     from costmodel.cost.sweep import SweepPoint
     from costmodel.design.lut import LutTable
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 
 Media = Literal["rich", "text", "bytes"]
 Rendered = RenderableType | bytes  # str (a text document) is a RenderableType
-KINDS = ("analysis", "diff", "report", "sweep", "plot", "search", "lut")
+KINDS = ("analysis", "diff", "report", "sweep", "plot", "search", "lut", "distill")
 MACHINE_FORMATS = ("csv", "json")  # exact numbers under unit-suffixed keys, in every kind
 TEXT_WIDTH = 200  # columns of a rich table written to a file (as `sweep -o table.txt` always did)
 
@@ -194,6 +195,24 @@ def _lut_json(table: LutTable) -> str:
     return lut_json(table.space, table.hw, table.entries, table.runtime)
 
 
+def _distill_table(step: DistillStep) -> RenderableType:
+    from costmodel.present.compress_view import distill_table
+
+    return distill_table(step)
+
+
+def _distill_json(step: DistillStep) -> str:
+    from costmodel.present.compress_view import distill_json
+
+    return distill_json(step)
+
+
+def _distill_csv(step: DistillStep) -> str:
+    from costmodel.present.compress_view import distill_csv
+
+    return distill_csv(step)
+
+
 def _registry() -> dict[str, dict[str, Format]]:
     formats = [
         Format("table", "analysis", "rich", _analysis_table),
@@ -210,6 +229,9 @@ def _registry() -> dict[str, dict[str, Format]]:
         Format("json", "search", "text", _search_json),
         Format("csv", "lut", "text", _lut_csv),
         Format("json", "lut", "text", _lut_json),
+        Format("table", "distill", "rich", _distill_table),
+        Format("json", "distill", "text", _distill_json),
+        Format("csv", "distill", "text", _distill_csv),
     ]
     registry: dict[str, dict[str, Format]] = {kind: {} for kind in KINDS}
     for f in formats:
@@ -245,9 +267,9 @@ def get_format(kind: str, fmt: str) -> Format:
 
 def render(kind: str, fmt: str, payload: Any, **kw: Any) -> Rendered:
     """Render `payload` (an AnalysisResult, DiffResult, ReportTable, sweep points, what a plot
-    shows, a SearchOutcome or a LutTable) in format `fmt` of `kind`. Keywords, all optional:
+    shows, a SearchOutcome, a LutTable or a DistillStep) in format `fmt` of `kind`. Keywords, all optional:
     analysis: group_by, top, fit; diff: only_changed, fit; sweep: title, meta (the JSON's
-    top-level keys), fit; plot: hw, group_by (roofline), title (sweep); search, lut: none.
+    top-level keys), fit; plot: hw, group_by (roofline), title (sweep); search, lut, distill: none.
     `fit` (a TableFit) shapes the tables of the "table" formats."""
     return get_format(kind, fmt).render(payload, **kw)
 
