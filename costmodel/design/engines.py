@@ -154,6 +154,10 @@ class EvolutionEngine:
         self.pending = 0
         self.part, self.parts = 0, 1
         self.filling = 0  # in a worker: how many of the next ask fill the population at random
+        # The first population starts from the space's base design (the spec the space is built
+        # around, e.g. MobileNetV2), then random ones: the search explores around the baseline and a
+        # constrained search never returns worse than it.
+        self.start: list[Candidate] = [space.default]
 
     def mutate(self, parent: Candidate) -> Candidate:
         child = list(parent)
@@ -171,8 +175,18 @@ class EvolutionEngine:
         return out
 
     def breed(self, count: int, filling: int) -> list[Candidate]:
-        """`count` candidates: `filling` of them drawn at random, the others children."""
-        out = self.random.ask(min(count, filling)) if filling else []
+        """`count` candidates: `filling` of them the base design (once) and random ones, the
+        others children."""
+        out: list[Candidate] = []
+        if filling:
+            out = [
+                c
+                for c in self.start
+                if c not in self.seen and (self.parts == 1 or owner(c, self.parts) == self.part)
+            ]
+            self.start = []
+            self.random.seen.update(out)
+            out += self.random.ask(min(count, filling) - len(out))
         self.seen.update(out)
         population = list(self.population)
         while len(out) < count and population:
