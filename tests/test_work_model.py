@@ -224,3 +224,14 @@ def test_channel_alignment_by_hand() -> None:
     assert align_factor(replace(node, compute="fp32"), spec) == 1.0  # no multiple for fp32
     assert align_factor(replace(node, op_class=OpClass.DEPTHWISE), spec) == 1.0  # not a GEMM
     assert align_factor(replace(node, shape=(1000,), op_class=OpClass.LINEAR), spec) == 1.0
+
+
+def test_leave_one_model_out_also_holds_the_resolution_tables_out() -> None:
+    """Both held-out scores from one call: by model (the rows), and by resolution for the models
+    measured at several resolutions (the width x resolution rows), with their exponents."""
+    hw = load_profile("snapdragon845-cpu4")
+    report = calibrate(ROOT / "calibration" / "pixel3_sd845_cpu4.csv", hw)
+    assert report.leave_out == "model" and report.loo is not None
+    by_resolution = calibrate(ROOT / "calibration" / "pixel3_sd845_cpu4.csv", hw, leave_out="resolution")
+    assert report.loo_tables == by_resolution.loo_tables and report.loo_tables is not None
+    assert [e.predicted for e in report.exponents] == [e.predicted for e in by_resolution.exponents]

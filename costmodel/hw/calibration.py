@@ -67,7 +67,8 @@ class LatencyReport:
     params: Parameters | None = None
     leave_out: str = "model"
     exponents: tuple[Exponent, ...] = ()
-    # held-out scores of the models measured at several resolutions only (width x resolution tables)
+    # held out by resolution, on the models measured at several resolutions only (width x
+    # resolution tables); computed whatever `leave_out` is
     loo_tables: Scores | None = None
 
 
@@ -174,10 +175,17 @@ def calibrate(
         LatencyRow(m.label, m.latency_s, b, a, (loo[i] if loo else None))
         for i, (m, b, a) in enumerate(zip(rows_in, before, after, strict=True))
     )
+    # Models measured at several resolutions (width x resolution tables) are also held out by
+    # resolution, whatever `leave_out` says: how latency scales with the input is what they test.
     tables = _in_resolution_tables(rows_in)
+    by_resolution = loo if leave_out == "resolution" else None
+    if by_resolution is None and with_loo and tables:
+        resolutions = [group_of(m, f, "resolution") for m, f in zip(rows_in, feats, strict=True)]
+        if len(set(resolutions)) > 1:
+            by_resolution = leave_one_out(data, prior, resolutions, per_file)
     loo_tables = (
-        scores([loo[i] for i in tables], [measured[i] for i in tables])
-        if loo and leave_out == "resolution" and tables
+        scores([by_resolution[i] for i in tables], [measured[i] for i in tables])
+        if by_resolution and tables
         else None
     )
     return LatencyReport(
@@ -189,7 +197,7 @@ def calibrate(
         scores(loo, measured) if loo else None,
         params,
         leave_out,
-        exponents(rows_in, loo or after),
+        exponents(rows_in, by_resolution or loo or after),
         loo_tables,
     )
 

@@ -294,7 +294,7 @@ def latency_report_view(report: LatencyReport) -> RenderableType:
         ("profile as given", report.before),
         ("fitted (in sample)", report.fitted),
         (f"leave one {report.leave_out} out", report.loo),
-        ("  of which models at several resolutions", report.loo_tables),
+        ("leave one resolution out, models at several resolutions", report.loo_tables),
     ):
         if value is not None:
             lines.append(f"{name}: ", style="bold")
@@ -326,7 +326,7 @@ def _fit_lines(report: LatencyReport, lines: Text) -> None:
             + "\n"
         )
     for e in report.exponents:
-        which = "held-out" if report.loo else ("fitted" if report.fitted else "predicted")
+        which = "held-out" if report.loo_tables else ("fitted" if report.fitted else "predicted")
         lines.append("resolution exponent ", style="bold")
         lines.append(
             f"{e.label}: measured {e.measured:.2f}, {which} {e.predicted:.2f} ({e.points} resolutions)\n"
