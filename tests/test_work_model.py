@@ -235,3 +235,24 @@ def test_leave_one_model_out_also_holds_the_resolution_tables_out() -> None:
     by_resolution = calibrate(ROOT / "calibration" / "pixel3_sd845_cpu4.csv", hw, leave_out="resolution")
     assert report.loo_tables == by_resolution.loo_tables and report.loo_tables is not None
     assert [e.predicted for e in report.exponents] == [e.predicted for e in by_resolution.exponents]
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (("conv: [64, 64], pointwise", "conv: [0, 64], pointwise"), "tile of 'conv'"),
+        (("conv: [64, 64], pointwise", "conv: [64], pointwise"), "tile of 'conv'"),
+        (("conv: [64, 64], pointwise", "convv: [64, 64], pointwise"), "did you mean 'conv'"),
+        (("channel_align: {fp16: 8", "channel_align: {fp99: 8"), "unknown precision 'fp99'"),
+        (("channel_align: {fp16: 8", "channel_align: {fp16: 0"), "1 to 1024"),
+        (("parallel_units: 132", "parallel_units: 0"), "greater than or equal to 1"),
+    ],
+)
+def test_bad_work_models_are_located_errors(edit: tuple[str, str], needle: str, tmp_path: Path) -> None:
+    text = (ROOT / "hardware" / "h200.yaml").read_text(encoding="utf-8")
+    assert edit[0] in text
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    with pytest.raises(CostModelError) as info:
+        load_profile(str(bad))
+    assert needle in str(info.value) and info.value.pos is not None and info.value.pos.line > 1

@@ -95,7 +95,7 @@ class UtilisationSpec(_Strict):
             if name not in OP_CLASSES:
                 raise ValueError(f"unknown op class '{excerpt(name)}'{did_you_mean(name, OP_CLASSES)}")
             sizes = tile if isinstance(tile, list) else [tile]
-            if len(sizes) not in (1, 2) or min(sizes) < 1:
+            if len(sizes) != (2 if isinstance(tile, list) else 1) or min(sizes) < 1:
                 raise ValueError(f"tile of '{name}' must be [rows, channels] of at least 1, got {tile}")
         return tiles
 
