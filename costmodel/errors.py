@@ -97,6 +97,11 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def unknown_name(what: str, name: str, choices: list[str] | tuple[str, ...], listed: str = "one of") -> str:
+    """'unknown runtime 'nccn' (did you mean 'ncnn'?) (bundled: ...)': one line."""
+    return f"unknown {what} '{excerpt(name)}'{did_you_mean(name, choices)} ({listed}: {', '.join(choices)})"
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for the closest choice, or '' when nothing is close."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)

@@ -11,7 +11,6 @@ and the profile keeps the first file's.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -258,13 +257,6 @@ def calibrated_profile_dict(
         data.pop("runtimes", None)
     data["notes"] = (hw.notes + " " if hw.notes else "") + f"Calibration: {fitted}."
     return data
-
-
-def mean_abs_exponent_error(report: LatencyReport) -> float:
-    """Mean |predicted - measured| resolution exponent over the report's models (nan: none)."""
-    if not report.exponents:
-        return math.nan
-    return sum(abs(e.predicted - e.measured) for e in report.exponents) / len(report.exponents)
 
 
 def pair_override(hw: HardwareProfile, p: Parameters, how: str) -> dict[str, Any]:

@@ -11,9 +11,10 @@ from costmodel.errors import CostModelError, ErrorCode, did_you_mean, excerpt
 from costmodel.hw.host import detect_host_profile
 from costmodel.hw.pairing import check_runtime_entries
 from costmodel.hw.profile import HardwareProfile
+from costmodel.hw.runtime import located_error
 from costmodel.ops.registry import OP_CLASSES
 from costmodel.spec.files import bundled_dir, is_regular_file, parse_yaml_mapping, read_text
-from costmodel.spec.yamlsrc import LocDict, position_of
+from costmodel.spec.yamlsrc import LocDict
 
 HOST = "host"  # detected at run time (costmodel/hw/host.py), not a file
 
@@ -73,15 +74,6 @@ def load_profile(name_or_path: str) -> HardwareProfile:
     try:
         profile = HardwareProfile.model_validate({**data, "file": str(path)})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        where = ".".join(str(p) for p in loc)
-        code = ErrorCode.UNKNOWN_KEY if err["type"] == "extra_forbidden" else ErrorCode.HARDWARE
-        message = err["msg"].removeprefix("Value error, ")
-        got = err.get("input")
-        got_text = f", got {got!r}" if isinstance(got, (int, float, str)) else ""
-        raise CostModelError(
-            code, f"{where}: {message}{got_text}" if where else message, pos=position_of(data, loc)
-        ) from None
+        raise located_error(exc, data) from None
     check_runtime_entries(data, profile)
     return profile

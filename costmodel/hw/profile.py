@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from costmodel import limits
 from costmodel.cost.precision import PRECISIONS
-from costmodel.errors import CostModelError, ErrorCode, did_you_mean, excerpt
+from costmodel.errors import CostModelError, ErrorCode, did_you_mean, excerpt, unknown_name
 from costmodel.names import OP_CLASSES
 
 
@@ -83,7 +83,7 @@ class UtilisationSpec(_Strict):
     def _known_precisions(cls, align: dict[str, int]) -> dict[str, int]:
         for name, multiple in align.items():
             if name not in PRECISIONS:
-                raise ValueError(f"unknown precision '{excerpt(name)}'{did_you_mean(name, PRECISIONS)}")
+                raise ValueError(unknown_name("precision", name, PRECISIONS))
             if not 1 <= multiple <= 1024:
                 raise ValueError(f"channel multiple of '{name}' must be 1 to 1024, got {multiple}")
         return align
@@ -93,7 +93,7 @@ class UtilisationSpec(_Strict):
     def _known_classes(cls, tiles: dict[str, Any]) -> dict[str, Any]:
         for name, tile in tiles.items():
             if name not in OP_CLASSES:
-                raise ValueError(f"unknown op class '{excerpt(name)}'{did_you_mean(name, OP_CLASSES)}")
+                raise ValueError(unknown_name("op class", name, OP_CLASSES))
             sizes = tile if isinstance(tile, list) else [tile]
             if len(sizes) != (2 if isinstance(tile, list) else 1) or min(sizes) < 1:
                 raise ValueError(f"tile of '{name}' must be [rows, channels] of at least 1, got {tile}")

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from costmodel import limits
 from costmodel.cost.precision import PRECISIONS
 from costmodel.errors import CostModelError, ErrorCode, did_you_mean, excerpt
+from costmodel.errors import unknown_name as unknown_name  # re-exported for pairing
 from costmodel.ops.registry import OP_CLASSES
 from costmodel.spec.files import bundled_dir, is_regular_file, parse_yaml_mapping, read_text
 from costmodel.spec.yamlsrc import LocDict, position_of
@@ -126,11 +127,6 @@ class Runtime(_Strict):
         if not sources:
             raise ValueError("a runtime needs sources: where each of its numbers and policies comes from")
         return sources
-
-
-def unknown_name(what: str, name: str, choices: list[str], listed: str = "one of") -> str:
-    """'unknown runtime 'nccn' (did you mean 'ncnn'?) (bundled: ...)': one line."""
-    return f"unknown {what} '{excerpt(name)}'{did_you_mean(name, choices)} ({listed}: {', '.join(choices)})"
 
 
 def list_runtimes() -> list[Path]:
